@@ -1,0 +1,288 @@
+/*
+ * shopctl: operate a Shopfile store from the command line.
+ *
+ * A table of commands and their handlers; the work itself lives in lib/.
+ * Exit status: 0 success, 1 the command ran and found or hit a problem,
+ * 2 usage error.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "shopctl.h"
+
+static int	cmd_migrate(struct ctl *, int, char **);
+static int	cmd_check(struct ctl *, int, char **);
+
+static const struct ctl_cmd cmds[] = {
+	{ "migrate", cmd_migrate, "",
+	  "create the databases and apply every pending migration" },
+	{ "check", cmd_check, "",
+	  "integrity, journal mode and schema of the four databases" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: shopctl [-q] [-d datadir] command [args]\n\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %-26s %s\n", cmds[i].name, cmds[i].args,
+		    cmds[i].help);
+	fprintf(f, "\noptions:\n"
+	    "  -d datadir  the data directory (default: $SHOP_DATA_DIR or var)\n"
+	    "  -q          print only problems\n"
+	    "  -h          this help\n");
+}
+
+void
+ctl_say(const struct ctl *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+void
+ctl_err(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("shopctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct db *
+ctl_open(struct ctl *c, enum db_id id, unsigned flags)
+{
+	char	 err[512];
+	struct db *d;
+
+	if (c->db[id] != NULL)
+		return c->db[id];
+	if ((d = db_open(c->cfg.data_dir, id, flags, err, sizeof(err))) == NULL) {
+		ctl_err("%s", err);
+		return NULL;
+	}
+	if (!(flags & DB_OPEN_CREATE) && db_schema_missing(d) != 0) {
+		ctl_err("the %s database is not migrated: run \"shopctl "
+		    "migrate\" first", db_names[id]);
+		db_close(d);
+		return NULL;
+	}
+	c->db[id] = d;
+	return d;
+}
+
+static void
+progress(const struct migration *m, void *arg)
+{
+	struct ctl	*c = arg;
+
+	ctl_say(c, "  %s: applied %04d_%s\n", db_names[m->db], m->version,
+	    m->name);
+}
+
+static int
+cmd_migrate(struct ctl *c, int argc, char **argv)
+{
+	struct db	*d;
+	char		 err[512];
+	int		 i, n, total = 0;
+
+	(void)argv;
+	if (argc > 1) {
+		ctl_err("migrate takes no arguments");
+		return 2;
+	}
+	if (mkdir(c->cfg.data_dir, 0750) != 0 && errno != EEXIST) {
+		ctl_err("%s: %s", c->cfg.data_dir, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < DB__MAX; i++) {
+		if ((d = ctl_open(c, (enum db_id)i, DB_OPEN_CREATE)) == NULL)
+			return 1;
+		if ((n = migrate_apply(d, progress, c, err, sizeof(err))) < 0) {
+			ctl_err("%s", err);
+			return 1;
+		}
+		total += n;
+	}
+	ctl_say(c, "migrate: %d migration%s applied; %s is up to date\n",
+	    total, total == 1 ? "" : "s", c->cfg.data_dir);
+	return 0;
+}
+
+/* One database's integrity, journal mode and schema; problems counted. */
+static int
+check_one(struct ctl *c, enum db_id id)
+{
+	static const char	 sql_integrity[] = "PRAGMA integrity_check";
+	struct db		*d;
+	struct buf		 out = { 0 };
+	sqlite3_stmt		*st;
+	char			 err[512], *mode, *path;
+	int			 problems = 0, rc, missing, changed;
+	struct stat		 sb;
+	long long		 wal = 0;
+
+	if ((d = db_open(c->cfg.data_dir, id, 0, err, sizeof(err))) == NULL) {
+		printf("%-8s MISSING  %s\n", db_names[id], err);
+		return 1;
+	}
+	if ((st = db_prep(d, sql_integrity)) == NULL) {
+		db_close(d);
+		printf("%-8s ERROR    cannot run integrity_check\n", db_names[id]);
+		return 1;
+	}
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		const char *msg = (const char *)sqlite3_column_text(st, 0);
+
+		if (msg != NULL && strcmp(msg, "ok") != 0) {
+			buf_printf(&out, "    integrity: %s\n", msg);
+			problems++;
+		}
+	}
+	if (rc < 0)
+		problems++;
+	sqlite3_reset(st);
+	mode = db_journal_mode(d, c->arena);
+	if (strcmp(mode, "wal") != 0) {
+		buf_printf(&out, "    journal_mode is %s, not wal\n", mode);
+		problems++;
+	}
+	missing = db_schema_missing(d);
+	if (missing != 0) {
+		buf_printf(&out, "    %d migration%s not applied: run \"shopctl "
+		    "migrate\"\n", missing < 0 ? 1 : missing,
+		    missing == 1 ? "" : "s");
+		problems++;
+	}
+	if ((changed = migrate_verify(d, &out)) != 0)
+		problems += changed < 0 ? 1 : changed;
+	path = arena_printf(c->arena, "%s-wal", db_path(d));
+	if (stat(path, &sb) == 0)
+		wal = (long long)sb.st_size;
+	printf("%-8s %-8s journal=%s wal=%lldKiB %s\n", db_names[id],
+	    problems ? "PROBLEM" : "ok", mode, wal / 1024, db_path(d));
+	if (out.len)
+		fputs(buf_str(&out), stdout);
+	buf_free(&out);
+	db_close(d);
+	return problems;
+}
+
+static int
+cmd_check(struct ctl *c, int argc, char **argv)
+{
+	int	i, problems = 0;
+
+	(void)argv;
+	if (argc > 1) {
+		ctl_err("check takes no arguments");
+		return 2;
+	}
+	printf("SQLite %s, data directory %s\n", sqlite3_libversion(),
+	    c->cfg.data_dir);
+	for (i = 0; i < DB__MAX; i++)
+		problems += check_one(c, (enum db_id)i);
+	if (problems)
+		printf("check: %d problem%s found\n", problems,
+		    problems == 1 ? "" : "s");
+	else
+		printf("check: all four databases are sound\n");
+	return problems ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl	 c;
+	const char	*dir = NULL;
+	char		 err[512];
+	size_t		 i;
+	int		 ch, rc, k;
+
+	memset(&c, 0, sizeof(c));
+	log_init("shopctl");
+	while ((ch = getopt(argc, argv, "+d:qh")) != -1) {
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'q':
+			c.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (config_load(&c.cfg, err, sizeof(err)) != 0) {
+		ctl_err("%s", err);
+		return 2;
+	}
+	if (dir != NULL)
+		c.cfg.data_dir = dir;
+	if (sodium_init() < 0) {
+		ctl_err("libsodium failed to initialise");
+		return 1;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0])) {
+		ctl_err("unknown command \"%s\" (shopctl -h lists them)",
+		    argv[0]);
+		return 2;
+	}
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		printf("usage: shopctl %s %s\n  %s\n", cmds[i].name,
+		    cmds[i].args, cmds[i].help);
+		return 0;
+	}
+	c.arena = arena_new();
+	rc = cmds[i].fn(&c, argc, argv);
+	for (k = 0; k < DB__MAX; k++)
+		db_close(c.db[k]);
+	arena_free(c.arena);
+	return rc;
+}

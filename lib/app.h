@@ -1,0 +1,56 @@
+/*
+ * The request loop every cgi-bin program runs: set up once (configuration,
+ * templates, routes, databases), then accept, parse, route, call the
+ * handler, answer errors in one place, and release the request.
+ */
+#ifndef SHOP_APP_H
+#define SHOP_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "db.h"
+
+struct req;
+struct route;
+struct router;
+struct tmpl_set;
+
+/* What one serving thread has: read-only shared parts and its own dbs. */
+struct shop {
+	const struct config	*cfg;
+	const struct tmpl_set	*tmpl;
+	const struct router	*router;
+	const char		*bin;
+	unsigned		 want_dbs;	/* DB_BIT() set the program needs */
+	unsigned		 optional_dbs;	/* used when they open */
+	struct db		*db[DB__MAX];
+	char			 unavailable[256]; /* why we answer 503, or "" */
+	time_t			 checked_at;	/* last readiness check */
+	void			*app_data;	/* the program's own state */
+};
+
+struct app {
+	const char		*name;
+	const struct route	*routes;
+	size_t			 nroutes;
+	unsigned		 dbs;		/* DB_BIT(DB_PRIMARY) | ... */
+	unsigned		 optional_dbs;	/* used if present (cache) */
+	int			 threads;	/* serving threads; 0 means 1 */
+	/* Optional, per thread, after the databases open; 0 or -1. */
+	int			(*thread_init)(struct shop *);
+	void			(*thread_fini)(struct shop *);
+};
+
+/*
+ * Run the program: as FastCGI until told to stop, or as CGI for one
+ * request. Returns the process exit status.
+ */
+int		 app_main(const struct app *, int argc, char **argv);
+
+/* A database of the thread serving r (NULL if not open). */
+struct db	*req_db(const struct req *, enum db_id);
+
+#endif

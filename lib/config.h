@@ -1,0 +1,35 @@
+/*
+ * Configuration from the environment, read once per process. Every
+ * variable is listed in README.md with its default.
+ */
+#ifndef SHOP_CONFIG_H
+#define SHOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+	const char	*data_dir;	/* SHOP_DATA_DIR: the four databases */
+	const char	*template_dir;	/* SHOP_TEMPLATE_DIR */
+	const char	*media_dir;	/* SHOP_MEDIA_DIR: product images */
+	const char	*base_url;	/* SHOP_BASE_URL: scheme://host[:port] */
+	const char	*name;		/* SHOP_NAME: the shop's name */
+	const char	*currency;	/* SHOP_CURRENCY: ISO 4217 code */
+	bool		 secure;	/* base_url is https */
+	const char	*host;		/* host[:port] of base_url */
+	const char	*stripe_api_base;	/* STRIPE_API_BASE */
+	const char	*stripe_secret_key;	/* STRIPE_SECRET_KEY */
+	const char	*stripe_webhook_secret;	/* STRIPE_WEBHOOK_SECRET */
+	const char	*smtp_url;	/* SMTP_URL; unset: mail to files */
+	const char	*mail_from;	/* SHOP_MAIL_FROM */
+	char		 base_buf[512];	/* base_url without a trailing "/" */
+	char		 host_buf[256];	/* host of base_url */
+};
+
+/*
+ * Fill c from the environment; strings point into the environment or c.
+ * Returns 0, or -1 with a message in err when a value is unusable.
+ */
+int	config_load(struct config *c, char *err, size_t errlen);
+
+#endif

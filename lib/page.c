@@ -1,0 +1,131 @@
+/*
+ * Rendering pages and errors.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "arena.h"
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "page.h"
+#include "tmpl.h"
+#include "tval.h"
+
+struct tval *
+page_data(struct req *r)
+{
+	return tval_map(r->arena);
+}
+
+void
+page_json(struct req *r, int status, const struct tval *v)
+{
+	r->status = status;
+	r->resp_type = "application/json";
+	buf_reset(&r->body_out);
+	tval_json(&r->body_out, v);
+	buf_putc(&r->body_out, '\n');
+}
+
+/* What the layout needs on every page. */
+static void
+site_context(struct req *r, struct tval *data)
+{
+	struct arena		*a = r->arena;
+	const struct config	*cfg = r->shop->cfg;
+	struct tval		*site = tval_set_map(a, data, "site");
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+
+	gmtime_r(&now, &tm);
+	tval_set_str(a, site, "name", cfg->name);
+	tval_set_str(a, site, "base_url", cfg->base_url);
+	tval_set_int(a, site, "year", tm.tm_year + 1900);
+	tval_set_str(a, site, "path", r->path ? r->path : "/");
+	tval_set_str(a, site, "q", req_query(r, "q") ? req_query(r, "q") : "");
+}
+
+int
+page_render(struct req *r, int status, const char *tmpl, struct tval *data)
+{
+	r->status = status;
+	if (r->want_json) {
+		page_json(r, status, data);
+		return 0;
+	}
+	site_context(r, data);
+	buf_reset(&r->body_out);
+	if (r->shop->tmpl == NULL ||
+	    tmpl_render(r->shop->tmpl, tmpl, data, &r->body_out) != 0) {
+		log_error("page_render: template %s failed to render", tmpl);
+		buf_reset(&r->body_out);
+		return 500;
+	}
+	return 0;
+}
+
+static const char *
+default_message(int status)
+{
+	switch (status) {
+	case 400:
+		return "The request could not be understood.";
+	case 403:
+		return "You are not allowed to do that.";
+	case 404:
+		return "There is nothing at this address. It may have moved, "
+		    "or the link may be mistyped.";
+	case 405:
+		return "This address does not accept that kind of request.";
+	case 413:
+		return "What was sent is too large.";
+	case 415:
+		return "What was sent is in a format this address does not "
+		    "accept.";
+	case 429:
+		return "Too many attempts. Please wait a little and try again.";
+	case 503:
+		return "The shop is briefly unavailable. Please try again in "
+		    "a moment.";
+	default:
+		return status >= 500 ? "Something went wrong on our side. "
+		    "It has been logged; please try again." :
+		    "The request could not be completed.";
+	}
+}
+
+void
+page_error(struct req *r, int status, const char *message)
+{
+	struct arena	*a = r->arena;
+	struct tval	*d = tval_map(a);
+	const char	*reason = http_reason(status);
+
+	if (message == NULL)
+		message = default_message(status);
+	r->status = status;
+	r->cache_control = "no-store";
+	if (r->want_json) {
+		tval_set_bool(a, d, "ok", false);
+		tval_set_int(a, d, "status", status);
+		tval_set_str(a, d, "error", message);
+		page_json(r, status, d);
+		return;
+	}
+	tval_set_str(a, d, "title", reason);
+	tval_set_int(a, d, "status", status);
+	tval_set_str(a, d, "message", message);
+	tval_set_bool(a, d, "not_found", status == 404);
+	if (r->shop != NULL && r->shop->tmpl != NULL) {
+		site_context(r, d);
+		buf_reset(&r->body_out);
+		if (tmpl_render(r->shop->tmpl, "error", d, &r->body_out) == 0)
+			return;
+		log_error("page_error: the error template failed to render");
+	}
+	buf_reset(&r->body_out);
+	r->resp_type = "text/plain; charset=utf-8";
+	buf_printf(&r->body_out, "%d %s\n\n%s\n", status, reason, message);
+}

@@ -1,0 +1,398 @@
+"""Shopfile test harness: run the real programs as CGI, start real lighttpd
+on a free loopback port, make data directories, and count results.
+
+A test file registers functions with @test and ends with run(). Each file
+prints one line per test and a last line "N passed, N failed", which
+tests/run.sh adds up. Standard library only.
+
+Environment:
+  SHOP_BUILD   build directory whose programs are tested (default build/)
+  SHOP_WRAP    command prefixed to every CGI run (valgrind for the memcheck
+               pass); a wrapper's error exit status fails the test
+  SHOP_KEEP    keep temporary directories for inspection
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("SHOP_BUILD", os.path.join(ROOT, "build")))
+WRAP = os.environ.get("SHOP_WRAP", "").split()
+WRAP_ERROR = 99          # valgrind --error-exitcode in tests/run.sh
+TEMPLATES = os.path.join(ROOT, "templates")
+
+_tests = []
+_cleanup = []
+
+
+def test(fn):
+    """Register a test function."""
+    _tests.append(fn)
+    return fn
+
+
+def run():
+    """Run the registered tests (or those named on the command line)."""
+    only = set(sys.argv[1:])
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    passed = failed = 0
+    for fn in _tests:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}:{fn.__name__}")
+            for line in traceback.format_exc().rstrip().splitlines():
+                print("     " + line)
+        else:
+            passed += 1
+            print(f"ok   {name}:{fn.__name__} ({time.monotonic() - t0:.2f}s)")
+        sys.stdout.flush()
+    for fn in reversed(_cleanup):
+        try:
+            fn()
+        except Exception:
+            traceback.print_exc()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or passed == 0 else 0)
+
+
+def at_exit(fn):
+    _cleanup.append(fn)
+
+
+def tempdir(prefix="shoptest-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    if not os.environ.get("SHOP_KEEP"):
+        at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    return d
+
+
+# ---------------------------------------------------------------- results
+
+class Response:
+    def __init__(self, status, headers, body, stderr=""):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body
+        self.stderr = stderr
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return None
+
+    def header_all(self, name):
+        name = name.lower()
+        return [v for k, v in self.headers if k.lower() == name]
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.body[:200]!r}>"
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise AssertionError(f"{what}: got {got!r}, want {want!r}" if what
+                             else f"got {got!r}, want {want!r}")
+
+
+def contains(haystack, needle, what=""):
+    if needle not in haystack:
+        h = haystack if len(haystack) < 600 else haystack[:600] + "..."
+        raise AssertionError(f"{what}: {needle!r} not in {h!r}")
+
+
+def lacks(haystack, needle, what=""):
+    if needle in haystack:
+        i = haystack.index(needle)
+        raise AssertionError(f"{what}: {needle!r} found in "
+                             f"...{haystack[max(0, i - 100):i + 100]!r}...")
+
+
+def status(resp, want):
+    if resp.status != want:
+        raise AssertionError(f"status {resp.status}, want {want}: "
+                             f"{resp.body[:400]!r} {resp.stderr[-2000:]}")
+
+
+# ------------------------------------------------------------ programs
+
+def shopctl(*args, data_dir=None, env=None, check=True, input=None, timeout=300):
+    """Run build/bin/shopctl; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    if data_dir:
+        e["SHOP_DATA_DIR"] = data_dir
+    e.setdefault("SHOP_TEMPLATE_DIR", TEMPLATES)
+    e.update(env or {})
+    p = subprocess.run([os.path.join(BUILD, "bin", "shopctl"), *args],
+                       env=e, capture_output=True, text=True, input=input,
+                       timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"shopctl {' '.join(args)}: exit {p.returncode}\n"
+                             f"{p.stdout}\n{p.stderr}")
+    return p
+
+
+_template_dirs = {}
+
+
+def datadir(seed=False):
+    """A fresh data directory, migrated, and seeded with the demo store
+    when seed is true. The first one of each kind is built with shopctl;
+    later ones are copies of it."""
+    key = "seeded" if seed else "empty"
+    if key not in _template_dirs:
+        d = tempdir("shopdata-tmpl-")
+        shopctl("migrate", data_dir=d)
+        if seed:
+            shopctl("seed", data_dir=d)
+        _template_dirs[key] = d
+    d = tempdir("shopdata-")
+    src = _template_dirs[key]
+    for name in os.listdir(src):
+        s = os.path.join(src, name)
+        if os.path.isdir(s):
+            shutil.copytree(s, os.path.join(d, name))
+        elif not name.endswith(("-wal", "-shm", ".lock", ".ckpt")):
+            shutil.copy2(s, os.path.join(d, name))
+    return d
+
+
+def sql(data_dir, query, params=(), db="shop.db"):
+    """Run one query with Python's sqlite3 against a data directory."""
+    import sqlite3
+    con = sqlite3.connect(os.path.join(data_dir, db), timeout=10)
+    try:
+        cur = con.execute(query, params)
+        rows = cur.fetchall()
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
+def cgi(prog, path="/", method="GET", query="", body=b"", headers=None,
+        env=None, data_dir=None, timeout=60, content_type=None):
+    """Run build/cgi-bin/PROG once as CGI (RFC 3875) and parse its answer."""
+    if isinstance(body, str):
+        body = body.encode()
+    e = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8080",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_METHOD": method,
+        "REQUEST_URI": path + ("?" + query if query else ""),
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "HTTP_HOST": "127.0.0.1:8080",
+        "SHOP_TEMPLATE_DIR": TEMPLATES,
+        "SHOP_BASE_URL": "http://127.0.0.1:8080",
+    }
+    if data_dir:
+        e["SHOP_DATA_DIR"] = data_dir
+    if body or method in ("POST", "PUT", "PATCH"):
+        e["CONTENT_LENGTH"] = str(len(body))
+        e["CONTENT_TYPE"] = content_type or "application/x-www-form-urlencoded"
+    for k, v in (headers or {}).items():
+        if k.lower() == "content-type":
+            e["CONTENT_TYPE"] = v
+        elif k.lower() == "content-length":
+            e["CONTENT_LENGTH"] = v
+        else:
+            e["HTTP_" + k.upper().replace("-", "_")] = v
+    for k, v in (env or {}).items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = v
+    cmd = WRAP + [os.path.join(BUILD, "cgi-bin", prog)]
+    p = subprocess.run(cmd, input=body, env=e, capture_output=True,
+                       timeout=timeout)
+    stderr = p.stderr.decode("utf-8", "replace")
+    if WRAP and p.returncode == WRAP_ERROR:
+        raise AssertionError(f"{WRAP[0]} found errors in {prog} {method} "
+                             f"{path}:\n{stderr[-6000:]}")
+    if p.returncode != 0:
+        raise AssertionError(f"{prog} exited {p.returncode}: {stderr[-3000:]}")
+    return parse_cgi(p.stdout, stderr)
+
+
+def parse_cgi(out, stderr=""):
+    head, sep, body = out.partition(b"\r\n\r\n")
+    if not sep:
+        raise AssertionError(f"no header block in CGI output: {out[:300]!r}")
+    headers = []
+    st = 200
+    for line in head.split(b"\r\n"):
+        k, _, v = line.decode("latin-1").partition(":")
+        v = v.strip()
+        if k.lower() == "status":
+            st = int(v.split()[0])
+        else:
+            headers.append((k, v))
+    return Response(st, headers, body, stderr)
+
+
+def form(**fields):
+    return urllib.parse.urlencode(fields)
+
+
+# ------------------------------------------------------------ servers
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=20, proc=None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on port {port} after {timeout}s")
+
+
+def fill(template_path, out_path, values):
+    with open(template_path) as f:
+        text = f.read()
+    for k, v in values.items():
+        text = text.replace("@" + k + "@", str(v))
+    left = re.findall(r"@[A-Z_]+@", text)
+    if left:
+        raise AssertionError(f"{template_path}: unfilled {sorted(set(left))}")
+    with open(out_path, "w") as f:
+        f.write(text)
+
+
+class Client:
+    """HTTP/1.1 client with a cookie jar, like a browser or curl -b/-c."""
+
+    def __init__(self, port, host="127.0.0.1"):
+        self.port = port
+        self.host = host
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        h = {"Host": f"{self.host}:{self.port}"}
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body)
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        if isinstance(body, str):
+            body = body.encode()
+        h.update(headers or {})
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            data = r.read()
+            resp = Response(r.status, r.getheaders(), data)
+        finally:
+            c.close()
+        for v in resp.header_all("Set-Cookie"):
+            pair = v.split(";", 1)[0]
+            k, _, val = pair.partition("=")
+            if "Max-Age=0" in v:
+                self.cookies.pop(k.strip(), None)
+            else:
+                self.cookies[k.strip()] = val.strip()
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+
+class Lighttpd:
+    """lighttpd on a free loopback port serving the FastCGI programs of a
+    build directory against a data directory."""
+
+    def __init__(self, data_dir, build=None, env=None, port=None,
+                 conf="lighttpd.conf.in"):
+        self.data_dir = data_dir
+        self.build = os.path.abspath(build or BUILD)
+        self.port = port or free_port()
+        self.run_dir = tempdir("shoprun-")
+        self.conf = os.path.join(self.run_dir, "lighttpd.conf")
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        fill(os.path.join(ROOT, "httpd-conf", conf), self.conf, {
+            "ROOT": ROOT, "BUILD": self.build, "PORT": self.port,
+            "DATA": data_dir, "RUN": self.run_dir,
+            "BASE_URL": f"http://127.0.0.1:{self.port}",
+        })
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
+        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", self.conf],
+                                     env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        at_exit(self.stop)
+        wait_port(self.port, proc=self.proc)
+        return self
+
+    def stop(self, graceful=False):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT if graceful else signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.run_dir, "error.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def client(self):
+        return Client(self.port)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

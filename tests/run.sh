@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Run every test suite and end with one line: "N passed, N failed".
+#
+#   unit       C unit tests (libcheck) and the Mustache specification
+#   cgi        the programs run as CGI, one test file per feature
+#   server     the programs behind a real lighttpd (and Apache)
+#   memcheck   the CGI tests again under valgrind: no leak, no error
+#   asan       unit and CGI tests again built with ASan and UBSan
+#   fuzz       every fuzz target for a short while
+#   browser    Chromium driven through a purchase
+#
+# usage: tests/run.sh [suite...]    (default: all, in the order above)
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PYTHONDONTWRITEBYTECODE=1
+PY=${PYTHON:-python3}
+suites=${*:-unit cgi server memcheck asan fuzz browser}
+passed=0
+failed=0
+failures=()
+LOGDIR=build/test-logs
+mkdir -p "$LOGDIR"
+
+count() {	# name status logfile: add the log's "N passed, N failed"
+	local line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$3" | tail -n 1)
+	if [ -z "$line" ]; then
+		p=0 f=1
+	else
+		p=${line%% passed*}
+		f=${line#*, }; f=${f%% failed}
+		[ "$2" != 0 ] && [ "$f" = 0 ] && f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" != 0 ] && failures+=("$1")
+	printf '%-44s %4s passed %3s failed\n' "$1" "$p" "$f"
+}
+
+run_unit() {	# $1 build dir, $2 label
+	local t log rc line c f e
+	for t in "$1"/tests/unit/*; do
+		[ -x "$t" ] || continue
+		log=$LOGDIR/$2-$(basename "$t").log
+		SHOP_SPEC_DIR=tests/mustache-spec CK_FORK=no "$t" >"$log" 2>&1
+		rc=$?
+		# libcheck: "100%: Checks: 12, Failures: 0, Errors: 0"
+		line=$(grep -E 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
+		if [ -n "$line" ]; then
+			c=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+			f=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+			e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+			echo "$((c - f - e)) passed, $((f + e)) failed" >>"$log"
+		fi
+		count "$2/$(basename "$t")" $rc "$log"
+		[ $rc != 0 ] && sed 's/^/    /' "$log" | tail -n 30
+	done
+}
+
+run_py() {	# $1 directory, $2 label, rest: environment assignments
+	local dir=$1 label=$2 t log rc
+	shift 2
+	for t in "$dir"/test_*.py; do
+		[ -f "$t" ] || continue
+		log=$LOGDIR/$label-$(basename "$t" .py).log
+		env "$@" timeout 900 "$PY" "$t" >"$log" 2>&1
+		rc=$?
+		count "$label/$(basename "$t" .py)" $rc "$log"
+		[ $rc != 0 ] && grep -A25 '^FAIL' "$log" | head -n 80 | sed 's/^/    /'
+	done
+}
+
+VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full \
+--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+--suppressions=$ROOT/tests/valgrind.supp --num-callers=30"
+
+for s in $suites; do
+	echo "== $s"
+	case $s in
+	unit)	run_unit build unit ;;
+	cgi)	run_py tests/cgi cgi ;;
+	server)	run_py tests/server server ;;
+	memcheck)
+		run_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 ;;
+	asan)
+		run_unit build/asan asan
+		run_py tests/cgi asan SHOP_BUILD=build/asan \
+		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+		    SHOP_WRAP=env ;;
+	fuzz)	log=$LOGDIR/fuzz.log
+		tests/run-fuzz.sh "${FUZZ_SECONDS:-8}" >"$log" 2>&1
+		count fuzz $? "$log" ;;
+	browser)
+		[ -x tests/browser/run.sh ] || continue
+		log=$LOGDIR/browser.log
+		tests/browser/run.sh >"$log" 2>&1
+		rc=$?
+		count browser $rc "$log"
+		[ $rc != 0 ] && tail -n 40 "$log" | sed 's/^/    /' ;;
+	*)	echo "unknown suite $s" >&2; exit 2 ;;
+	esac
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+	echo "logs: $LOGDIR/"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
