@@ -137,21 +137,26 @@ int		 catalog_page_parse(const char *s, long long *page);
 
 /*
  * Build an FTS5 MATCH expression from what a shopper typed (n bytes of
- * UTF-8): the words, split at ASCII characters other than letters and
- * digits, each as a double-quoted string (any '"' doubled) followed by
- * '*' for prefix matching, joined by spaces (all must match). At most
- * CATALOG_MAX_TERMS words are used. User text never becomes FTS5 syntax.
- * Returns the number of words, with the expression in *out (arena); 0
- * with *out "" when nothing searchable remains.
+ * UTF-8 without NUL): the words, split at ASCII white space, each as a
+ * double-quoted FTS5 string (any '"' doubled) followed by '*' for prefix
+ * matching, joined by spaces so that all must match. Words with neither
+ * an ASCII letter or digit nor any non-ASCII character are left out
+ * (FTS5 would see an empty phrase); at most CATALOG_MAX_TERMS words are
+ * used. User text never becomes FTS5 syntax. Returns the number of
+ * words, with the expression in *out (arena); 0 with *out "" when
+ * nothing searchable remains.
  */
 size_t		 catalog_fts_query(struct arena *, const char *s, size_t n,
 		    char **out);
 
 /*
  * Split text marked by FTS5 highlight() or snippet() with the
- * CATALOG_MARK_* characters into segments, in the arena; markers are
- * dropped, empty segments are not made, and a marker without its pair
- * is ignored. Returns the number of segments in *out.
+ * CATALOG_MARK_* characters into segments, in the arena. A hit runs from
+ * an opening marker to the next closing one (or to the end); markers are
+ * dropped, a closing marker outside a hit and an opening one inside a
+ * hit are ignored, and neighbours of the same kind are joined, so no
+ * segment is empty and hits and text alternate. Returns the number of
+ * segments in *out.
  */
 size_t		 catalog_segments(struct arena *, const char *marked,
 		    struct segment **out);
