@@ -390,7 +390,7 @@ product_listing(struct req *r, const struct category *cat)
 		return rc;
 	base = cat ? arena_printf(a, "/categories/%s", cat->slug) :
 	    "/products";
-	what = cat ? arena_printf(a, "%s", cat->name) : "products";
+	what = cat ? cat->name : "products";
 	if (db_read_begin(db) != 0)
 		return 500;
 	if (product_count(db, cat ? cat->id : 0, &total) != 0) {
@@ -434,6 +434,7 @@ product_listing(struct req *r, const struct category *cat)
 	return page_render(r, 200, "catalog/list", d);
 }
 
+/* The home page: featured products and the categories. */
 static int
 h_home(struct req *r)
 {
@@ -468,6 +469,7 @@ h_products(struct req *r)
 	return product_listing(r, NULL);
 }
 
+/* A category's products, or 404 for a slug that names none. */
 static int
 h_category(struct req *r)
 {
@@ -486,6 +488,7 @@ h_category(struct req *r)
 	return product_listing(r, &cat);
 }
 
+/* Every category, with how many products each has. */
 static int
 h_categories(struct req *r)
 {
@@ -530,6 +533,10 @@ variant_tval(struct arena *a, const struct variant *v, bool selected)
 	return m;
 }
 
+/*
+ * A product page: its variants to choose from with their prices and
+ * stock, and the add-to-cart form the cart program answers.
+ */
 static int
 h_product(struct req *r)
 {

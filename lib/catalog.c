@@ -457,8 +457,8 @@ product_featured(struct db *db, struct arena *a, struct product **out,
 
 /* An option row and the variant it belongs to. */
 struct owned_option {
-	long long	 variant;
-	struct option	 opt;
+	long long		 variant;
+	struct variant_option	 opt;
 };
 
 /* The active variants of p, each with its options. Returns 0 or -1. */
@@ -467,7 +467,7 @@ variants_read(struct db *db, struct arena *a, struct product *p)
 {
 	sqlite3_stmt		*st;
 	struct owned_option	*rows = NULL;
-	struct option		*opts;
+	struct variant_option	*opts;
 	size_t			 cap = 0, nrows = 0, i, k;
 	int			 rc;
 

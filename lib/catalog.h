@@ -61,7 +61,7 @@ struct image {
 	int		 height;
 };
 
-struct option {
+struct variant_option {
 	const char	*name;		/* "Size" */
 	const char	*value;		/* "M" */
 };
@@ -70,7 +70,8 @@ struct variant {
 	long long	 id;
 	const char	*sku;
 	const char	*title;		/* "M / Ink" */
-	struct option	*options;	/* in the order they were given */
+	/* In the order they were given; noptions may be 0. */
+	struct variant_option *options;
 	size_t		 noptions;
 	long long	 price;		/* minor units */
 	const char	*currency;

@@ -587,15 +587,16 @@ file_write(struct arena *a, const char *path, const char *p, size_t len)
 {
 	char	*tmp = arena_printf(a, "%s.tmp", path);
 	FILE	*f;
+	size_t	 n;
 
 	if ((f = fopen(tmp, "w")) == NULL) {
 		ctl_err("%s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (fwrite(p, 1, len, f) != len || fclose(f) != 0) {
+	n = fwrite(p, 1, len, f);
+	if (fclose(f) != 0 || n != len) {
 		ctl_err("%s: %s", tmp, strerror(errno));
-		if (f != NULL)
-			unlink(tmp);
+		unlink(tmp);
 		return -1;
 	}
 	if (rename(tmp, path) != 0) {
