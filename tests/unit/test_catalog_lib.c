@@ -15,6 +15,8 @@
 #include "migrate.h"
 #include "shop_limits.h"
 #include "sitemap.h"
+#include "tmpl.h"
+#include "tval.h"
 
 static struct arena *a;
 
@@ -196,6 +198,59 @@ START_TEST(sitemap)
 }
 END_TEST
 
+/* A page in the layout with the site state other programs fill in. */
+static const char *
+layout_render(bool signed_in)
+{
+	const char	*tdir = getenv("SHOP_TEMPLATE_DIR");
+	struct tmpl_set	*set;
+	struct tval	*d = tval_map(a), *site, *user;
+	struct buf	 b = { 0 };
+	char		 err[256], *out;
+
+	set = tmpl_load_dir(tdir ? tdir : "templates", err, sizeof(err));
+	ck_assert_msg(set != NULL, "%s", err);
+	tval_set_str(a, d, "title", "Categories");
+	tval_set_list(a, d, "categories");
+	site = tval_set_map(a, d, "site");
+	tval_set_str(a, site, "name", "Tea & Cake");
+	tval_set_int(a, site, "year", 2026);
+	tval_set_str(a, site, "q", "\"mug\"");
+	if (signed_in) {
+		tval_set_int(a, site, "cart_count", 3);
+		user = tval_set_map(a, site, "user");
+		tval_set_str(a, user, "name", "Ada <b>");
+	}
+	ck_assert_int_eq(tmpl_render(set, "catalog/categories", d, &b), 0);
+	out = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	tmpl_set_free(set);
+	return out;
+}
+
+START_TEST(layout)
+{
+	const char	*s = layout_render(false);
+
+	ck_assert_ptr_nonnull(strstr(s, "<title>Categories \xc2\xb7 Tea &amp; "
+	    "Cake</title>"));
+	ck_assert_ptr_nonnull(strstr(s, "<a class=\"brand\" href=\"/\">"
+	    "Tea &amp; Cake</a>"));
+	ck_assert_ptr_nonnull(strstr(s, "name=\"q\" value=\"&quot;mug&quot;\""));
+	ck_assert_ptr_nonnull(strstr(s, "<li><a href=\"/cart\">Cart</a></li>"));
+	ck_assert_ptr_nonnull(strstr(s, "<li><a href=\"/account\">Sign in"
+	    "</a></li>"));
+	ck_assert_ptr_nonnull(strstr(s, "<p>\xc2\xa9 2026 Tea &amp; Cake</p>"));
+	s = layout_render(true);
+	ck_assert_ptr_nonnull(strstr(s, "<a href=\"/cart\">Cart <span class="
+	    "\"badge\">3<span class=\"visually-hidden\"> items</span></span>"
+	    "</a>"));
+	ck_assert_ptr_nonnull(strstr(s, "<li><a href=\"/account\">Ada &lt;b&gt;"
+	    "</a></li>"));
+	ck_assert_ptr_null(strstr(s, "Sign in"));
+}
+END_TEST
+
 static char	dir[64];
 
 static void
@@ -355,6 +410,7 @@ suite(void)
 	tcase_add_test(tc, fts_query);
 	tcase_add_test(tc, segments);
 	tcase_add_test(tc, sitemap);
+	tcase_add_test(tc, layout);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(td, db_setup, db_teardown);
 	tcase_add_test(td, product_page);
