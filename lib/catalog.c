@@ -239,43 +239,54 @@ catalog_fts_query(struct arena *a, const char *s, size_t n, char **out)
 	return terms;
 }
 
+static bool
+is_mark(char c)
+{
+	return c == CATALOG_MARK_OPEN[0] || c == CATALOG_MARK_CLOSE[0];
+}
+
+/*
+ * One pass, copying the text without its markers into one buffer where
+ * each segment ends with a NUL. A segment ends where a hit begins or
+ * ends; when that leaves it empty, the state has flipped twice around
+ * nothing and the segment before simply goes on.
+ */
 size_t
 catalog_segments(struct arena *a, const char *marked, struct segment **out)
 {
-	const char	*s, *start;
-	size_t		 markers = 0, n = 0;
-	bool		 hit = false;
+	const char	*s;
+	char		*buf, *start, *p;
+	size_t		 n = 0, marks = 0;
+	bool		 hit = false, flip;
 	struct segment	*seg;
 
 	for (s = marked; *s != '\0'; s++)
-		if (*s == CATALOG_MARK_OPEN[0] || *s == CATALOG_MARK_CLOSE[0])
-			markers++;
-	seg = arena_calloc(a, markers + 1, sizeof(*seg));
-	for (s = start = marked; ; s++) {
-		bool open = *s == CATALOG_MARK_OPEN[0];
-		bool close = *s == CATALOG_MARK_CLOSE[0];
-
-		if (!open && !close && *s != '\0')
+		if (is_mark(*s))
+			marks++;
+	seg = arena_calloc(a, marks + 1, sizeof(*seg));
+	buf = arena_alloc(a, (size_t)(s - marked) + marks + 1);
+	for (s = marked, start = p = buf; ; s++) {
+		flip = (*s == CATALOG_MARK_OPEN[0] && !hit) ||
+		    (*s == CATALOG_MARK_CLOSE[0] && hit);
+		if (*s != '\0' && !flip) {
+			if (!is_mark(*s))
+				*p++ = *s;
 			continue;
-		if (s > start) {
-			seg[n].len = (size_t)(s - start);
-			seg[n].text = arena_strndup(a, start, seg[n].len);
-			seg[n].hit = hit;
-			/* An ignored marker joins the text around it. */
-			if (n > 0 && seg[n - 1].hit == hit) {
-				seg[n - 1].text = arena_printf(a, "%s%s",
-				    seg[n - 1].text, seg[n].text);
-				seg[n - 1].len += seg[n].len;
-			} else
-				n++;
+		}
+		if (p > start) {
+			*p++ = '\0';
+			seg[n].text = start;
+			seg[n].len = (size_t)(p - start) - 1;
+			seg[n++].hit = hit;
+			start = p;
+		} else if (n > 0 && *s != '\0') {
+			n--;
+			start = buf + (seg[n].text - buf);
+			p = start + seg[n].len;
 		}
 		if (*s == '\0')
 			break;
-		if (open)
-			hit = true;
-		else if (close)
-			hit = false;
-		start = s + 1;
+		hit = !hit;
 	}
 	*out = seg;
 	return n;
