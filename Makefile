@@ -16,6 +16,15 @@ B	?= build
 CC	?= cc
 CFLAGS	?= -O2 -g
 PORT	?= 8080
+# V=1 shows whole commands.
+V	?= 0
+ifeq ($(V),0)
+Q	 = @
+say	 = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q	 =
+say	 =
+endif
 
 PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi
 # Evaluated once, on first use, after the deps step has run.
@@ -57,42 +66,42 @@ build: $(LIB) $(CGI) $(BINS) $(UNIT) $(TOOLS) $(CONF)
 
 $(B)/gen/migrations.c: scripts/embed-sql.sh $(SQL)
 	@mkdir -p $(@D)
-	scripts/embed-sql.sh sql > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)scripts/embed-sql.sh sql > $@.tmp && mv $@.tmp $@
 
 $(B)/gen/migrations.o: $(B)/gen/migrations.c lib/migrate.h lib/db.h
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/lib/%.o: lib/%.c lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(B)/cgi-bin/%: cgi-bin/%.c $(LIB) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(B)/bin/%: bin/%.c $(LIB) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 define program_dir
 $$(B)/$(1)/$(2): $$(wildcard $(1)/$(2)/*.c) $$(wildcard $(1)/$(2)/*.h) $$(LIB) lib/*.h
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) -I$(1)/$(2) -o $$@ $$(sort $$(wildcard $(1)/$(2)/*.c)) $$(LIB) $$(LDLIBS)
+	$$(call say,LD,$$@)$$(CC) $$(ALL_CFLAGS) -I$(1)/$(2) -o $$@ $$(sort $$(wildcard $(1)/$(2)/*.c)) $$(LIB) $$(LDLIBS)
 endef
 $(foreach d,$(CGI_DIRS),$(eval $(call program_dir,cgi-bin,$(d))))
 $(foreach d,$(BIN_DIRS),$(eval $(call program_dir,bin,$(d))))
 
 $(B)/tests/unit/%: tests/unit/%.c $(LIB) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CHECK_FLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CHECK_FLAGS)
 
 $(B)/tests/tools/%: tests/tools/%.c $(LIB) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Web-server configurations and the worker's unit, with absolute paths.
 CONF_SUBST = sed -e 's|@ROOT@|$(CURDIR)|g' -e 's|@BUILD@|$(abspath $(B))|g' \
@@ -102,7 +111,7 @@ CONF_SUBST = sed -e 's|@ROOT@|$(CURDIR)|g' -e 's|@BUILD@|$(abspath $(B))|g' \
 
 $(B)/conf/%: httpd-conf/%.in
 	@mkdir -p $(@D)
-	$(CONF_SUBST) $< > $@
+	$(call say,GEN,$@)$(CONF_SUBST) $< > $@
 
 # Sanitizer build of everything, for the tests.
 asan:
@@ -114,7 +123,7 @@ FUZZ_CFLAGS = -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(DEFS) -iquote lib -iquote build/gen $(PKG_CFLAGS)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/*.h build/gen/migrations.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) build/gen/migrations.c $(LDLIBS)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) build/gen/migrations.c $(LDLIBS)
 
 fuzz-build: $(FUZZ)
 

@@ -39,6 +39,9 @@
 #define SHOP_PAGE_SIZE         12                /* products per list page */
 #define SHOP_MAX_SEARCH        200               /* bytes in a search term */
 
+/* Orders. */
+#define SHOP_MAX_ORDER_LINES   100               /* lines in one order */
+
 /* PCRE2: every fixed pattern runs under these. */
 #define SHOP_PCRE_MATCH_LIMIT  100000
 #define SHOP_PCRE_DEPTH_LIMIT  1000

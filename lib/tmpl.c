@@ -17,12 +17,14 @@
  *   - A parent, and a block outside a parent, form a standalone pair when
  *     only blanks precede the open tag and only blanks follow the close
  *     tag on their lines, even if they share a line. The blanks before
- *     the open tag become the pair's indentation; a parent also drops
- *     the line end after its close tag.
- *   - A block whose open tag ends its line has "intrinsic" indentation,
- *     the blanks that start the line after it; they are removed from
- *     every line of the block's content, and a standalone block adds its
- *     own indentation to every line of whatever content fills it.
+ *     the open tag are then its indentation rather than output; a parent
+ *     also drops the line end after its close tag.
+ *   - A block whose open tag ends its line (standalone, or passed to a
+ *     parent) has "intrinsic" indentation, the blanks that start the
+ *     next line. They are removed from every line of its content, and
+ *     are the indentation of a standalone block.
+ *   - Content passed for a standalone block gets the block's indentation
+ *     on every line; a block's own content gets back what it lost.
  *
  * Every node that begins a line carries a flag, and text nodes know
  * their inner line starts, so the renderer can prefix each line of a
@@ -49,13 +51,13 @@
 /*
  * Limits that protect the process rather than describe an input: how
  * deep sections, parents and blocks may nest in one template (parsing
- * and rendering recurse once per level), how much work and output one
- * render may make before it is abandoned (loops nested over long lists,
- * or blocks expanding one another, grow exponentially), and how deep
- * tmpl_load_dir() descends.
+ * and rendering recurse once per level), how much work (nodes rendered
+ * and contexts searched) and output one render may make before it is
+ * abandoned (loops nested over long lists, or blocks expanding one
+ * another, grow exponentially), and how deep tmpl_load_dir() descends.
  */
 #define TMPL_MAX_NEST		64
-#define TMPL_MAX_STEPS		(16 * 1024 * 1024)
+#define TMPL_MAX_STEPS		(4 * 1024 * 1024)
 #define TMPL_MAX_OUTPUT		(16 * 1024 * 1024)
 #define TMPL_MAX_DIRS		16
 #define TMPL_EXT		".mustache"
@@ -95,7 +97,7 @@ struct node {
 	struct node	*next;
 	struct node	*kids;
 	char		*str;
-	size_t		 len;
+	size_t		 len;		/* of str */
 	size_t		 nparts;
 	char		*indent;	/* added to each line when standalone */
 	size_t		 indentlen;
@@ -150,9 +152,9 @@ struct parser {
 	bool		 dirty;		/* a tag precedes pos on this line */
 	bool		 fresh;		/* nothing emitted on this line yet */
 	struct buf	 text;		/* text not yet made into a node */
-	bool		 text_bol;
-	struct span	 strip[TMPL_MAX_NEST];
-	size_t		 nest;
+	bool		 text_bol;	/* and whether it begins a line */
+	struct span	 strip[TMPL_MAX_NEST]; /* of each element entered */
+	size_t		 nest;		/* elements entered */
 	char		*err;
 	size_t		 errlen;
 };
@@ -163,7 +165,7 @@ struct render {
 	struct buf		*out;
 	size_t			 start;		/* out->len before the render */
 	size_t			 depth;		/* expansions under way */
-	size_t			 steps;		/* nodes visited */
+	size_t			 steps;		/* nodes and contexts visited */
 };
 
 struct ctx {
@@ -415,6 +417,22 @@ flush(struct parser *p, struct list *l)
 }
 
 /*
+ * Move past tag t: past its whole line if it stands alone, else past the
+ * text before it, which is kept, and past the tag.
+ */
+static void
+consume(struct parser *p, const struct tag *t, bool alone)
+{
+	if (alone) {
+		skip_line(p, t);
+		return;
+	}
+	text(p, p->pos, t->start - p->pos);
+	p->pos = t->end;
+	p->dirty = true;
+}
+
+/*
  * Find the closing delimiter from offset "from"; with a closer ('}' of a
  * triple mustache, '=' of a delimiter change) that character must come
  * right before it. Returns the offset of the delimiter, or len.
@@ -617,15 +635,12 @@ parse_pair(struct parser *p, struct list *l, const struct tag *t)
 	if (alone) {
 		skip_line(p, t);
 		strip = intrinsic(p);
-	} else {
-		if (t->left)
-			lead = (struct span){ p->src + p->pos,
-			    t->start - p->pos };
-		else
-			text(p, p->pos, t->start - p->pos);
+	} else if (t->left) {
+		lead = (struct span){ p->src + p->pos, t->start - p->pos };
 		p->pos = t->end;
 		p->dirty = true;
-	}
+	} else
+		consume(p, t, false);
 	flush(p, l);
 	bol = alone ? false : take_fresh(p);
 	n = node_new(parent ? NODE_PARENT : NODE_BLOCK);
@@ -702,21 +717,28 @@ parse_argument(struct parser *p, struct list *l, const struct tag *t)
 }
 
 /*
- * A tag that is no element: comment, delimiter change, variable or
- * partial. "alone" says its line was standalone and is gone, lead
- * being the blanks that began it.
+ * Any tag but a close, a parent or a block. All but variables may stand
+ * alone on their line, which then goes; the blanks that began it are a
+ * standalone partial's indentation.
  */
 static int
-parse_leaf(struct parser *p, struct list *l, const struct tag *t,
-    bool alone, struct span lead)
+parse_tag(struct parser *p, struct list *l, const struct tag *t)
 {
 	struct node	*n;
+	struct span	 lead = { p->src + p->pos, t->start - p->pos };
+	bool		 alone;
 
+	alone = t->left && t->right && t->sigil != '\0' && t->sigil != '&' &&
+	    t->sigil != '{';
+	consume(p, t, alone);
 	switch (t->sigil) {
 	case '!':
 		return 0;
 	case '=':
 		return set_delimiters(p, t);
+	case '#':
+	case '^':
+		return parse_section(p, l, t, alone);
 	case '>':
 		flush(p, l);
 		n = node_new(NODE_PARTIAL);
@@ -751,14 +773,11 @@ parse_close(struct parser *p, struct list *l, enum node_type kind,
 	if (kind == NODE__MAX)
 		return fail(p, t->start, "close tag \"%.*s\" has nothing to "
 		    "close", (int)t->body.len, t->body.p);
-	if (t->left && t->right)
-		skip_line(p, t);
-	else {
-		if (!t->left || !argument)
-			text(p, p->pos, t->start - p->pos);
+	if (argument && t->left && !t->right) {
 		p->pos = t->end;
 		p->dirty = true;
-	}
+	} else
+		consume(p, t, t->left && t->right);
 	flush(p, l);
 	if (!span_eq(t->body, open->body))
 		return fail(p, t->start, "close tag \"%.*s\" does not match "
@@ -780,10 +799,8 @@ parse_body(struct parser *p, struct node **head, enum node_type kind,
 {
 	struct list	 l = { head };
 	struct tag	 t;
-	struct span	 lead;
 	const char	*nl;
 	size_t		 n;
-	bool		 alone;
 	int		 rc;
 
 	for (;;) {
@@ -814,30 +831,8 @@ parse_body(struct parser *p, struct node **head, enum node_type kind,
 			rc = parse_argument(p, &l, &t);
 		else if (t.sigil == '$' || t.sigil == '<')
 			rc = parse_pair(p, &l, &t);
-		else if (t.sigil == '#' || t.sigil == '^') {
-			alone = t.left && t.right;
-			if (alone)
-				skip_line(p, &t);
-			else {
-				text(p, p->pos, t.start - p->pos);
-				p->pos = t.end;
-				p->dirty = true;
-			}
-			rc = parse_section(p, &l, &t, alone);
-		} else {
-			alone = t.left && t.right && t.sigil != '\0' &&
-			    t.sigil != '&' && t.sigil != '{';
-			lead = (struct span){ p->src + p->pos,
-			    t.start - p->pos };
-			if (alone)
-				skip_line(p, &t);
-			else {
-				text(p, p->pos, t.start - p->pos);
-				p->pos = t.end;
-				p->dirty = true;
-			}
-			rc = parse_leaf(p, &l, &t, alone, lead);
-		}
+		else
+			rc = parse_tag(p, &l, &t);
 		if (rc == -1)
 			return -1;
 	}
@@ -1143,10 +1138,11 @@ put_value(struct buf *out, const struct tval *v, bool escape)
 /*
  * Look a variable or section name up: "." is the top of the stack; the
  * first part of a dotted name is looked for down the stack, the others
- * only inside what the previous part found.
+ * only inside what the previous part found. Each context searched counts
+ * as a step of the render.
  */
 static const struct tval *
-resolve(const struct node *n, const struct ctx *c)
+resolve(struct render *r, const struct node *n, const struct ctx *c)
 {
 	const struct tval	*v = NULL;
 	const char		*part = n->str;
@@ -1154,8 +1150,10 @@ resolve(const struct node *n, const struct ctx *c)
 
 	if (n->nparts == 0)
 		return c != NULL ? c->val : NULL;
-	for (; c != NULL && v == NULL; c = c->up)
+	for (; c != NULL && v == NULL; c = c->up) {
+		r->steps++;
 		v = tval_get(c->val, part);
+	}
 	for (i = 1; v != NULL && i < n->nparts; i++) {
 		part += strlen(part) + 1;
 		v = tval_get(v, part);
@@ -1263,10 +1261,10 @@ render_node(struct render *r, const struct node *n, const struct ctx *c,
 		return 0;
 	case NODE_VAR:
 	case NODE_RAW:
-		put_value(r->out, resolve(n, c), n->type == NODE_VAR);
+		put_value(r->out, resolve(r, n, c), n->type == NODE_VAR);
 		return 0;
 	case NODE_SECTION:
-		v = resolve(n, c);
+		v = resolve(r, n, c);
 		if (!tval_truthy(v))
 			return 0;
 		top.up = c;
@@ -1281,7 +1279,7 @@ render_node(struct render *r, const struct node *n, const struct ctx *c,
 		}
 		return 0;
 	case NODE_INVERTED:
-		if (tval_truthy(resolve(n, c)))
+		if (tval_truthy(resolve(r, n, c)))
 			return 0;
 		return render_list(r, n->kids, c, in, sc, false);
 	case NODE_PARTIAL:

@@ -39,7 +39,10 @@ struct tally {
 	unsigned int	 total;
 };
 
-/* What main() finds before the runner starts; read-only afterwards. */
+/*
+ * Set by main() before the runner starts and read-only afterwards, but
+ * for the tally, which the tests add to.
+ */
 static struct {
 	const char	*dir;
 	char		*files[SPEC_MAX_FILES];
@@ -62,10 +65,13 @@ slurp(const char *path, size_t *lenp)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
-	if (fstat(fd, &st) == -1 || st.st_size > SPEC_MAX_FILE) {
-		if (st.st_size > SPEC_MAX_FILE)
-			errno = EFBIG;
+	if (fstat(fd, &st) == -1) {
 		close(fd);
+		return NULL;
+	}
+	if (st.st_size > SPEC_MAX_FILE) {
+		close(fd);
+		errno = EFBIG;
 		return NULL;
 	}
 	p = malloc((size_t)st.st_size + 1);
@@ -514,6 +520,56 @@ START_TEST(test_missing)
 }
 END_TEST
 
+/* Standalone lines and indentation beyond what the specification tests. */
+START_TEST(test_whitespace)
+{
+	static const struct {
+		const char	*partial;
+		const char	*psrc;
+		const char	*src;
+		const char	*want;
+	} cases[] = {
+		/* A parent inside a line is not indented, like a partial. */
+		{ "p", "one\ntwo\n", "a\n  {{<p}}{{/p}} tail\nb\n",
+		    "a\n  one\ntwo\n tail\nb\n" },
+		{ "p", "<div>\n  {{$b}}\n  none\n  {{/b}}\n</div>\n",
+		    "a\n  {{<p}}\n  {{$b}}\n    x\n    y\n  {{/b}}\n  {{/p}}\nz\n",
+		    "a\n  <div>\n    x\n    y\n  </div>\nz\n" },
+		/* A block's own content keeps its indentation. */
+		{ "p", "", "  {{$b}}x\n  y{{/b}}\n", "  x\n  y\n" },
+		{ "p", "", "<a>\n  {{$b}}\n  x\n    y\n  {{/b}}\n</a>\n",
+		    "<a>\n  x\n    y\n</a>\n" },
+		/* Indentation adds up through partials. */
+		{ "p", "<b>\n  c\n</b>\n",
+		    "<r>\n  {{#yes}}\n  {{>p}}\n  {{/yes}}\n</r>\n",
+		    "<r>\n  <b>\n    c\n  </b>\n</r>\n" },
+		/* Values are not indented, only template lines. */
+		{ "p", "[\n{{{v}}}\n]\n", "  {{>p}}\n",
+		    "  [\n  1\n2\n  ]\n" },
+	};
+	struct arena	*a = arena_new();
+	struct tval	*ctx = tval_map(a);
+	struct tmpl_set	*set;
+	char		*out, err[256];
+	size_t		 i;
+
+	tval_set_bool(a, ctx, "yes", true);
+	tval_set_str(a, ctx, "v", "1\n2");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set = tmpl_set_new();
+		ck_assert_int_eq(tmpl_add(set, cases[i].partial, cases[i].psrc,
+		    strlen(cases[i].psrc), err, sizeof(err)), 0);
+		out = render(set, cases[i].src, ctx, err, sizeof(err));
+		ck_assert_msg(out != NULL, "case %zu: %s", i, err);
+		ck_assert_msg(strcmp(out, cases[i].want) == 0,
+		    "case %zu: got \"%s\"", i, out);
+		free(out);
+		tmpl_set_free(set);
+	}
+	arena_free(a);
+}
+END_TEST
+
 /* A layout as pages use it: standalone blocks keep the markup indented. */
 START_TEST(test_layout)
 {
@@ -713,6 +769,7 @@ main(int argc, char *argv[])
 	tcase_add_test(tc, test_output_limit);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_whitespace);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_load_dir);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,99 @@
+/*
+ * Pricing: shipping methods, tax rates and the quote of a basket, all in
+ * integer minor units. The checkout page shows a quote; order_create()
+ * computes the same quote again inside its write transaction, so what is
+ * charged is what the catalog said at that moment.
+ */
+#ifndef SHOP_PRICING_H
+#define SHOP_PRICING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct db;
+
+struct shipping_method {
+	long long	 id;
+	char		*code;
+	char		*name;
+	long long	 price;
+	char		*currency;
+	long long	 free_over;	/* -1: never free */
+};
+
+struct tax_rate {
+	char		*country;	/* "FR", or "*" */
+	char		*name;		/* "VAT" */
+	int		 rate_bp;	/* basis points: 2000 = 20% */
+	bool		 inclusive;	/* prices already include it */
+};
+
+struct quote_line {
+	long long	 variant_id;
+	long long	 quantity;
+	char		*product_name;
+	char		*product_slug;
+	char		*variant_title;
+	char		*sku;
+	long long	 unit_price;
+	long long	 line_total;
+	long long	 tax;
+	long long	 stock;		/* available now */
+	bool		 available;	/* active, for sale, enough stock */
+};
+
+enum quote_problem {
+	QUOTE_OK,
+	QUOTE_EMPTY,		/* no lines */
+	QUOTE_UNAVAILABLE,	/* a variant is gone or not for sale */
+	QUOTE_SOLD_OUT,		/* a line wants more than there is */
+	QUOTE_NO_SHIPPING,	/* unknown shipping method */
+	QUOTE_CURRENCY,		/* lines in more than one currency */
+	QUOTE_OVERFLOW,		/* amounts beyond 64 bits */
+	QUOTE_TOO_MANY,		/* more lines than SHOP_MAX_ORDER_LINES */
+	QUOTE_DB,		/* database error */
+	QUOTE__MAX
+};
+
+extern const char *const quote_problem_msgs[QUOTE__MAX];
+
+struct quote {
+	struct quote_line	*lines;
+	size_t			 nlines;
+	char			*currency;
+	long long		 subtotal;
+	long long		 shipping;
+	long long		 tax;
+	long long		 total;
+	struct shipping_method	 method;
+	struct tax_rate		 rate;
+	enum quote_problem	 problem;
+	size_t			 problem_line;	/* which line, for the message */
+};
+
+/* Active shipping methods in display order; *n gets the count. */
+struct shipping_method *shipping_methods(struct db *, struct arena *, size_t *n);
+
+/* The rate for a country, falling back to "*", then to no tax at all. */
+int		 tax_rate_for(struct db *, struct arena *, const char *country,
+		    struct tax_rate *);
+
+/*
+ * Tax on an amount (RFC-free arithmetic, half up): exclusive rates add
+ * amount * bp / 10000, inclusive rates hold amount * bp / (10000 + bp).
+ */
+long long	 tax_on(long long amount, int rate_bp, bool inclusive);
+
+/*
+ * Quote variant_ids[i] x quantities[i] shipped with method code to
+ * country. Fills q, lines in the arena; q->problem says what stops it
+ * being ordered (QUOTE_OK: it can be). Returns 0, or -1 on a database
+ * error (q->problem is QUOTE_DB).
+ */
+int		 quote_build(struct db *, struct arena *,
+		    const long long *variant_ids, const long long *quantities,
+		    size_t n, const char *shipping_code, const char *country,
+		    struct quote *q);
+
+#endif
