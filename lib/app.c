@@ -197,7 +197,7 @@ parse_request(struct req *r)
 	if (e != PARSE_OK) {
 		r->error = arena_printf(r->arena, "The query string is "
 		    "malformed: %s.", parse_err_msgs[e]);
-		return e == PARSE_TOO_MANY || e == PARSE_TOO_LONG ? 414 : 400;
+		return e == PARSE_TOO_LONG ? 414 : 400;
 	}
 	if (cookie_parse(r->arena, req_header(r, "Cookie"), &r->cookies)) {
 		r->error = "Too many or too large cookies were sent. Clearing "

@@ -221,7 +221,7 @@ def results_come_a_page_at_a_time():
     status(r, 404)
     contains(r.text, f"There is no page {pages + 1} of the results: there "
                      f"are only {pages}.")
-    contains(r.text, 'href="/search?q&#61;and">Go to the first page</a>')
+    contains(r.text, 'href="/search?q=and">Go to the first page</a>')
     # The query goes back into links percent-encoded.
     r = search("crème & co", accept=JSON)
     eq(r.json()["pagination"]["links"][0]["url"],
