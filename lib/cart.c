@@ -261,6 +261,31 @@ variant_state(struct db *d, long long variant_id, long long *stock,
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+enum cart_result
+cart_probe(struct db *d, long long variant_id, long long quantity,
+    long long *available)
+{
+	long long	stock;
+	bool		for_sale;
+
+	if (available != NULL)
+		*available = 0;
+	if (variant_state(d, variant_id, &stock, &for_sale) != 0)
+		return CART_ERROR;
+	if (!for_sale)
+		return CART_NO_VARIANT;
+	if (stock <= 0)
+		return CART_SOLD_OUT;
+	if (quantity > CART_MAX_QUANTITY)
+		return CART_OVER_MAX;
+	if (quantity > stock) {
+		if (available != NULL)
+			*available = stock;
+		return CART_OVER_STOCK;
+	}
+	return CART_OK;
+}
+
 static int
 upsert(struct db *d, long long cart, long long variant_id, long long qty)
 {

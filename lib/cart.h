@@ -102,6 +102,14 @@ enum cart_result cart_add(struct db *, struct session *s,
 enum cart_result cart_set(struct db *, struct session *s,
 		    long long variant_id, long long quantity,
 		    long long *available);
+/*
+ * Whether quantity units of variant_id could go into an empty cart now
+ * (no write): CART_OK, CART_NO_VARIANT, CART_SOLD_OUT or CART_OVER_STOCK
+ * with *available, or CART_ERROR. A guest's first add asks this before a
+ * session is made for it.
+ */
+enum cart_result cart_probe(struct db *, long long variant_id,
+		    long long quantity, long long *available);
 enum cart_result cart_remove(struct db *, struct session *s,
 		    long long variant_id);
 /* Remove every line; 0 or -1. */

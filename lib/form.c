@@ -178,7 +178,8 @@ set_error(struct form *f, size_t i, const char *msg)
 static const char *
 type_message(struct arena *a, const struct form_field *fd)
 {
-	const char	*fmt = types[fd->type].message;
+	const char	*fmt = fd->message != NULL ? fd->message :
+			    types[fd->type].message;
 
 	if (fd->type == FORM_INT)
 		return arena_printf(a, fmt, fd->min, fd->max);
@@ -358,6 +359,12 @@ form_tval(struct arena *a, const struct form *f)
 			tval_set(a, m, "error_id", tval_strf(a, "f-%s-error",
 			    fd->name));
 		}
+		if (fd->hint != NULL || f->errors[i] != NULL)
+			tval_set(a, m, "describedby", tval_strf(a, "%s%s%s",
+			    fd->hint != NULL ? tval_get_str(m, "hint_id") : "",
+			    fd->hint != NULL && f->errors[i] != NULL ? " " : "",
+			    f->errors[i] != NULL ? tval_get_str(m, "error_id") :
+			    ""));
 		tval_set_bool(a, m, "required", fd->flags & FORM_REQUIRED);
 		tval_set_bool(a, m, "hidden", hidden);
 		tval_set_bool(a, m, "checkbox", fd->type == FORM_CHECKBOX);
@@ -413,7 +420,12 @@ form_fail(struct req *r, int status, const char *tmpl, struct tval *data,
 		if (f->errors[i] == NULL)
 			continue;
 		m = tval_push_map(a, list);
-		tval_set(a, m, "id", tval_strf(a, "f-%s", f->fields[i].name));
+		/* A hidden field has nothing to go to: its message stands alone. */
+		if (!(f->fields[i].flags & FORM_HIDDEN) &&
+		    f->fields[i].type != FORM_TOKEN &&
+		    f->fields[i].type != FORM_PATH)
+			tval_set(a, m, "id", tval_strf(a, "f-%s",
+			    f->fields[i].name));
 		tval_set_str(a, m, "message", f->errors[i]);
 	}
 	tval_set(a, data, "form", form_tval(a, f));

@@ -56,6 +56,7 @@ struct form_field {
 	long long	 max;		/* characters, or the highest integer */
 	const char	*autocomplete;	/* HTML autocomplete token, or NULL */
 	const char	*hint;		/* shown under the label, or NULL */
+	const char	*message;	/* instead of the type's, or NULL */
 };
 
 struct form {
@@ -90,9 +91,10 @@ void		 form_error(struct form *, const char *name, const char *msg);
 
 /*
  * The fields as a list for templates, in table order: name, id
- * ("f-<name>"), label, hint, input (HTML type), value (empty for
- * passwords), error, error_id, required, hidden, checked, maxlength,
- * autocomplete.
+ * ("f-<name>"), label, hint and hint_id, input (HTML type), value (empty
+ * for passwords), error and error_id, describedby (the ids of hint and
+ * error), required, hidden, checkbox, checked, min and max (integers),
+ * maxlength, autocomplete.
  */
 struct tval	*form_tval(struct arena *, const struct form *);
 

@@ -198,6 +198,26 @@ fail:
 	return USER_ERROR;
 }
 
+enum user_result
+user_set_hash(struct db *d, long long user_id, const char *hash)
+{
+	sqlite3_stmt	*st;
+
+	if (db_begin(d) != 0)
+		return USER_ERROR;
+	if ((st = db_prep(d, sql_set_password)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (long long)time(NULL));
+	if (db_step(d, st) != SQLITE_DONE)
+		goto fail;
+	return db_commit(d) == 0 ? USER_OK : USER_ERROR;
+fail:
+	db_rollback(d);
+	return USER_ERROR;
+}
+
 /* SHA-256 of a token's bytes; false unless it is a canonical token. */
 static bool
 token_hash(const char *token, unsigned char hash[SESSION_HASH_BYTES])

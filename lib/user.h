@@ -84,6 +84,10 @@ enum user_result user_create(struct db *, const char *email, const char *name,
 enum user_result user_set_password(struct db *, long long user_id,
 		    const char *hash, long long keep_session);
 
+/* Replace the hash alone (own write): a rehash at log-in. */
+enum user_result user_set_hash(struct db *, long long user_id,
+		    const char *hash);
+
 /*
  * A new reset token for user_id (own write), written into token; older
  * tokens of the account stop working.
