@@ -238,9 +238,9 @@ refuse_result(struct req *r, struct form *f, enum cart_result res,
 	case CART_NOT_IN_CART:
 		return 404;
 	case CART_OVER_STOCK:
-		msg = available > 0 ? arena_printf(r->arena, "Only %lld more "
-		    "can be added: that is all we have in stock.", available) :
-		    "You already have all we have in stock.";
+		msg = available > 0 ? arena_printf(r->arena, "Only %lld can be "
+		    "added: that is all we have in stock.", available) :
+		    "Your cart already holds all we have in stock.";
 		/* FALLTHROUGH */
 	default:
 		form_error(f, "quantity", msg);
