@@ -85,7 +85,10 @@ const char	*form_str(const struct form *, const char *name);
 long long	 form_int(const struct form *, const char *name);
 bool		 form_bool(const struct form *, const char *name);
 
-/* Prefill a field (edit forms), or record a handler's own finding. */
+/*
+ * Prefill a field (edit forms), or record a handler's own finding about
+ * one (replacing any message it had; name NULL or "form": form-wide).
+ */
 void		 form_set(struct form *, const char *name, const char *value);
 void		 form_error(struct form *, const char *name, const char *msg);
 
