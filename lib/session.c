@@ -277,13 +277,15 @@ session_login(struct req *r, long long user_id)
 		sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, user_id);
 		sqlite3_bind_int64(st, 4, now);
-		if (db_step(d, st) != SQLITE_DONE ||
-		    sqlite3_changes(db_handle(d)) != 1)
+		if (db_step(d, st) != SQLITE_DONE)
 			goto fail;
 		rowid = old->id;
-		if (old->user_id == 0 && cart_merge(d, rowid, user_id) != 0)
+	}
+	/* No session, or it was swept since it was loaded: a new one. */
+	if (old == NULL || sqlite3_changes(db_handle(d)) == 0) {
+		if ((rowid = insert_session(d, hash, user_id, now)) < 0)
 			goto fail;
-	} else if ((rowid = insert_session(d, hash, user_id, now)) < 0)
+	} else if (old->user_id == 0 && cart_merge(d, rowid, user_id) != 0)
 		goto fail;
 	if ((st = db_prep(d, sql_user)) == NULL)
 		goto fail;

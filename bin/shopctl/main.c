@@ -33,6 +33,8 @@ static const struct ctl_cmd cmds[] = {
 	  "create the databases and apply every pending migration" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "user", ctl_user, "add [--admin] email name",
+	  "add an account; the password is read from standard input" },
 };
 
 static void
