@@ -4,7 +4,9 @@
  * Order of checks for each request, each refusing before any work the
  * next one needs: request line and path (400/414), route (404/405),
  * readiness of the databases and schema (503), cross-origin posts (403),
- * body size and form parsing (413/400/415), then the handler. Whatever
+ * the session (loaded from its cookie for every route) and the route's
+ * ROUTE_USER/ROUTE_ADMIN guard (303 to the log-in page, 401, 403), body
+ * size and form parsing (413/400/415), then the handler. Whatever
  * status a step or the handler returns is answered by page_error() here,
  * and nowhere else.
  */
