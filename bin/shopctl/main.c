@@ -35,6 +35,8 @@ static const struct ctl_cmd cmds[] = {
 	  "fill an empty store with a demo catalog" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "user", ctl_user, "add [--admin] email name",
+	  "add an account; the password is read from standard input" },
 };
 
 static void
