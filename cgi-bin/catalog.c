@@ -43,14 +43,14 @@ static int	h_search(struct req *);
 static int	h_sitemap(struct req *);
 
 static const struct route routes[] = {
-	{ HTTP_BIT(HTTP_GET), "^/$", h_home, ROUTE_SESSION },
-	{ HTTP_BIT(HTTP_GET), "^/products$", h_products, ROUTE_SESSION },
+	{ HTTP_BIT(HTTP_GET), "^/$", h_home, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/products$", h_products, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/products/(?<slug>[a-z0-9-]{1,80})$",
-	  h_product, ROUTE_SESSION },
-	{ HTTP_BIT(HTTP_GET), "^/categories$", h_categories, ROUTE_SESSION },
+	  h_product, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/categories$", h_categories, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/categories/(?<slug>[a-z0-9-]{1,80})$",
-	  h_category, ROUTE_SESSION },
-	{ HTTP_BIT(HTTP_GET), "^/search$", h_search, ROUTE_SESSION },
+	  h_category, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/search$", h_search, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/sitemap\\.xml$", h_sitemap, 0 },
 };
 

@@ -385,6 +385,9 @@ dispatch(struct req *r)
 		    "such" : r->method_name);
 		return 405;
 	case ROUTE_NOT_FOUND:
+		/* The page still shows the visitor's cart and name. */
+		if (shop_ready(r->shop))
+			session_load(r);
 		return 404;
 	default:
 		return 400;
