@@ -819,8 +819,13 @@ call(struct stripe *s, struct arena *a, const char *method, const char *path,
 		left = o->deadline_ms - (now_ms() - start);
 		if (left - pause < STRIPE_MIN_ATTEMPT_MS)
 			break;
-		log_warn("stripe: %s %s: attempt %d: %s; retrying in %lld ms",
-		    method, path, attempt, err->message, pause);
+		if (err->status != 0)
+			log_warn("stripe: %s %s: attempt %d: HTTP %d: %s; "
+			    "retrying in %lld ms", method, path, attempt,
+			    err->status, err->message, pause);
+		else
+			log_warn("stripe: attempt %d: %s; retrying in %lld ms",
+			    attempt, err->message, pause);
 		sleep_ms(pause);
 	}
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);

@@ -210,8 +210,13 @@ fault_500(struct req *r, const char *which)
 	    "occurred (the test gateway's %s fault).", which);
 }
 
+/*
+ * Every API and control request: a Request-Id, the secret key, then for
+ * the API (faults true) the slow and 500 faults. Control requests skip
+ * the faults, so a test can always turn them off again.
+ */
 int
-gw_api_begin(struct req *r, const char **request_id)
+gw_api_begin(struct req *r, const char **request_id, bool faults)
 {
 	static const char	 take_sql[] =
 	    "UPDATE settings SET api500_next = api500_next - 1"
@@ -225,6 +230,8 @@ gw_api_begin(struct req *r, const char **request_id)
 	*request_id = rid;
 	if (authorize(r, t->cfg) != 0)
 		return -1;
+	if (!faults)
+		return 0;
 	if (gw_faults_get(t->db, &f) != 0) {
 		gw_api_error(r, 500, "api_error", NULL, NULL, "The test "
 		    "gateway's database failed: %s", db_errmsg(t->db));
@@ -282,7 +289,7 @@ api_start(struct req *r, struct api *q, bool post)
 
 	memset(q, 0, sizeof(*q));
 	q->t = gw_req_thread(r);
-	if (gw_api_begin(r, &q->request_id) != 0)
+	if (gw_api_begin(r, &q->request_id, true) != 0)
 		return -1;
 	if (!post)
 		return 0;

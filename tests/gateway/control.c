@@ -23,7 +23,7 @@ ctl_start(struct req *r, struct gw_thread **t)
 	const char	*rid;
 
 	*t = gw_req_thread(r);
-	return gw_api_begin(r, &rid);
+	return gw_api_begin(r, &rid, false);
 }
 
 static void

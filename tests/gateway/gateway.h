@@ -162,7 +162,8 @@ int		 h_events_list(struct req *);
 int		 h_event_get(struct req *);
 int		 h_api_unknown(struct req *);
 /* Auth and the API faults; 0 to go on, else the request is answered. */
-int		 gw_api_begin(struct req *, const char **request_id);
+int		 gw_api_begin(struct req *, const char **request_id,
+		    bool faults);
 void		 gw_api_answer(struct req *, int status, const char *json);
 void		 gw_api_error(struct req *, int status, const char *type,
 		    const char *code, const char *param, const char *fmt, ...)

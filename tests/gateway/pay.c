@@ -526,6 +526,8 @@ render_page(struct req *r, const char *id, const struct gw_pay_outcome *err,
 		tval_set_bool(a, d, "expired", strcmp(sstatus, "expired") == 0);
 		tval_set_str(a, d, "success_url", fill_success_url(a, success,
 		    id));
+		if (err != NULL)
+			tval_set_str(a, d, "error", err->message);
 		return page_render(r, strcmp(sstatus, "expired") == 0 ? 410 :
 		    status == 422 ? 409 : 200, "closed", d);
 	}

@@ -298,6 +298,20 @@ class WebhookReceiver:
         self.server.shutdown()
         self.server.server_close()
 
+    def reset(self):
+        with self.lock:
+            self.requests = []
+            self.statuses = []
+
+    def about(self, object_id):
+        """The requests whose event is about object_id (a session id, or
+        a payment intent for charges)."""
+        with self.lock:
+            return [r for r in self.requests
+                    if object_id in (r["json"]["data"]["object"].get("id"),
+                                     r["json"]["data"]["object"].get(
+                                         "payment_intent"))]
+
     def answer(self, *statuses):
         with self.lock:
             self.statuses = list(statuses)
