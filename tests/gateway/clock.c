@@ -1,17 +1,25 @@
 /*
  * What happens with time: sessions past expires_at expire, asynchronous
- * payments settle, webhook deliveries go out and are retried. A clock
- * thread in each FastCGI process does this every GW_POLL_MS whether or
- * not requests arrive; everything it works from is in the database, so a
- * process killed mid-way loses nothing (a claimed delivery comes due
- * again when its lease ends).
+ * payments settle, webhook deliveries go out and are retried. Each
+ * FastCGI process has a clock thread; the one holding an flock on
+ * GATEWAY_DATA_DIR/gateway.clock does this every GW_POLL_MS whether or
+ * not requests arrive, so deliveries go out one at a time in order. When
+ * that process dies the kernel drops its lock and another process's
+ * clock takes over. Everything it works from is in the database, so
+ * nothing is lost (a claimed delivery comes due again when its lease
+ * ends).
  */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sqlite3.h>
@@ -326,7 +334,9 @@ clock_main(void *arg)
 	struct arena		*a = arena_new();
 	struct timespec		 until;
 	sigset_t		 set;
-	char			 err[512];
+	char			 err[512], path[4200];
+	bool			 mine = false;
+	int			 fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -341,12 +351,21 @@ clock_main(void *arg)
 	}
 	t.stop = &c->stop;
 	log_set_req("clock");
+	snprintf(path, sizeof(path), "%s/gateway.clock", c->cfg->data_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) < 0)
+		log_error("clock: %s: %s", path, strerror(errno));
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop) {
 		pthread_mutex_unlock(&c->mu);
-		(void)gw_tick(&t, a);
-		arena_reset(a);
-		db_reset_all(t.db);
+		if (!mine && fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			mine = true;
+			log_info("clock: this process keeps the time");
+		}
+		if (mine) {
+			(void)gw_tick(&t, a);
+			arena_reset(a);
+			db_reset_all(t.db);
+		}
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)GW_POLL_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -358,6 +377,8 @@ clock_main(void *arg)
 			pthread_cond_timedwait(&c->cv, &c->mu, &until);
 	}
 	pthread_mutex_unlock(&c->mu);
+	if (fd >= 0)
+		close(fd);
 	gw_thread_close(&t);
 	arena_free(a);
 	return NULL;

@@ -38,7 +38,7 @@ struct req;
 #define GW_LIST_MAX		100
 #define GW_POLL_MS		200	/* the clock's period */
 #define GW_BATCH		20	/* deliveries claimed at once */
-#define GW_LEASE_MS		30000	/* a claimed delivery's lease */
+#define GW_LEASE_MS		10000	/* a claimed delivery's lease */
 #define GW_WEBHOOK_CONNECT_MS	2000
 #define GW_WEBHOOK_TIMEOUT_MS	5000
 #define GW_BACKOFF_FIRST_MS	1000	/* doubles per failure */

@@ -194,7 +194,6 @@ main(int argc, char *argv[])
 		.name = "gateway",
 		.routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
-		.threads = 4,
 		.thread_init = thread_init,
 		.thread_fini = thread_fini,
 	};
