@@ -399,10 +399,9 @@ json_read(struct stripe *s, struct arena *a, const char *json, size_t len,
 			continue;
 		if (i == nf)
 			continue;
-		if (strcmp(type, "null") == 0) {
-			seen |= 1ul << i;
+		/* null is absent: a required member may not be null. */
+		if (strcmp(type, "null") == 0)
 			continue;
-		}
 		switch (f[i].kind) {
 		case JK_STR:
 			if (strcmp(type, "text") != 0)

@@ -324,6 +324,11 @@ def bad_events():
                  b'"created":1,"data":{"object":{"object":"charge"}}}',
                  b'{"id":5,"type":"x","created":1,'
                  b'"data":{"object":{"object":"x"}}}',
+                 b'{"id":null,"type":"x","created":1,'
+                 b'"data":{"object":{"object":"x"}}}',
+                 b'{"id":"evt_1","type":"checkout.session.completed",'
+                 b'"created":1,"data":{"object":{"object":null,'
+                 b'"id":"cs_1"}}}',
                  b'{"id":"evt_1","type":"checkout.session.completed",'
                  b'"created":1,"data":{"object":{"object":'
                  b'"checkout.session","id":"cs_1","status":"open",'
