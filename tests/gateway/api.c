@@ -102,7 +102,16 @@ gw_api_error(struct req *r, int status, const char *type, const char *code,
 	    param, msg));
 }
 
-/* An error as an operation's result (not saved for its key). */
+static void
+op_verror(struct req *r, struct api_out *o, int status, const char *code,
+    const char *param, const char *fmt, va_list ap)
+{
+	o->status = status;
+	o->body = gw_error_json(r->arena, "invalid_request_error", code, NULL,
+	    param, arena_vprintf(r->arena, fmt, ap));
+}
+
+/* An error as an operation's result (not saved for its key); 0. */
 static int
 op_error(struct req *r, struct api_out *o, int status, const char *code,
     const char *param, const char *fmt, ...)
@@ -112,16 +121,30 @@ static int
 op_error(struct req *r, struct api_out *o, int status, const char *code,
     const char *param, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*msg;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	msg = arena_vprintf(r->arena, fmt, ap);
+	op_verror(r, o, status, code, param, fmt, ap);
 	va_end(ap);
-	o->status = status;
-	o->body = gw_error_json(r->arena, "invalid_request_error", code, NULL,
-	    param, msg);
 	return 0;
+}
+
+/* The same for a parameter check, which returns -1 when it refuses. */
+static int
+bad_param(struct req *r, struct api_out *o, const char *code,
+    const char *param, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+bad_param(struct req *r, struct api_out *o, const char *code,
+    const char *param, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	op_verror(r, o, 400, code, param, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 /* "sk_test_...abcd" for messages: never the whole key. */
@@ -516,18 +539,18 @@ metadata_add(struct req *r, struct api_out *o, struct tval *m,
     const char *param, const char *k, const char *v)
 {
 	if (*k == '\0' || strlen(k) > GW_MAX_METADATA_KEY)
-		return op_error(r, o, 400, "parameter_invalid_string", param,
+		return bad_param(r, o, "parameter_invalid_string", param,
 		    "Metadata keys must be 1 to %d characters: %s",
-		    GW_MAX_METADATA_KEY, param), -1;
+		    GW_MAX_METADATA_KEY, param);
 	if (strlen(v) > GW_MAX_METADATA_VALUE)
-		return op_error(r, o, 400, "parameter_invalid_string", param,
+		return bad_param(r, o, "parameter_invalid_string", param,
 		    "Metadata values can have up to %d characters, but you "
 		    "passed in a value that is %zu characters: %s",
-		    GW_MAX_METADATA_VALUE, strlen(v), param), -1;
+		    GW_MAX_METADATA_VALUE, strlen(v), param);
 	if (m->u.c.n == GW_MAX_METADATA)
-		return op_error(r, o, 400, "parameter_invalid_string", param,
+		return bad_param(r, o, "parameter_invalid_string", param,
 		    "You can specify up to %d keys for metadata.",
-		    GW_MAX_METADATA), -1;
+		    GW_MAX_METADATA);
 	tval_set_str(r->arena, m, k, v);
 	return 0;
 }
@@ -585,8 +608,8 @@ session_field(struct req *r, struct api_out *o, struct session_in *in,
 		;
 	else if (n == 1 && strcmp(p[0], "expires_at") == 0) {
 		if (gw_parse_int(f->val, 0, 1LL << 40, &in->expires_at) != 0)
-			return op_error(r, o, 400, "parameter_invalid_integer",
-			    f->key, "Invalid integer: %s", f->val), -1;
+			return bad_param(r, o, "parameter_invalid_integer",
+			    f->key, "Invalid integer: %s", f->val);
 	} else if (n == 2 && strcmp(p[0], "metadata") == 0) {
 		return metadata_add(r, o, in->metadata, f->key, p[1], f->val);
 	} else if (n == 3 && strcmp(p[0], "payment_intent_data") == 0 &&
@@ -597,24 +620,24 @@ session_field(struct req *r, struct api_out *o, struct session_in *in,
 	    strcmp(p[0], "expand") == 0)) {
 		if (strcmp(p[0], "payment_method_types") == 0 &&
 		    strcmp(f->val, "card") != 0)
-			return op_error(r, o, 400, "parameter_invalid_string",
+			return bad_param(r, o, "parameter_invalid_string",
 			    f->key, "The test gateway supports the payment "
-			    "method type card only."), -1;
+			    "method type card only.");
 	} else if (n >= 3 && strcmp(p[0], "line_items") == 0) {
 		if (!is_index(p[1], GW_MAX_LINE_ITEMS, &i))
-			return op_error(r, o, 400, "parameter_invalid_integer",
+			return bad_param(r, o, "parameter_invalid_integer",
 			    f->key, "line_items: an index must be 0 to %d: %s",
-			    GW_MAX_LINE_ITEMS - 1, f->key), -1;
+			    GW_MAX_LINE_ITEMS - 1, f->key);
 		it = &in->items[i];
 		it->seen = true;
 		if ((size_t)i + 1 > in->nitems)
 			in->nitems = (size_t)i + 1;
 		if (n == 3 && strcmp(p[2], "quantity") == 0) {
 			if (gw_parse_int(f->val, 1, MAX_QUANTITY, &v) != 0)
-				return op_error(r, o, 400,
+				return bad_param(r, o,
 				    "parameter_invalid_integer", f->key,
 				    "Invalid integer: %s (a quantity is 1 to "
-				    "%d)", f->val, MAX_QUANTITY), -1;
+				    "%d)", f->val, MAX_QUANTITY);
 			it->quantity = v;
 			it->has_quantity = true;
 		} else if (n == 4 && strcmp(p[2], "price_data") == 0 &&
@@ -623,20 +646,19 @@ session_field(struct req *r, struct api_out *o, struct session_in *in,
 		else if (n == 4 && strcmp(p[2], "price_data") == 0 &&
 		    strcmp(p[3], "unit_amount") == 0) {
 			if (gw_parse_int(f->val, 0, GW_MAX_AMOUNT, &v) != 0)
-				return op_error(r, o, 400,
+				return bad_param(r, o,
 				    "parameter_invalid_integer", f->key,
-				    "Invalid non-negative integer: %s", f->val),
-				    -1;
+				    "Invalid non-negative integer: %s", f->val);
 			it->unit_amount = v;
 			it->has_amount = true;
 		} else if (n == 5 && strcmp(p[2], "price_data") == 0 &&
 		    strcmp(p[3], "product_data") == 0 &&
 		    strcmp(p[4], "name") == 0) {
 			if (*f->val == '\0' || strlen(f->val) > MAX_NAME)
-				return op_error(r, o, 400,
+				return bad_param(r, o,
 				    "parameter_invalid_string", f->key,
 				    "A product name is 1 to %d characters.",
-				    MAX_NAME), -1;
+				    MAX_NAME);
 			it->name = f->val;
 		} else
 			goto unknown;
@@ -644,8 +666,8 @@ session_field(struct req *r, struct api_out *o, struct session_in *in,
 		goto unknown;
 	return 0;
 unknown:
-	return op_error(r, o, 400, "parameter_unknown", f->key,
-	    "Received unknown parameter: %s", f->key), -1;
+	return bad_param(r, o, "parameter_unknown", f->key,
+	    "Received unknown parameter: %s", f->key);
 }
 
 /* Stripe's "Create a Checkout Session", mode=payment with price_data. */
@@ -929,7 +951,7 @@ answer_rows(struct req *r, struct db *d, sqlite3_stmt *st, long long limit,
 	bool		 more = false;
 	int		 rc;
 
-	gw_list_begin(r->arena, &b);
+	gw_list_begin(&b);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
 		if (n == limit) {
 			more = true;

@@ -152,7 +152,7 @@ answer_all(struct req *r, struct db *d, sqlite3_stmt *st, const char *url)
 	struct buf	 b = { 0 };
 	int		 rc, n = 0;
 
-	gw_list_begin(r->arena, &b);
+	gw_list_begin(&b);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
 		if (n++ > 0)
 			buf_putc(&b, ',');

@@ -114,7 +114,7 @@ int		 gw_event_emit(struct gw_thread *, struct arena *,
 		    const char *request_id, const char *idem_key);
 int		 gw_parse_int(const char *, long long min, long long max,
 		    long long *out);
-void		 gw_list_begin(struct arena *, struct buf *);
+void		 gw_list_begin(struct buf *);
 void		 gw_list_end(struct buf *, const char *url, bool has_more);
 
 /* pay.c */

@@ -601,9 +601,8 @@ gw_refund_json(struct db *d, struct arena *a, const char *id)
 
 /* A list object around JSON elements the caller appends between. */
 void
-gw_list_begin(struct arena *a, struct buf *b)
+gw_list_begin(struct buf *b)
 {
-	(void)a;
 	buf_puts(b, "{\"object\":\"list\",\"data\":[");
 }
 
