@@ -17,12 +17,14 @@
  *   - A parent, and a block outside a parent, form a standalone pair when
  *     only blanks precede the open tag and only blanks follow the close
  *     tag on their lines, even if they share a line. The blanks before
- *     the open tag become the pair's indentation; a parent also drops
- *     the line end after its close tag.
- *   - A block whose open tag ends its line has "intrinsic" indentation,
- *     the blanks that start the line after it; they are removed from
- *     every line of the block's content, and a standalone block adds its
- *     own indentation to every line of whatever content fills it.
+ *     the open tag are then its indentation rather than output; a parent
+ *     also drops the line end after its close tag.
+ *   - A block whose open tag ends its line (standalone, or passed to a
+ *     parent) has "intrinsic" indentation, the blanks that start the
+ *     next line. They are removed from every line of its content, and
+ *     are the indentation of a standalone block.
+ *   - Content passed for a standalone block gets the block's indentation
+ *     on every line; a block's own content gets back what it lost.
  *
  * Every node that begins a line carries a flag, and text nodes know
  * their inner line starts, so the renderer can prefix each line of a
@@ -95,7 +97,7 @@ struct node {
 	struct node	*next;
 	struct node	*kids;
 	char		*str;
-	size_t		 len;
+	size_t		 len;		/* of str */
 	size_t		 nparts;
 	char		*indent;	/* added to each line when standalone */
 	size_t		 indentlen;
@@ -150,9 +152,9 @@ struct parser {
 	bool		 dirty;		/* a tag precedes pos on this line */
 	bool		 fresh;		/* nothing emitted on this line yet */
 	struct buf	 text;		/* text not yet made into a node */
-	bool		 text_bol;
-	struct span	 strip[TMPL_MAX_NEST];
-	size_t		 nest;
+	bool		 text_bol;	/* and whether it begins a line */
+	struct span	 strip[TMPL_MAX_NEST]; /* of each element entered */
+	size_t		 nest;		/* elements entered */
 	char		*err;
 	size_t		 errlen;
 };

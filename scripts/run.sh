@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # make run: migrate, seed an empty store, and serve it on 127.0.0.1:$PORT
 # with lighttpd until Ctrl-C or SIGTERM, which stop everything started here.
 #

@@ -31,6 +31,8 @@ static int	cmd_check(struct ctl *, int, char **);
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
 	  "create the databases and apply every pending migration" },
+	{ "seed", ctl_seed, "[--if-empty]",
+	  "fill an empty store with a demo catalog" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
 };

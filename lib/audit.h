@@ -1,0 +1,61 @@
+/*
+ * Proving the books (DESIGN.md, "Payments", 7): every id ever handed out
+ * for orders, payments and their events is accounted for, every paid
+ * session at the gateway has exactly one paid order, no stock is
+ * negative, every total is the sum of its lines.
+ */
+#ifndef SHOP_AUDIT_H
+#define SHOP_AUDIT_H
+
+#include <stddef.h>
+
+struct arena;
+struct buf;
+struct db;
+struct payment_fact;
+
+/* Ids handed out (sqlite_sequence) against rows present, per table. */
+enum audit_table {
+	AUDIT_ORDERS,
+	AUDIT_PAYMENTS,
+	AUDIT_PAYMENT_EVENTS,
+	AUDIT_ORDER_EVENTS,
+	AUDIT_TABLE__MAX
+};
+
+extern const char *const audit_table_names[AUDIT_TABLE__MAX];
+
+struct audit_report {
+	long long	handed_out[AUDIT_TABLE__MAX];	/* sqlite_sequence */
+	long long	missing[AUDIT_TABLE__MAX];	/* ids not present */
+	long long	negative_stock;		/* variants below zero */
+	long long	bad_totals;		/* totals not the sum of lines */
+	long long	paid_without_payment;	/* paid orders, no payment row */
+	long long	payment_not_paid;	/* payment row, unpaid order */
+	long long	payment_amount;		/* payment amount != order total */
+	long long	unknown_events;		/* events matching no order */
+	long long	orders_paid;		/* orders holding money */
+	/* Filled by audit_sessions() from the gateway's own record. */
+	long long	sessions_paid;		/* paid sessions seen */
+	long long	sessions_lost;		/* paid there, not paid here */
+	long long	double_charges;		/* orders paid by 2+ sessions */
+	long long	findings;		/* sum of everything wrong */
+};
+
+/*
+ * Check the database. Findings are described, one a line, in out.
+ * Returns 0 (report filled) or -1 on a database error.
+ */
+int	audit_books(struct db *, struct arena *, struct audit_report *,
+	    struct buf *out);
+
+/*
+ * Check n paid sessions as the gateway reports them: each must belong to
+ * exactly one order that is paid here by that same session, and no order
+ * may be paid by two sessions. Adds to the report and out.
+ */
+int	audit_sessions(struct db *, struct arena *,
+	    const struct payment_fact *sessions, size_t n,
+	    struct audit_report *, struct buf *out);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * Unit tests: the audit finds every kind of broken book, and nothing in
+ * sound ones.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "audit.h"
+#include "buf.h"
+#include "db.h"
+#include "migrate.h"
+#include "order.h"
+#include "payment.h"
+
+static char		 dir[64];
+static struct db	*d;
+static struct arena	*a;
+
+static const char seed_sql[] =
+    "INSERT INTO products (id, slug, name) VALUES (1, 'mug', 'Mug');"
+    "INSERT INTO variants (id, product_id, sku, price, currency, stock) "
+    " VALUES (1, 1, 'M', 1000, 'EUR', 50);"
+    "INSERT INTO shipping_methods (code, name, price, currency) "
+    " VALUES ('std', 'Standard', 500, 'EUR');";
+
+static void
+setup(void)
+{
+	char	err[256];
+
+	snprintf(dir, sizeof(dir), "/tmp/shop-audit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	d = db_open(dir, DB_PRIMARY, DB_OPEN_CREATE, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_int_ge(migrate_apply(d, NULL, NULL, err, sizeof(err)), 1);
+	ck_assert_int_eq(db_exec(d, seed_sql), 0);
+	a = arena_new();
+}
+
+static void
+teardown(void)
+{
+	char	cmd[128];
+
+	db_close(d);
+	arena_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct order *
+paid_order(const char *sid)
+{
+	long long		 ids[1] = { 1 }, qs[1] = { 2 };
+	struct order_input	 in = {
+		.email = "a@example.test",
+		.ship = { "A", "1", "", "C", "1", "DE" },
+		.shipping_code = "std", .variant_ids = ids, .quantities = qs,
+		.nlines = 1, .hold_seconds = 60,
+	};
+	struct order		*o;
+	struct payment_fact	 f;
+	long long		 oid;
+
+	ck_assert_int_eq(order_create(d, a, &in, &o, NULL), CREATE_OK);
+	if (sid == NULL)
+		return o;
+	f = (struct payment_fact){ .session_id = sid, .amount = o->total,
+	    .currency = "EUR", .order_id = o->id, .order_token = o->token,
+	    .source = SOURCE_WEBHOOK };
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_APPLIED);
+	return o;
+}
+
+START_TEST(sound_books)
+{
+	struct audit_report	r;
+	struct buf		out = { 0 };
+	struct order		*o1 = paid_order("cs_1"), *o2 = paid_order("cs_2");
+	struct payment_fact	s[2] = {
+		{ .session_id = "cs_1", .amount = o1->total, .currency = "eur" },
+		{ .session_id = "cs_2", .amount = o2->total, .currency = "eur" },
+	};
+
+	paid_order(NULL);
+	ck_assert_int_eq(audit_books(d, a, &r, &out), 0);
+	ck_assert_int_eq(audit_sessions(d, a, s, 2, &r, &out), 0);
+	ck_assert_msg(r.findings == 0, "%s", buf_str(&out));
+	ck_assert_int_eq(r.handed_out[AUDIT_ORDERS], 3);
+	ck_assert_int_eq(r.handed_out[AUDIT_PAYMENTS], 2);
+	ck_assert_int_eq(r.orders_paid, 2);
+	ck_assert_int_eq(r.sessions_paid, 2);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(broken_books)
+{
+	struct audit_report	r;
+	struct buf		out = { 0 };
+	struct order		*o1 = paid_order("cs_1"), *o2 = paid_order(NULL);
+	struct payment_fact	s[3] = {
+		/* Paid at the gateway, never reached us. */
+		{ .session_id = "cs_lost", .amount = o2->total,
+		  .currency = "eur", .order_id = o2->id,
+		  .order_token = o2->token },
+		{ .session_id = "cs_1", .amount = o1->total, .currency = "eur" },
+		/* A second paid session for order 1. */
+		{ .session_id = "cs_again", .amount = o1->total,
+		  .currency = "eur", .order_id = o1->id,
+		  .order_token = o1->token },
+	};
+
+	/* Two order ids handed out whose rows are gone. */
+	ck_assert_int_eq(db_exec(d, "UPDATE sqlite_sequence SET seq = seq + 2 "
+	    "WHERE name = 'orders'"), 0);
+	ck_assert_int_eq(db_exec(d, "PRAGMA ignore_check_constraints = ON"), 0);
+	ck_assert_int_eq(db_exec(d, "UPDATE variants SET stock = -3"), 0);
+	ck_assert_int_eq(db_exec(d, "UPDATE orders SET subtotal = subtotal + 1, "
+	    "total = total + 1 WHERE id = 2"), 0);
+	ck_assert_int_eq(db_exec(d, "PRAGMA ignore_check_constraints = OFF"), 0);
+	ck_assert_int_eq(audit_books(d, a, &r, &out), 0);
+	ck_assert_int_eq(audit_sessions(d, a, s, 3, &r, &out), 0);
+	ck_assert_int_eq(r.missing[AUDIT_ORDERS], 2);
+	ck_assert_int_eq(r.negative_stock, 1);
+	ck_assert_int_eq(r.bad_totals, 1);
+	ck_assert_int_eq(r.sessions_lost, 2);
+	ck_assert_int_eq(r.double_charges, 1);
+	ck_assert_int_eq(r.findings, 2 + 1 + 1 + 2 + 1);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "orders: id 3 was handed "
+	    "out but its row is missing"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "session cs_lost was paid"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "paid by sessions"));
+	buf_free(&out);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("audit");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sound_books);
+	tcase_add_test(tc, broken_books);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
