@@ -59,9 +59,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# port_busy PORT: whether something listens there (bash's /dev/tcp).
+# port_busy PORT: whether something listens there.
 port_busy() {
-	bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port_busy "$1" 2>/dev/null
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # wait_port PORT LOG: until something listens on PORT
