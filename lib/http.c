@@ -6,6 +6,8 @@
  * Every response carries the security headers; a handler can only add to
  * the CSP's form-action, never weaken the rest.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -41,6 +43,7 @@ struct conn {
 };
 
 static volatile sig_atomic_t	 stopping;
+static int			 fastcgi;	/* set once, before threads */
 /* libfcgi's threaded example serialises accept(); so do we. */
 static pthread_mutex_t		 accept_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -102,12 +105,24 @@ kv_get(const struct kvlist *l, const char *key)
 	return NULL;
 }
 
+/*
+ * Only one thread receives the signal, and it may not be the one blocked
+ * in accept(): shutting the listening socket down wakes that one too (and
+ * every later accept fails at once), so every thread sees the stop. The
+ * socket is this process's own: lighttpd and mod_fcgid give each process
+ * its own.
+ */
 static void
 on_term(int sig)
 {
+	int	saved = errno;
+
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
+	if (fastcgi)
+		(void)shutdown(0, SHUT_RD);
+	errno = saved;
 }
 
 bool
@@ -129,6 +144,7 @@ http_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	fastcgi = !FCGX_IsCGI();
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
