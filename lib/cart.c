@@ -437,31 +437,44 @@ fail:
 }
 
 int
-cart_empty(struct db *d, struct session *s)
+cart_clear(struct db *d, struct session *s)
 {
 	sqlite3_stmt	*st;
 	long long	 cart;
+	int		 rc;
+
+	if (s == NULL)
+		return 0;
+	if ((cart = session_cart(d, s, false)) < 0)
+		return -1;
+	if (cart > 0) {
+		if ((st = db_prep(d, sql_empty)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, cart);
+		rc = db_step(d, st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	s->cart_count = 0;
+	return 0;
+}
+
+int
+cart_empty(struct db *d, struct session *s)
+{
+	long long	count = s != NULL ? s->cart_count : 0;
 
 	if (s == NULL)
 		return 0;
 	if (db_begin(d) != 0)
 		return -1;
-	if ((cart = session_cart(d, s, false)) < 0)
-		goto fail;
-	if (cart > 0) {
-		if ((st = db_prep(d, sql_empty)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(st, 1, cart);
-		if (db_step(d, st) != SQLITE_DONE)
-			goto fail;
-	}
-	if (db_commit(d) != 0)
+	if (cart_clear(d, s) != 0 || db_commit(d) != 0) {
+		db_rollback(d);
+		s->cart_count = count;
 		return -1;
-	s->cart_count = 0;
+	}
 	return 0;
-fail:
-	db_rollback(d);
-	return -1;
 }
 
 /* The merged quantity of a line: see cart_merge() in cart.h. */

@@ -114,6 +114,8 @@ enum cart_result cart_remove(struct db *, struct session *s,
 		    long long variant_id);
 /* Remove every line; 0 or -1. */
 int		 cart_empty(struct db *, struct session *s);
+/* The same in the caller's write (checkout empties it with the order). */
+int		 cart_clear(struct db *, struct session *s);
 
 /*
  * Merge the guest cart of session_id into the cart of user_id, in the

@@ -37,6 +37,17 @@ config_load(struct config *c, char *err, size_t errlen)
 	c->stripe_webhook_secret = env("STRIPE_WEBHOOK_SECRET", NULL);
 	c->smtp_url = env("SMTP_URL", NULL);
 	c->mail_from = env("SHOP_MAIL_FROM", "shop@localhost");
+	/* Stripe expires a Checkout Session 30 minutes at the earliest. */
+	p = env("SHOP_PAYMENT_WINDOW", "1860");
+	c->payment_window = 0;
+	for (; *p >= '0' && *p <= '9' && c->payment_window < 100000000; p++)
+		c->payment_window = c->payment_window * 10 + (*p - '0');
+	if (*p != '\0' || c->payment_window < 10 ||
+	    c->payment_window > 24 * 3600) {
+		snprintf(err, errlen, "SHOP_PAYMENT_WINDOW must be 10 to 86400 "
+		    "seconds");
+		return -1;
+	}
 
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7)) {
 		snprintf(err, errlen, "SHOP_BASE_URL must start with http:// "
@@ -63,6 +74,32 @@ config_load(struct config *c, char *err, size_t errlen)
 	memcpy(c->host_buf, p, n);
 	c->host_buf[n] = '\0';
 	c->host = c->host_buf;
+	p = env("STRIPE_CHECKOUT_ORIGIN", NULL);
+	if (p == NULL && strncmp(c->stripe_api_base, "https://api.stripe.com",
+	    22) == 0)
+		p = "https://checkout.stripe.com";
+	if (p == NULL) {
+		const char *h = strstr(c->stripe_api_base, "://");
+
+		n = h != NULL ? (size_t)(h - c->stripe_api_base) + 3 +
+		    strcspn(h + 3, "/") : 0;
+		p = c->stripe_api_base;
+	} else
+		n = strlen(p);
+	if (n == 0 || n >= sizeof(c->checkout_origin) ||
+	    strpbrk(p, " ;'\"") != NULL) {
+		snprintf(err, errlen, "STRIPE_CHECKOUT_ORIGIN or STRIPE_API_BASE "
+		    "is not a usable origin");
+		return -1;
+	}
+	memcpy(c->checkout_origin, p, n);
+	c->checkout_origin[n] = '\0';
+	c->country = env("SHOP_COUNTRY", "FR");
+	if (strlen(c->country) != 2) {
+		snprintf(err, errlen, "SHOP_COUNTRY must be an ISO 3166 code: %s",
+		    c->country);
+		return -1;
+	}
 	if (strlen(c->currency) != 3) {
 		snprintf(err, errlen, "SHOP_CURRENCY must be an ISO 4217 code: %s",
 		    c->currency);

@@ -20,8 +20,17 @@ struct config {
 	const char	*stripe_api_base;	/* STRIPE_API_BASE */
 	const char	*stripe_secret_key;	/* STRIPE_SECRET_KEY */
 	const char	*stripe_webhook_secret;	/* STRIPE_WEBHOOK_SECRET */
+	/*
+	 * STRIPE_CHECKOUT_ORIGIN: where the hosted payment page lives, added
+	 * to the CSP form-action of pages whose form redirects there;
+	 * default https://checkout.stripe.com for Stripe itself, else the
+	 * origin of STRIPE_API_BASE (the test gateway serves both).
+	 */
+	char		 checkout_origin[256];
+	const char	*country;	/* SHOP_COUNTRY: checkout's default */
 	const char	*smtp_url;	/* SMTP_URL; unset: mail to files */
 	const char	*mail_from;	/* SHOP_MAIL_FROM */
+	int		 payment_window; /* SHOP_PAYMENT_WINDOW: seconds to pay */
 	char		 base_buf[512];	/* base_url without a trailing "/" */
 	char		 host_buf[256];	/* host of base_url */
 };

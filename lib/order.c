@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "db.h"
 #include "log.h"
+#include "money.h"
 #include "order.h"
 #include "shop_limits.h"
 
@@ -132,16 +133,27 @@ static const char sql_move[] =
     "UPDATE orders SET state = ?2, "
     "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
     "WHERE id = ?1 AND state = ?3";
-static const char sql_attempt[] =
-    "UPDATE orders SET payment_attempt = payment_attempt + 1 "
-    "WHERE id = ?1 AND state = 'pending_payment' "
-    "RETURNING payment_attempt";
-static const char sql_state[] =
-    "SELECT state FROM orders WHERE id = ?1";
+static const char sql_attempt_state[] =
+    "SELECT state, payment_attempt, session_id IS NULL, reserved_until "
+    "FROM orders WHERE id = ?1";
+static const char sql_attempt_new[] =
+    "UPDATE orders SET payment_attempt = payment_attempt + 1, "
+    "session_id = NULL, session_url = NULL, "
+    "reserved_until = max(reserved_until, ?2) WHERE id = ?1 "
+    "RETURNING payment_attempt, reserved_until";
 static const char sql_session[] =
     "UPDATE orders SET session_id = ?3, session_url = ?4, "
     "reserved_until = max(reserved_until, ?5) "
     "WHERE id = ?1 AND payment_attempt = ?2 AND state = 'pending_payment'";
+static const char sql_id_used[] =
+    "SELECT 1 FROM orders WHERE id = ?1";
+static const char sql_recover[] =
+    "INSERT INTO orders (id, token, email, currency, subtotal, shipping, "
+    "tax, total, tax_name, tax_rate_bp, tax_inclusive, shipping_code, "
+    "shipping_name, ship_name, ship_line1, ship_city, ship_postcode, "
+    "ship_country, reserved_until, stock_held, recovered) "
+    "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 0, 0, ?5, 'Tax', 0, 1, "
+    "'unknown', 'Unknown', '', '', '', '', 'ZZ', ?6, 0, 1)";
 static const char sql_audit[] =
     "INSERT INTO audit_log (kind, order_id, actor, detail) "
     "VALUES (?1, nullif(?2, 0), ?3, ?4)";
@@ -598,6 +610,8 @@ order_create(struct db *d, struct arena *a, const struct order_input *in,
 	if (event_add(d, id, NULL, ORDER_PENDING, SOURCE_CHECKOUT,
 	    "order placed, stock reserved", NULL) != 0)
 		goto fail;
+	if (in->in_write != NULL && in->in_write(d, in->in_write_arg) != 0)
+		goto fail;
 	if ((*out = order_by_id(d, a, id)) == NULL || db_commit(d) != 0) {
 		*out = NULL;
 		db_rollback(d);
@@ -610,30 +624,51 @@ fail:
 }
 
 int
-order_next_attempt(struct db *d, long long id, enum order_state *state)
+order_begin_attempt(struct db *d, long long id, int window,
+    long long *expires_at, enum order_state *state)
 {
 	sqlite3_stmt	*st;
-	int		 attempt = -1, rc;
+	long long	 now = (long long)time(NULL), until;
+	int		 attempt = -1, rc, no_session;
 
 	*state = ORDER_STATE__MAX;
 	if (db_begin(d) != 0)
 		return -1;
-	if ((st = db_prep(d, sql_attempt)) == NULL)
+	if ((st = db_prep(d, sql_attempt_state)) == NULL)
 		goto done;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(d, st)) == SQLITE_ROW) {
+	if ((rc = db_step(d, st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		goto done;
+	}
+	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
+	attempt = sqlite3_column_int(st, 1);
+	no_session = sqlite3_column_int(st, 2);
+	until = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if (*state != ORDER_PENDING) {
+		attempt = -1;
+		goto done;
+	}
+	if (attempt > 0 && no_session && until > now + 60) {
+		*expires_at = until;
+		goto done;
+	}
+	if ((st = db_prep(d, sql_attempt_new)) == NULL) {
+		attempt = -1;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now + window);
+	attempt = -1;
+	if (db_step(d, st) == SQLITE_ROW) {
 		attempt = sqlite3_column_int(st, 0);
-		*state = ORDER_PENDING;
-		rc = db_step(d, st);
+		/* The session expires when the hold ends, never before. */
+		*expires_at = sqlite3_column_int64(st, 1);
+		if (db_step(d, st) != SQLITE_DONE)
+			attempt = -1;
 	}
 	sqlite3_reset(st);
-	if (attempt < 0 && (st = db_prep(d, sql_state)) != NULL) {
-		sqlite3_bind_int64(st, 1, id);
-		if (db_step(d, st) == SQLITE_ROW)
-			*state = order_state_from_name(
-			    (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-	}
 done:
 	if (attempt < 0 || db_commit(d) != 0) {
 		db_rollback(d);
@@ -667,4 +702,92 @@ order_set_session(struct db *d, long long id, int attempt,
 		return -1;
 	}
 	return db_commit(d);
+}
+
+struct order *
+order_recover(struct db *d, struct arena *a, long long want_id,
+    const char *token, const char *email, const char *currency,
+    long long total, const struct recovered_line *lines, size_t n)
+{
+	sqlite3_stmt	*st;
+	struct quote_line l;
+	char		 fresh[33];
+	long long	 id, subtotal = 0;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < n; i++) {
+		long long t;
+
+		if (money_mul(lines[i].unit_amount, lines[i].quantity, &t) ||
+		    money_add(subtotal, t, &subtotal))
+			return NULL;
+	}
+	/* What was paid is what the order is for, whatever the items say. */
+	if (subtotal != total) {
+		log_warn("order_recover: line items sum to %lld, paid %lld",
+		    subtotal, total);
+		n = 0;
+	}
+	if (want_id > 0 && (st = db_prep(d, sql_id_used)) != NULL) {
+		sqlite3_bind_int64(st, 1, want_id);
+		if (db_step(d, st) == SQLITE_ROW)
+			want_id = 0;
+		sqlite3_reset(st);
+	}
+	if (token == NULL || strlen(token) < 32 ||
+	    order_by_token(d, a, token) != NULL) {
+		new_token(fresh);
+		token = fresh;
+	}
+	if ((st = db_prep(d, sql_recover)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, want_id > 0 ? want_id : 0);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, email && strlen(email) >= 3 ? email :
+	    "unknown@invalid", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, currency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, total);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	id = sqlite3_last_insert_rowid(db_handle(d));
+	if ((st = db_prep(d, sql_number)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < (n ? n : 1); i++) {
+		l.product_name = (char *)(n ? lines[i].description :
+		    "Recovered payment");
+		l.variant_title = (char *)"";
+		l.sku = (char *)"";
+		l.unit_price = n ? lines[i].unit_amount : total;
+		l.quantity = n ? lines[i].quantity : 1;
+		l.line_total = l.unit_price * l.quantity;
+		if ((st = db_prep(d, sql_line)) == NULL)
+			return NULL;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_null(st, 2);
+		sqlite3_bind_text(st, 3, l.product_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, l.variant_title, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, l.sku, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, l.unit_price);
+		sqlite3_bind_int64(st, 7, l.quantity);
+		sqlite3_bind_int64(st, 8, l.line_total);
+		sqlite3_bind_int64(st, 9, 0);
+		rc = db_step(d, st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return NULL;
+	}
+	if (event_add(d, id, NULL, ORDER_PENDING, SOURCE_RECONCILE,
+	    "recovered from the gateway's record of a paid session", NULL))
+		return NULL;
+	return order_by_id(d, a, id);
 }

@@ -120,6 +120,9 @@ struct order_input {
 	const long long		*quantities;
 	size_t			 nlines;
 	int			 hold_seconds;	/* how long stock is held */
+	/* Run in the creating write, after the order (may be NULL). */
+	int			(*in_write)(struct db *, void *);
+	void			*in_write_arg;
 };
 
 enum order_create_result {
@@ -167,12 +170,18 @@ bool		 order_transition_ok(enum order_state from, enum order_state to);
 enum order_state order_state_from_name(const char *);
 
 /*
- * Start payment attempt n+1 (own write): returns the new attempt number
- * (the gateway Idempotency-Key is derived from it) or -1. Refused (-1,
- * *state set) when the order is not pending.
+ * Begin a payment attempt (own write) and return its number, from which
+ * the gateway's Idempotency-Key is derived; *expires_at gets when its
+ * session must expire, and the stock is held until then. When the last
+ * attempt never recorded a session (its answer was lost), the same
+ * attempt and expiry are returned, so a retry with the same key finds the
+ * session it may have made instead of opening a second payable one;
+ * unless that attempt expires within 60 s, when a new one begins.
+ * Returns -1 when the order is not pending (*state says what it is) or
+ * on error (*state is ORDER_STATE__MAX).
  */
-int		 order_next_attempt(struct db *, long long id,
-		    enum order_state *state);
+int		 order_begin_attempt(struct db *, long long id, int window,
+		    long long *expires_at, enum order_state *state);
 
 /*
  * Record the session made for an attempt (own write) and hold the stock
@@ -194,6 +203,23 @@ int		 order_move(struct db *, const struct order *,
  */
 int		 order_release_stock(struct db *, long long id);
 long long	 order_retake_stock(struct db *, long long id);
+
+/*
+ * An order rebuilt from the gateway's record of a paid session whose
+ * order never reached this database (in a write). It takes the id of the
+ * metadata if no order has it (sqlite_sequence then accounts for it),
+ * else a new one; lines are the session's line items; it is marked
+ * recovered and left pending for the payment to be applied.
+ */
+struct recovered_line {
+	const char	*description;
+	long long	 unit_amount;
+	long long	 quantity;
+};
+
+struct order	*order_recover(struct db *, struct arena *, long long want_id,
+		    const char *token, const char *email, const char *currency,
+		    long long total, const struct recovered_line *, size_t n);
 
 /* A line for the operator (in a write, or alone). */
 int		 audit_add(struct db *, const char *kind, long long order_id,

@@ -38,6 +38,14 @@ static const char sql_event_outcome[] =
     "UPDATE payment_events SET order_id = nullif(?2, 0), outcome = ?3 "
     "WHERE id = ?1";
 
+static const char sql_resolve[] =
+    "UPDATE payment_events SET outcome = 'resolved', order_id = "
+    "(SELECT id FROM orders o WHERE o.session_id = payment_events.session_id) "
+    "WHERE outcome = 'unknown_order' AND session_id IN "
+    "(SELECT session_id FROM orders WHERE session_id IS NOT NULL)";
+static const char sql_unresolved[] =
+    "SELECT count(*) FROM payment_events WHERE outcome = 'unknown_order'";
+
 /* Asynchronous payments may take days to settle: hold stock that long. */
 #define PROCESSING_HOLD	(3 * 24 * 3600)
 
@@ -327,4 +335,35 @@ payment_settle(struct db *d, struct arena *a, const struct payment_fact *f,
 		return OUTCOME_ERROR;
 	}
 	return out;
+}
+
+long long
+payment_events_resolve(struct db *d, long long *left)
+{
+	sqlite3_stmt	*st;
+	long long	 n;
+	int		 rc;
+
+	if (left != NULL)
+		*left = 0;
+	if (db_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_resolve)) == NULL)
+		goto fail;
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	n = sqlite3_changes(db_handle(d));
+	if (left != NULL && (st = db_prep(d, sql_unresolved)) != NULL) {
+		if (db_step(d, st) == SQLITE_ROW)
+			*left = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (db_commit(d) != 0)
+		return -1;
+	return n;
+fail:
+	db_rollback(d);
+	return -1;
 }

@@ -82,6 +82,14 @@ int		 payment_event_outcome(struct db *, long long row,
 		    long long order_id, const char *outcome);
 
 /*
+ * Events stored as matching no order whose session now belongs to an
+ * order (reconcile rebuilt or attached it) are marked "resolved" (own
+ * write). Returns how many, or -1; *left (may be NULL) gets how many
+ * still match nothing.
+ */
+long long	 payment_events_resolve(struct db *, long long *left);
+
+/*
  * Apply a paid fact in a transaction of its own (the success page and
  * reconcile). Returns the outcome (OUTCOME_ERROR on a database error).
  */

@@ -257,9 +257,13 @@ START_TEST(paid_once)
 	long long		 oid;
 	int			 attempt;
 	enum order_state	 st;
+	long long		 until, until2;
 
-	attempt = order_next_attempt(d, o->id, &st);
+	attempt = order_begin_attempt(d, o->id, 1800, &until, &st);
 	ck_assert_int_eq(attempt, 1);
+	/* No session recorded yet: the same attempt and expiry again. */
+	ck_assert_int_eq(order_begin_attempt(d, o->id, 1900, &until2, &st), 1);
+	ck_assert_int_eq(until2, until);
 	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_1", "http://x/pay",
 	    (long long)time(NULL) + 3600), 0);
 	/* A stale attempt cannot overwrite the session. */
@@ -275,7 +279,7 @@ START_TEST(paid_once)
 	ck_assert_int_eq(count("SELECT count(*) FROM payments"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM order_events"), 2);
 	/* No new attempt for a paid order. */
-	ck_assert_int_eq(order_next_attempt(d, o->id, &st), -1);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, 1800, &until, &st), -1);
 	ck_assert_int_eq(st, ORDER_PAID);
 	/* A second session paying the same order is a double charge. */
 	f = fact_for(o, "cs_other", o->total);
@@ -327,11 +331,11 @@ START_TEST(expired_then_paid)
 {
 	struct order		*o = place("FR", 2, 5, NULL, CREATE_OK);
 	struct payment_fact	 f;
-	long long		 oid;
+	long long		 oid, until;
 	enum order_state	 st;
 
 	ck_assert_int_eq(stock_of(2), 0);
-	ck_assert_int_eq(order_next_attempt(d, o->id, &st), 1);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, 1800, &until, &st), 1);
 	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_e", "u", 0), 0);
 	o = order_by_id(d, a, o->id);
 	f = fact_for(o, "cs_old_attempt", o->total);
@@ -408,6 +412,38 @@ START_TEST(events_stored_once)
 }
 END_TEST
 
+START_TEST(recovered)
+{
+	struct recovered_line	 l[2] = { { "Blue mug", 1250, 2 },
+	    { "Shipping", 495, 1 } };
+	struct order		*o, *o2;
+	const char		*tok = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+	ck_assert_int_eq(db_begin(d), 0);
+	/* Id 7 was never used here: the order gets it back. */
+	o = order_recover(d, a, 7, tok, "lost@example.test", "EUR", 2995, l, 2);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(o->id, 7);
+	ck_assert_str_eq(o->token, tok);
+	ck_assert(o->recovered);
+	ck_assert_uint_eq(o->nlines, 2);
+	ck_assert_int_eq(o->total, 2995);
+	ck_assert_int_eq(o->subtotal, 2995);
+	/* Id 7 is taken now, and so is the token: new ones. */
+	o2 = order_recover(d, a, 7, tok, NULL, "EUR", 100, l, 2);
+	ck_assert_ptr_nonnull(o2);
+	ck_assert_int_eq(o2->id, 8);
+	ck_assert_str_ne(o2->token, tok);
+	ck_assert_str_eq(o2->email, "unknown@invalid");
+	/* Items that do not sum to what was paid become one line. */
+	ck_assert_uint_eq(o2->nlines, 1);
+	ck_assert_int_eq(o2->lines[0].line_total, 100);
+	ck_assert_int_eq(db_commit(d), 0);
+	ck_assert_int_eq(count("SELECT seq FROM sqlite_sequence WHERE "
+	    "name = 'orders'"), 8);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -429,6 +465,7 @@ main(void)
 	tcase_add_test(tc, expired_then_paid);
 	tcase_add_test(tc, refunds);
 	tcase_add_test(tc, events_stored_once);
+	tcase_add_test(tc, recovered);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

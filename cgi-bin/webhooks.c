@@ -1,0 +1,177 @@
+/*
+ * webhooks: POST /webhooks/stripe, the gateway telling the shop what
+ * happened to a payment (DESIGN.md, "Payments", 3).
+ *
+ * The signature is checked before anything else: a request that fails it
+ * gets 400 and nothing is written. A signed event is stored once by its
+ * id in the same write transaction as its effect on the order, and the
+ * answer is 2xx only once that transaction has committed: a duplicate
+ * changes nothing and is acknowledged; an event that could not be
+ * applied (a database error, a lock timeout) gets 500, and the gateway
+ * sends it again.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "order.h"
+#include "page.h"
+#include "payment.h"
+#include "route.h"
+#include "settle.h"
+#include "stripe.h"
+#include "stripe_sig.h"
+#include "tval.h"
+
+static int	h_stripe(struct req *);
+
+static const struct route routes[] = {
+	{ HTTP_BIT(HTTP_POST), "^/webhooks/stripe$", h_stripe,
+	  ROUTE_RAW | ROUTE_CROSS },
+};
+
+/*
+ * Each thread's event reader: a Stripe client that never sends, kept for
+ * its JSON connection. NULL when payments are not configured.
+ */
+static int
+thread_init(struct shop *s)
+{
+	char	err[256];
+
+	if (s->cfg->stripe_secret_key == NULL)
+		return 0;
+	if ((s->app_data = stripe_new(s->cfg->stripe_api_base,
+	    s->cfg->stripe_secret_key, err, sizeof(err))) == NULL)
+		log_error("webhooks: %s", err);
+	return 0;
+}
+
+static void
+thread_fini(struct shop *s)
+{
+	stripe_free(s->app_data);
+	s->app_data = NULL;
+}
+
+/* The answer to the gateway: a small JSON object, whatever it asked. */
+static int
+answer(struct req *r, int status, const char *outcome)
+{
+	struct tval	*d = tval_map(r->arena);
+
+	tval_set_bool(r->arena, d, "ok", status < 300);
+	tval_set_str(r->arena, d, status < 300 ? "outcome" : "error", outcome);
+	page_json(r, status, d);
+	r->cache_control = "no-store";
+	return 0;
+}
+
+/* Apply ev (in the write that stored it); the outcome, *oid the order. */
+static enum order_outcome
+apply(struct db *d, struct arena *a, const struct stripe_event *ev,
+    long long *oid)
+{
+	struct payment_fact	f;
+
+	*oid = 0;
+	settle_fact(&ev->session, SOURCE_WEBHOOK, ev->id, &f);
+	switch (ev->type) {
+	case STRIPE_EVENT_SESSION_COMPLETED:
+		if (ev->session.payment_status == STRIPE_PAYMENT_PAID)
+			return payment_apply_paid(d, a, &f, oid);
+		if (ev->session.payment_status == STRIPE_PAYMENT_UNPAID)
+			return payment_apply_processing(d, a, &f, oid);
+		return OUTCOME_IGNORED;
+	case STRIPE_EVENT_SESSION_ASYNC_SUCCEEDED:
+		return payment_apply_paid(d, a, &f, oid);
+	case STRIPE_EVENT_SESSION_ASYNC_FAILED:
+		return payment_apply_void(d, a, &f, "the payment failed", oid);
+	case STRIPE_EVENT_SESSION_EXPIRED:
+		return payment_apply_void(d, a, &f, "the time to pay ended",
+		    oid);
+	case STRIPE_EVENT_CHARGE_REFUNDED:
+		return payment_apply_refund(d, a, ev->charge.payment_intent,
+		    ev->charge.amount_refunded, SOURCE_WEBHOOK, ev->id, oid);
+	default:
+		return OUTCOME_IGNORED;
+	}
+}
+
+static int
+h_stripe(struct req *r)
+{
+	const struct config	*cfg = r->shop->cfg;
+	struct stripe		*c = r->shop->app_data;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct stripe_event	 ev;
+	struct stripe_error	 err;
+	enum stripe_sig_result	 sig;
+	enum order_outcome	 out;
+	long long		 row, oid;
+
+	r->want_json = true;
+	if (cfg->stripe_webhook_secret == NULL || c == NULL) {
+		log_error("webhooks: STRIPE_WEBHOOK_SECRET or STRIPE_SECRET_KEY "
+		    "is not set; event refused");
+		return answer(r, 503, "payments are not configured");
+	}
+	sig = stripe_sig_verify(req_header(r, "Stripe-Signature"), r->body,
+	    r->body_len, cfg->stripe_webhook_secret, (long long)time(NULL));
+	if (sig != STRIPE_SIG_OK) {
+		log_warn("webhooks: refused: signature %s",
+		    stripe_sig_results[sig]);
+		return answer(r, 400, arena_printf(r->arena, "signature: %s",
+		    stripe_sig_results[sig]));
+	}
+	if (stripe_event_parse(c, r->arena, r->body, r->body_len, &ev,
+	    &err) != 0) {
+		log_warn("webhooks: refused: %s", err.message);
+		return answer(r, 400, "not a Stripe event");
+	}
+	if (db_begin(d) != 0)
+		return answer(r, 503, "busy; send it again");
+	row = payment_event_store(d, ev.id, ev.type_name,
+	    ev.object_type != NULL && strcmp(ev.object_type,
+	    "checkout.session") == 0 ? ev.session.id : NULL, r->body);
+	if (row < 0)
+		goto fail;
+	if (row == 0) {
+		db_rollback(d);
+		return answer(r, 200, "duplicate");
+	}
+	out = apply(d, r->arena, &ev, &oid);
+	if (out == OUTCOME_ERROR ||
+	    payment_event_outcome(d, row, oid, order_outcome_names[out]) != 0 ||
+	    db_commit(d) != 0)
+		goto fail;
+	log_info("webhooks: %s %s: %s (order %lld)", ev.id, ev.type_name,
+	    order_outcome_names[out], oid);
+	return answer(r, 200, order_outcome_names[out]);
+fail:
+	db_rollback(d);
+	log_error("webhooks: %s %s: not applied; the gateway will send it "
+	    "again", ev.id, ev.type_name);
+	return answer(r, 500, "not applied; send it again");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct app app = {
+		.name = "webhooks",
+		.routes = routes,
+		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.dbs = DB_BIT(DB_PRIMARY),
+		.thread_init = thread_init,
+		.thread_fini = thread_fini,
+	};
+
+	return app_main(&app, argc, argv);
+}
