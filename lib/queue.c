@@ -105,8 +105,9 @@ static const char sql_clean_jobs[] =
     "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs "
     "WHERE state = 'done' AND finished_at < ?1 LIMIT 500)";
 static const char sql_clean_runs[] =
-    "DELETE FROM recurring_runs WHERE rowid IN (SELECT rowid FROM "
-    "recurring_runs WHERE created_at < ?1 LIMIT 500)";
+    "DELETE FROM recurring_runs WHERE (task, scheduled_at) IN "
+    "(SELECT task, scheduled_at FROM recurring_runs WHERE created_at < ?1 "
+    "LIMIT 500)";
 static const char sql_clean_workers[] =
     "DELETE FROM workers WHERE heartbeat_at < ?1";
 static const char sql_worker_add[] =

@@ -33,6 +33,8 @@ static const struct ctl_cmd cmds[] = {
 	  "create the databases and apply every pending migration" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
+	  "background jobs: list, retry or discard failed ones, enqueue" },
 };
 
 static void
