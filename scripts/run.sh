@@ -1,6 +1,7 @@
 #!/bin/sh
 # make run: migrate, seed an empty store, and serve it on 127.0.0.1:$PORT
-# with lighttpd until Ctrl-C or SIGTERM, which stop everything started here.
+# with lighttpd, with shop-worker beside it, until Ctrl-C or SIGTERM, which
+# stop everything started here.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -11,6 +12,9 @@ RUN=$DATA/run
 export SHOP_DATA_DIR=$DATA
 export SHOP_TEMPLATE_DIR=$ROOT/templates
 export SHOP_BASE_URL=${SHOP_BASE_URL:-http://127.0.0.1:$PORT}
+# Mail goes to $DATA/mail/ unless SMTP_URL is set; the sender needs a
+# domain with a dot to pass the address check.
+export SHOP_MAIL_FROM=${SHOP_MAIL_FROM:-shop@example.test}
 
 mkdir -p "$DATA" "$RUN"
 "$BUILD/bin/shopctl" migrate
@@ -45,6 +49,8 @@ if bash -c "$(declare -f port_busy); port_busy $PORT"; then
 fi
 lighttpd -D -f "$RUN/lighttpd.conf" &
 pids="$pids $!"
+"$BUILD/bin/shop-worker" 2>>"$RUN/worker.log" &
+pids="$pids $!"
 
 i=0
 until bash -c "$(declare -f port_busy); port_busy $PORT"; do
@@ -58,6 +64,7 @@ done
 echo
 echo "Shopfile is running at $SHOP_BASE_URL/"
 echo "  data:   $DATA"
-echo "  logs:   $RUN/error.log"
+echo "  logs:   $RUN/error.log, $RUN/worker.log"
+echo "  mail:   $DATA/mail/ (SMTP_URL unset)"
 echo "Press Ctrl-C to stop."
 wait
