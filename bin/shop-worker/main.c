@@ -494,15 +494,14 @@ main(int argc, char *argv[])
 		rc = run_one(&w, a);
 		arena_reset(a);
 		now = queue_now();
-		if (rc > 0) {
+		if (rc > 0)
 			w.last_job_at = now;
-			continue;
-		}
+		/* On the timer whether busy or not: the WAL stays bounded. */
 		if (now >= w.next_checkpoint) {
 			checkpoint(&w, now - w.last_job_at >= w.set.quiet_ms);
 			w.next_checkpoint = now + w.set.checkpoint_ms;
 		}
-		if (!stop_requested && !reload_requested)
+		if (rc <= 0 && !stop_requested && !reload_requested)
 			nap(w.set.poll_ms);
 	}
 

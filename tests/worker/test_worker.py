@@ -245,6 +245,24 @@ def backups_are_whole_and_pruned():
 
 
 @test
+def checkpoints_truncate_the_wal_when_quiet():
+    d = datadir()
+    w = Worker(d, SHOP_CHECKPOINT_SECONDS="1", SHOP_WORKER_QUIET_SECONDS="1")
+    wait_until(lambda: "started" in w.text(), 10, "worker started")
+    con = sqlite3.connect(os.path.join(d, "shop.db"), timeout=10)
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    for i in range(200):
+        con.execute("INSERT INTO categories (slug, name) VALUES (?, ?)",
+                    (f"c{i}", f"C {i}"))
+        con.commit()
+    wal = os.path.join(d, "shop.db-wal")
+    wait_until(lambda: os.path.getsize(wal) == 0, 10, "WAL truncated")
+    eq(con.execute("SELECT count(*) FROM categories").fetchone(), (200,))
+    con.close()
+    eq(w.stop(), 0)
+
+
+@test
 def shopctl_jobs_enqueue_and_list():
     d = datadir()
     eq(shopctl("jobs", "enqueue", "-u", "k1", "-p", "3", "test.sleep",
