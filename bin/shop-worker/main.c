@@ -128,6 +128,29 @@ fail:
 	return -1;
 }
 
+/*
+ * A recurring task's payload, {"<key>": n}, written by SQLite's
+ * json_object() into the arena; "{}" without a key, NULL on error.
+ */
+static const char *
+task_payload(struct worker *w, struct arena *a, const char *key, long long n)
+{
+	static const char	 sql[] = "SELECT json_object(?1, ?2)";
+	sqlite3_stmt		*st;
+	const char		*p = NULL;
+
+	if (key == NULL)
+		return "{}";
+	if ((st = db_prep(w->db[DB_QUEUE], sql)) == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, n);
+	if (db_step(w->db[DB_QUEUE], st) == SQLITE_ROW)
+		p = db_text(a, st, 0);
+	sqlite3_reset(st);
+	return p;
+}
+
 /* Write the recurring task definitions with this worker's schedules. */
 static int
 define_recurring(struct worker *w)
@@ -140,22 +163,22 @@ define_recurring(struct worker *w)
 	for (i = 0; i < job_recurring_count; i++) {
 		switch (job_recurring[i].kind) {
 		case JOB_TRIM_CABLE:
-			payload = arena_printf(a, "{\"keep_seconds\":%lld}",
+			payload = task_payload(w, a, "keep_seconds",
 			    w->set.cable_keep_s);
 			break;
 		case JOB_EVICT_CACHE:
-			payload = arena_printf(a, "{\"max_bytes\":%lld}",
+			payload = task_payload(w, a, "max_bytes",
 			    w->set.cache_max);
 			break;
 		case JOB_BACKUP:
-			payload = arena_printf(a, "{\"keep\":%lld}",
+			payload = task_payload(w, a, "keep",
 			    w->set.backup_keep);
 			break;
 		default:
-			payload = "{}";
+			payload = task_payload(w, a, NULL, 0);
 			break;
 		}
-		if (queue_recurring_define(w->db[DB_QUEUE],
+		if (payload == NULL || queue_recurring_define(w->db[DB_QUEUE],
 		    job_recurring[i].task,
 		    job_kind_names[job_recurring[i].kind], NULL, payload,
 		    w->set.schedule[i], queue_now()) != 0)

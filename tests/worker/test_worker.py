@@ -164,6 +164,9 @@ def recurring_runs_once_per_slot_across_workers():
          "state != 'done'"), [(0,)])
     eq(q(d, "SELECT schedule FROM recurring WHERE task = 'backup'"),
        [("off",)])
+    eq(q(d, "SELECT task, payload FROM recurring ORDER BY task"),
+       [("backup", '{"keep":7}'), ("evict_cache", '{"max_bytes":67108864}'),
+        ("trim_cable", '{"keep_seconds":3600}')])
 
 
 @test
