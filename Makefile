@@ -50,6 +50,8 @@ BINS	 = $(patsubst bin/%.c,$(B)/bin/%,$(sort $(wildcard bin/*.c))) \
 	   $(BIN_DIRS:%=$(B)/bin/%)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(sort $(wildcard tests/unit/*.c)))
 TOOLS	 = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
+GATEWAY	 = $(B)/tests/gateway/gateway
+GATEWAY_SRC = $(sort $(wildcard tests/gateway/*.c))
 FUZZ	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/*.c)))
 SQL	 = $(sort $(wildcard sql/*/[0-9]*.sql))
 CONF	 = $(patsubst httpd-conf/%.in,$(B)/conf/%,$(wildcard httpd-conf/*.in))
@@ -62,7 +64,7 @@ all: deps
 deps:
 	@scripts/deps.sh build
 
-build: $(LIB) $(CGI) $(BINS) $(UNIT) $(TOOLS) $(CONF)
+build: $(LIB) $(CGI) $(BINS) $(UNIT) $(TOOLS) $(GATEWAY) $(CONF)
 
 $(B)/gen/migrations.c: scripts/embed-sql.sh $(SQL)
 	@mkdir -p $(@D)
@@ -102,6 +104,11 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) lib/*.h
 $(B)/tests/tools/%: tests/tools/%.c $(LIB) lib/*.h
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# The test payment gateway: one program of all its sources.
+$(GATEWAY): $(GATEWAY_SRC) $(wildcard tests/gateway/*.h) $(LIB) lib/*.h
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -iquote tests/gateway -o $@ $(GATEWAY_SRC) $(LIB) $(LDLIBS)
 
 # Web-server configurations and the worker's unit, with absolute paths.
 CONF_SUBST = sed -e 's|@ROOT@|$(CURDIR)|g' -e 's|@BUILD@|$(abspath $(B))|g' \

@@ -1,25 +1,740 @@
 /*
- * catalog: the storefront pages.
+ * catalog: the storefront. The home page, the product list and the
+ * category pages (sorted, a page at a time), product pages, search, the
+ * list of categories, and the sitemap.
+ *
+ * Each handler reads what it needs in one read transaction, turns it
+ * into a template value tree and hands it to page_render(), which makes
+ * the HTML page or, for a client that asks for it, the same tree as
+ * JSON. Prices go out both in minor units and formatted.
  */
+#include <string.h>
+
 #include "app.h"
+#include "arena.h"
+#include "buf.h"
+#include "catalog.h"
+#include "db.h"
 #include "http.h"
+#include "log.h"
+#include "money.h"
 #include "page.h"
 #include "route.h"
+#include "shop_limits.h"
+#include "sitemap.h"
+#include "text.h"
 #include "tval.h"
 
+/* Pages depend on the session (cart, account) and on stock: revalidate. */
+#define CACHE_PAGE	"private, max-age=0, must-revalidate"
+#define CACHE_SITEMAP	"public, max-age=300"
+
+/* Pages linked on each side of the current one in a pager. */
+#define PAGER_SPAN	2
+/* The most a shopper can put in the cart at once from a product page. */
+#define MAX_QUANTITY	99
+
 static int	h_home(struct req *);
+static int	h_products(struct req *);
+static int	h_product(struct req *);
+static int	h_categories(struct req *);
+static int	h_category(struct req *);
+static int	h_search(struct req *);
+static int	h_sitemap(struct req *);
 
 static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET), "^/$", h_home, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/products$", h_products, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/products/(?<slug>[a-z0-9-]{1,80})$",
+	  h_product, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/categories$", h_categories, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/categories/(?<slug>[a-z0-9-]{1,80})$",
+	  h_category, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/search$", h_search, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/sitemap\\.xml$", h_sitemap, 0 },
 };
 
+/* {amount, currency, formatted}: a price for JSON and for the page. */
+static struct tval *
+money_tval(struct arena *a, long long minor, const char *currency)
+{
+	struct tval	*m = tval_map(a);
+
+	tval_set_int(a, m, "amount", minor);
+	tval_set_str(a, m, "currency", currency);
+	tval_set_str(a, m, "formatted", money_format(a, minor, currency));
+	return m;
+}
+
+/* {state, label, available}: how much of something is left. */
+static struct tval *
+stock_tval(struct arena *a, long long stock)
+{
+	struct tval		*m = tval_map(a);
+	enum stock_state	 st = stock_state(stock);
+
+	tval_set_str(a, m, "state", stock_state_names[st]);
+	switch (st) {
+	case STOCK_IN:
+		tval_set_str(a, m, "label", "In stock");
+		break;
+	case STOCK_LOW:
+		tval_set(a, m, "label", tval_strf(a, "Only %lld left", stock));
+		break;
+	default:
+		tval_set_str(a, m, "label", "Sold out");
+		break;
+	}
+	tval_set_bool(a, m, "available", st != STOCK_OUT);
+	return m;
+}
+
+/*
+ * The address of a file in the media directory: each path segment
+ * percent-encoded, the slashes between them kept.
+ */
+static char *
+media_url(struct arena *a, const char *path)
+{
+	struct buf	 b = { 0 };
+	char		*s, *seg, *next;
+
+	buf_puts(&b, "/media/");
+	s = arena_strdup(a, path);
+	for (seg = s; seg != NULL; seg = next) {
+		if ((next = strchr(seg, '/')) != NULL)
+			*next++ = '\0';
+		text_urlencode(&b, seg);
+		if (next != NULL)
+			buf_putc(&b, '/');
+	}
+	s = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* {url, alt, width, height}. */
+static struct tval *
+image_tval(struct arena *a, const struct image *im)
+{
+	struct tval	*m = tval_map(a);
+
+	tval_set_str(a, m, "url", media_url(a, im->path));
+	tval_set_str(a, m, "alt", im->alt);
+	tval_set_int(a, m, "width", im->width);
+	tval_set_int(a, m, "height", im->height);
+	return m;
+}
+
+/* "1 product", "12 products": n and a noun, in the arena. */
+static const char *
+plural(struct arena *a, long long n, const char *one, const char *many)
+{
+	return arena_printf(a, "%lld %s", n, n == 1 ? one : many);
+}
+
+/* {slug, name, url, description, products, products_label}. */
+static struct tval *
+category_tval(struct arena *a, const struct category *c)
+{
+	struct tval	*m = tval_map(a);
+
+	tval_set_str(a, m, "slug", c->slug);
+	tval_set_str(a, m, "name", c->name);
+	tval_set(a, m, "url", tval_strf(a, "/categories/%s", c->slug));
+	tval_set_str(a, m, "description", c->description);
+	tval_set_int(a, m, "products", c->nproducts);
+	tval_set_str(a, m, "products_label", plural(a, c->nproducts,
+	    "product", "products"));
+	return m;
+}
+
+/*
+ * What a product list shows of a product: names, address, category,
+ * the lowest price (and whether others are higher), stock and image.
+ */
+static struct tval *
+card_tval(struct arena *a, const struct product *p)
+{
+	struct tval	*m = tval_map(a), *c;
+
+	tval_set_int(a, m, "id", p->id);
+	tval_set_str(a, m, "slug", p->slug);
+	tval_set_str(a, m, "name", p->name);
+	tval_set(a, m, "url", tval_strf(a, "/products/%s", p->slug));
+	if (p->category_slug[0] != '\0') {
+		c = tval_set_map(a, m, "category");
+		tval_set_str(a, c, "slug", p->category_slug);
+		tval_set_str(a, c, "name", p->category_name);
+		tval_set(a, c, "url", tval_strf(a, "/categories/%s",
+		    p->category_slug));
+	} else
+		tval_set(a, m, "category", tval_null(a));
+	if (p->has_price) {
+		tval_set(a, m, "price", money_tval(a, p->min_price,
+		    p->currency));
+		tval_set_bool(a, m, "price_from", p->max_price > p->min_price);
+	} else {
+		tval_set(a, m, "price", tval_null(a));
+		tval_set_bool(a, m, "price_from", false);
+	}
+	tval_set(a, m, "stock", stock_tval(a, p->stock));
+	tval_set_bool(a, m, "sold_out", stock_state(p->stock) == STOCK_OUT);
+	tval_set(a, m, "image", p->has_image ? image_tval(a, &p->image) :
+	    tval_null(a));
+	return m;
+}
+
+static struct tval *
+cards_tval(struct arena *a, const struct product *v, size_t n)
+{
+	struct tval	*l = tval_list(a);
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		tval_push(a, l, card_tval(a, &v[i]));
+	return l;
+}
+
+/* [{text, hit}]: highlighted text as the template marks it up. */
+static struct tval *
+segments_tval(struct arena *a, const char *marked)
+{
+	struct tval	*l = tval_list(a), *m;
+	struct segment	*seg;
+	size_t		 i, n;
+
+	n = catalog_segments(a, marked, &seg);
+	for (i = 0; i < n; i++) {
+		m = tval_push_map(a, l);
+		tval_set(a, m, "text", tval_strn(a, seg[i].text, seg[i].len));
+		tval_set_bool(a, m, "hit", seg[i].hit);
+	}
+	return l;
+}
+
+/*
+ * The address of a page of a list: base, then q when not NULL, sort when
+ * not the default, and page when past the first. In the arena.
+ */
+static char *
+list_url(struct arena *a, const char *base, const char *q,
+    enum catalog_sort sort, long long page)
+{
+	struct buf	 b = { 0 };
+	char		 sep = '?';
+	char		*s;
+
+	buf_puts(&b, base);
+	if (q != NULL) {
+		buf_puts(&b, "?q=");
+		text_urlencode(&b, q);
+		sep = '&';
+	}
+	if (sort != SORT_NAME) {
+		buf_printf(&b, "%csort=%s", sep, catalog_sort_names[sort]);
+		sep = '&';
+	}
+	if (page > 1)
+		buf_printf(&b, "%cpage=%lld", sep, page);
+	s = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+/*
+ * {page, pages, many, prev, next, links}: a pager. links has the first
+ * and last pages and PAGER_SPAN either side of the current one, with a
+ * gap entry where pages are skipped.
+ */
+static struct tval *
+pager_tval(struct arena *a, const char *base, const char *q,
+    enum catalog_sort sort, long long page, long long pages)
+{
+	struct tval	*m = tval_map(a), *links, *l;
+	long long	 i;
+	bool		 gap = false;
+
+	tval_set_int(a, m, "page", page);
+	tval_set_int(a, m, "pages", pages);
+	tval_set_bool(a, m, "many", pages > 1);
+	tval_set(a, m, "prev", page > 1 ?
+	    tval_str(a, list_url(a, base, q, sort, page - 1)) : tval_null(a));
+	tval_set(a, m, "next", page < pages ?
+	    tval_str(a, list_url(a, base, q, sort, page + 1)) : tval_null(a));
+	links = tval_set_list(a, m, "links");
+	for (i = 1; i <= pages; i++) {
+		if (i != 1 && i != pages &&
+		    (i < page - PAGER_SPAN || i > page + PAGER_SPAN)) {
+			if (!gap)
+				tval_set_bool(a, tval_push_map(a, links),
+				    "gap", true);
+			gap = true;
+			continue;
+		}
+		gap = false;
+		l = tval_push_map(a, links);
+		tval_set_int(a, l, "number", i);
+		tval_set_str(a, l, "url", list_url(a, base, q, sort, i));
+		tval_set_bool(a, l, "current", i == page);
+	}
+	return m;
+}
+
+/* [{value, label, selected}]: the sort orders for the sort form. */
+static struct tval *
+sorts_tval(struct arena *a, enum catalog_sort current)
+{
+	struct tval	*l = tval_list(a), *m;
+	int		 i;
+
+	for (i = 0; i < SORT__MAX; i++) {
+		m = tval_push_map(a, l);
+		tval_set_str(a, m, "value", catalog_sort_names[i]);
+		tval_set_str(a, m, "label", catalog_sort_labels[i]);
+		tval_set_bool(a, m, "selected", i == (int)current);
+	}
+	return l;
+}
+
+/* The "page" of a query, 1 when absent. 0, or 400 with r->error. */
+static int
+query_page(struct req *r, long long *page)
+{
+	const char	*s = req_query(r, "page");
+
+	*page = 1;
+	if (s != NULL && catalog_page_parse(s, page) != 0) {
+		r->error = arena_printf(r->arena, "The page number must be a "
+		    "whole number from 1 to %d.", SHOP_MAX_PAGE);
+		return 400;
+	}
+	return 0;
+}
+
+/* The "sort" of a query, by name when absent. 0, or 400 with r->error. */
+static int
+query_sort(struct req *r, enum catalog_sort *sort)
+{
+	const char	*s = req_query(r, "sort");
+	struct buf	 b = { 0 };
+	int		 i;
+
+	*sort = SORT_NAME;
+	if (s == NULL || (*sort = catalog_sort_parse(s)) != SORT__MAX)
+		return 0;
+	for (i = 0; i < SORT__MAX; i++)
+		buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == SORT__MAX ?
+		    " or " : ", ", catalog_sort_names[i]);
+	r->error = arena_printf(r->arena, "Unknown sort order: products can "
+	    "be sorted by %s.", buf_str(&b));
+	buf_free(&b);
+	return 400;
+}
+
+/*
+ * 404 for a page number past the last page of a list, with a link back
+ * to the first: the error page's data plus "first_page".
+ */
+static int
+page_missing(struct req *r, const char *what, long long page,
+    long long pages, const char *first)
+{
+	struct arena	*a = r->arena;
+	struct tval	*d = page_data(r);
+	char		*msg;
+
+	msg = arena_printf(a, "There is no page %lld of %s: there %s only "
+	    "%lld.", page, what, pages == 1 ? "is" : "are", pages);
+	r->cache_control = "no-store";
+	if (r->want_json) {
+		tval_set_bool(a, d, "ok", false);
+		tval_set_int(a, d, "status", 404);
+		tval_set_str(a, d, "error", msg);
+		tval_set_str(a, d, "first_page", first);
+	} else {
+		tval_set_str(a, d, "title", http_reason(404));
+		tval_set_int(a, d, "status", 404);
+		tval_set_str(a, d, "message", msg);
+		tval_set_bool(a, d, "not_found", true);
+		tval_set_str(a, d, "first_page", first);
+	}
+	return page_render(r, 404, "error", d);
+}
+
+/* Pages needed for total items, at least one (an empty list has one). */
+static long long
+page_count(long long total)
+{
+	return total <= 0 ? 1 : (total + SHOP_PAGE_SIZE - 1) / SHOP_PAGE_SIZE;
+}
+
+/*
+ * The product list, of every active product or of one category: one
+ * page in the sort order the query asks for.
+ */
+static int
+product_listing(struct req *r, const struct category *cat)
+{
+	struct arena		*a = r->arena;
+	struct db		*db = req_db(r, DB_PRIMARY);
+	struct tval		*d;
+	struct product		*v;
+	size_t			 n;
+	long long		 page, pages, total;
+	enum catalog_sort	 sort;
+	const char		*base, *what;
+	int			 rc;
+
+	if ((rc = query_page(r, &page)) != 0 || (rc = query_sort(r, &sort)))
+		return rc;
+	base = cat ? arena_printf(a, "/categories/%s", cat->slug) :
+	    "/products";
+	what = cat ? cat->name : "products";
+	if (db_read_begin(db) != 0)
+		return 500;
+	if (product_count(db, cat ? cat->id : 0, &total) != 0) {
+		db_read_end(db);
+		return 500;
+	}
+	pages = page_count(total);
+	if (page > pages) {
+		db_read_end(db);
+		return page_missing(r, what, page, pages,
+		    list_url(a, base, NULL, sort, 1));
+	}
+	rc = product_list(db, a, cat ? cat->id : 0, sort, SHOP_PAGE_SIZE,
+	    (page - 1) * SHOP_PAGE_SIZE, &v, &n);
+	db_read_end(db);
+	if (rc != 0)
+		return 500;
+
+	d = page_data(r);
+	if (cat != NULL) {
+		tval_set_str(a, d, "title", cat->name);
+		tval_set(a, d, "category", category_tval(a, cat));
+	} else {
+		tval_set_str(a, d, "title", "All products");
+		tval_set(a, d, "category", tval_null(a));
+	}
+	if (page > 1)
+		tval_set(a, d, "title", tval_strf(a, "%s, page %lld",
+		    tval_get_str(d, "title"), page));
+	tval_set_str(a, d, "heading", cat ? cat->name : "All products");
+	tval_set_str(a, d, "action", base);
+	tval_set_int(a, d, "total", total);
+	tval_set_str(a, d, "total_label", plural(a, total, "product",
+	    "products"));
+	tval_set_str(a, d, "sort", catalog_sort_names[sort]);
+	tval_set(a, d, "sorts", sorts_tval(a, sort));
+	tval_set(a, d, "products", cards_tval(a, v, n));
+	tval_set(a, d, "pagination", pager_tval(a, base, NULL, sort, page,
+	    pages));
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/list", d);
+}
+
+/* The home page: featured products and the categories. */
 static int
 h_home(struct req *r)
 {
-	struct tval	*d = page_data(r);
+	struct arena	*a = r->arena;
+	struct db	*db = req_db(r, DB_PRIMARY);
+	struct tval	*d, *l;
+	struct product	*feat;
+	struct category	*cats;
+	size_t		 nfeat, ncats, i;
+	int		 rc;
 
-	tval_set_str(r->arena, d, "title", "Home");
-	return page_render(r, 200, "error", d);
+	if (db_read_begin(db) != 0)
+		return 500;
+	rc = product_featured(db, a, &feat, &nfeat);
+	if (rc == 0)
+		rc = category_list(db, a, &cats, &ncats);
+	db_read_end(db);
+	if (rc != 0)
+		return 500;
+	d = page_data(r);
+	tval_set(a, d, "featured", cards_tval(a, feat, nfeat));
+	l = tval_set_list(a, d, "categories");
+	for (i = 0; i < ncats; i++)
+		tval_push(a, l, category_tval(a, &cats[i]));
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/home", d);
+}
+
+static int
+h_products(struct req *r)
+{
+	return product_listing(r, NULL);
+}
+
+/* A category's products, or 404 for a slug that names none. */
+static int
+h_category(struct req *r)
+{
+	struct category	 cat;
+	int		 rc;
+
+	rc = category_by_slug(req_db(r, DB_PRIMARY), r->arena,
+	    req_param(r, "slug"), &cat);
+	if (rc < 0)
+		return 500;
+	if (rc == 0) {
+		r->error = "There is no category at this address. It may have "
+		    "been renamed; the list of categories has them all.";
+		return 404;
+	}
+	return product_listing(r, &cat);
+}
+
+/* Every category, with how many products each has. */
+static int
+h_categories(struct req *r)
+{
+	struct arena	*a = r->arena;
+	struct tval	*d, *l;
+	struct category	*cats;
+	size_t		 n, i;
+
+	if (category_list(req_db(r, DB_PRIMARY), a, &cats, &n) != 0)
+		return 500;
+	d = page_data(r);
+	tval_set_str(a, d, "title", "Categories");
+	l = tval_set_list(a, d, "categories");
+	for (i = 0; i < n; i++)
+		tval_push(a, l, category_tval(a, &cats[i]));
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/categories", d);
+}
+
+/*
+ * A variant as the product page offers it. The first one in stock is
+ * the one selected when the page opens.
+ */
+static struct tval *
+variant_tval(struct arena *a, const struct variant *v, bool selected)
+{
+	struct tval	*m = tval_map(a), *opts, *o;
+	size_t		 i;
+
+	tval_set_int(a, m, "id", v->id);
+	tval_set_str(a, m, "sku", v->sku);
+	tval_set_str(a, m, "title", v->title);
+	opts = tval_set_list(a, m, "options");
+	for (i = 0; i < v->noptions; i++) {
+		o = tval_push_map(a, opts);
+		tval_set_str(a, o, "name", v->options[i].name);
+		tval_set_str(a, o, "value", v->options[i].value);
+	}
+	tval_set(a, m, "price", money_tval(a, v->price, v->currency));
+	tval_set(a, m, "stock", stock_tval(a, v->stock));
+	tval_set_bool(a, m, "selected", selected);
+	return m;
+}
+
+/*
+ * A product page: its variants to choose from with their prices and
+ * stock, and the add-to-cart form the cart program answers.
+ */
+static int
+h_product(struct req *r)
+{
+	struct arena	*a = r->arena;
+	struct db	*db = req_db(r, DB_PRIMARY);
+	struct product	 p;
+	struct tval	*d, *m, *l;
+	size_t		 i;
+	long long	 most = 0;
+	bool		 chosen = false;
+	int		 rc;
+
+	if (db_read_begin(db) != 0)
+		return 500;
+	rc = product_by_slug(db, a, req_param(r, "slug"), &p);
+	db_read_end(db);
+	if (rc < 0)
+		return 500;
+	if (rc == 0) {
+		r->error = "There is no product at this address. It may have "
+		    "been renamed or taken off sale.";
+		return 404;
+	}
+	d = page_data(r);
+	tval_set_str(a, d, "title", p.name);
+	m = card_tval(a, &p);
+	tval_set(a, d, "product", m);
+	tval_set_str(a, m, "description", p.description);
+	l = tval_set_list(a, m, "variants");
+	for (i = 0; i < p.nvariants; i++) {
+		bool sel = !chosen && p.variants[i].stock > 0;
+
+		tval_push(a, l, variant_tval(a, &p.variants[i], sel));
+		chosen |= sel;
+		if (p.variants[i].stock > most)
+			most = p.variants[i].stock;
+	}
+	tval_set_bool(a, m, "choice", p.nvariants > 1);
+	l = tval_set_list(a, m, "images");
+	for (i = 0; i < p.nimages; i++)
+		tval_push(a, l, image_tval(a, &p.images[i]));
+	tval_set_int(a, m, "max_quantity", most < MAX_QUANTITY ? most :
+	    MAX_QUANTITY);
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/product", d);
+}
+
+/*
+ * The search page: the form alone without a query, results a page at a
+ * time, or a page that helps when nothing matched.
+ */
+static int
+h_search(struct req *r)
+{
+	struct arena	*a = r->arena;
+	struct db	*db = req_db(r, DB_PRIMARY);
+	const char	*raw = req_query(r, "q");
+	char		*q, *match = NULL;
+	struct tval	*d, *l, *m;
+	struct product	*v = NULL;
+	struct category	*cats = NULL;
+	size_t		 n = 0, ncats = 0, i;
+	long long	 page, pages, total = 0;
+	int		 rc;
+
+	if (raw != NULL && strlen(raw) > SHOP_MAX_SEARCH) {
+		r->error = arena_printf(a, "The search is too long: at most "
+		    "%d characters are looked for.", SHOP_MAX_SEARCH);
+		return 400;
+	}
+	if (raw != NULL && !text_printable(raw, strlen(raw))) {
+		r->error = "The search contains control characters.";
+		return 400;
+	}
+	if ((rc = query_page(r, &page)) != 0)
+		return rc;
+	q = text_trim(a, raw != NULL ? raw : "");
+	if (db_read_begin(db) != 0)
+		return 500;
+	rc = 0;
+	if (q[0] != '\0' && catalog_fts_query(a, q, strlen(q), &match) > 0)
+		rc = catalog_search_count(db, match, &total);
+	pages = page_count(total);
+	if (rc == 0 && page > pages) {
+		db_read_end(db);
+		return page_missing(r, "the results", page, pages,
+		    list_url(a, "/search", q, SORT_NAME, 1));
+	}
+	if (rc == 0 && total > 0)
+		rc = catalog_search(db, a, match, SHOP_PAGE_SIZE,
+		    (page - 1) * SHOP_PAGE_SIZE, &v, &n);
+	if (rc == 0 && total == 0)
+		rc = category_list(db, a, &cats, &ncats);
+	db_read_end(db);
+	if (rc != 0)
+		return 500;
+
+	d = page_data(r);
+	tval_set_str(a, d, "q", q);
+	if (q[0] == '\0')
+		tval_set_str(a, d, "title", "Search");
+	else if (page > 1)
+		tval_set(a, d, "title", tval_strf(a, "Search: %s, page %lld",
+		    q, page));
+	else
+		tval_set(a, d, "title", tval_strf(a, "Search: %s", q));
+	tval_set_bool(a, d, "asked", q[0] != '\0');
+	tval_set_int(a, d, "total", total);
+	tval_set_str(a, d, "total_label", plural(a, total, "result",
+	    "results"));
+	l = tval_set_list(a, d, "results");
+	for (i = 0; i < n; i++) {
+		m = tval_push(a, l, card_tval(a, &v[i]));
+		tval_set(a, m, "name_marked", segments_tval(a,
+		    v[i].name_marked));
+		tval_set(a, m, "snippet", segments_tval(a,
+		    v[i].snippet_marked));
+	}
+	tval_set_bool(a, d, "no_results", q[0] != '\0' && total == 0);
+	l = tval_set_list(a, d, "categories");
+	for (i = 0; total == 0 && i < ncats; i++)
+		tval_push(a, l, category_tval(a, &cats[i]));
+	tval_set(a, d, "pagination", pager_tval(a, "/search", q, SORT_NAME,
+	    page, pages));
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/search", d);
+}
+
+/*
+ * /sitemap.xml: the home page, the product list, every category and
+ * every active product, as absolute URLs with the date of their latest
+ * change; the same list as JSON for a client that asks.
+ */
+static int
+h_sitemap(struct req *r)
+{
+	struct arena		*a = r->arena;
+	struct db		*db = req_db(r, DB_PRIMARY);
+	const char		*base = r->shop->cfg->base_url, *latest = "";
+	struct category		*cats;
+	struct product		*prods;
+	struct sitemap_url	*u;
+	struct tval		*d, *l, *m;
+	size_t			 ncats, nprods, n = 0, i;
+	int			 rc;
+
+	if (db_read_begin(db) != 0)
+		return 500;
+	rc = category_list(db, a, &cats, &ncats);
+	if (rc == 0)
+		rc = product_index(db, a, &prods, &nprods);
+	db_read_end(db);
+	if (rc != 0)
+		return 500;
+	for (i = 0; i < nprods; i++)
+		if (strcmp(prods[i].updated_at, latest) > 0)
+			latest = prods[i].updated_at;
+	u = arena_calloc(a, 2 + ncats + nprods, sizeof(*u));
+	u[n].loc = arena_printf(a, "%s/", base);
+	u[n++].lastmod = latest;
+	u[n].loc = arena_printf(a, "%s/products", base);
+	u[n++].lastmod = latest;
+	for (i = 0; i < ncats; i++) {
+		u[n].loc = arena_printf(a, "%s/categories/%s", base,
+		    cats[i].slug);
+		u[n++].lastmod = cats[i].updated_at;
+	}
+	for (i = 0; i < nprods; i++) {
+		u[n].loc = arena_printf(a, "%s/products/%s", base,
+		    prods[i].slug);
+		u[n++].lastmod = prods[i].updated_at;
+	}
+	if (n > SITEMAP_MAX_URLS) {
+		log_warn("sitemap: %zu addresses, only the first %d listed",
+		    n, SITEMAP_MAX_URLS);
+		n = SITEMAP_MAX_URLS;
+	}
+	r->cache_control = CACHE_SITEMAP;
+	if (r->want_json) {
+		d = page_data(r);
+		l = tval_set_list(a, d, "urls");
+		for (i = 0; i < n; i++) {
+			m = tval_push_map(a, l);
+			tval_set_str(a, m, "loc", u[i].loc);
+			tval_set_str(a, m, "lastmod", u[i].lastmod);
+		}
+		page_json(r, 200, d);
+		return 0;
+	}
+	buf_reset(&r->body_out);
+	if (sitemap_write(&r->body_out, u, n) != 0) {
+		log_error("sitemap: libxml2 could not write %zu addresses", n);
+		buf_reset(&r->body_out);
+		return 500;
+	}
+	r->status = 200;
+	r->resp_type = "application/xml; charset=utf-8";
+	return 0;
 }
 
 int

@@ -4,7 +4,9 @@
  * Order of checks for each request, each refusing before any work the
  * next one needs: request line and path (400/414), route (404/405),
  * readiness of the databases and schema (503), cross-origin posts (403),
- * body size and form parsing (413/400/415), then the handler. Whatever
+ * the session (loaded from its cookie for every route) and the route's
+ * ROUTE_USER/ROUTE_ADMIN guard (303 to the log-in page, 401, 403), body
+ * size and form parsing (413/400/415), then the handler. Whatever
  * status a step or the handler returns is answered by page_error() here,
  * and nowhere else.
  */
@@ -27,9 +29,11 @@
 #include "http.h"
 #include "shop_limits.h"
 #include "log.h"
+#include "multipart.h"
 #include "origin.h"
 #include "page.h"
 #include "route.h"
+#include "session.h"
 #include "text.h"
 #include "tmpl.h"
 #include "urlenc.h"
@@ -203,7 +207,7 @@ parse_request(struct req *r)
 	if (e != PARSE_OK) {
 		r->error = arena_printf(r->arena, "The query string is "
 		    "malformed: %s.", parse_err_msgs[e]);
-		return e == PARSE_TOO_MANY || e == PARSE_TOO_LONG ? 414 : 400;
+		return e == PARSE_TOO_LONG ? 414 : 400;
 	}
 	if (cookie_parse(r->arena, req_header(r, "Cookie"), &r->cookies)) {
 		r->error = "Too many or too large cookies were sent. Clearing "
@@ -243,7 +247,10 @@ content_length(struct req *r, size_t *len)
 	return 0;
 }
 
-/* Read the body whole (it is bounded) and parse it if it is a form. */
+/*
+ * Read the body whole (it is bounded) and parse it if it is a form,
+ * urlencoded or multipart (RFC 7578), with the same field limits.
+ */
 static int
 read_body(struct req *r)
 {
@@ -288,7 +295,21 @@ read_body(struct req *r)
 		}
 		return 0;
 	}
-	r->error = "Forms must be sent as application/x-www-form-urlencoded.";
+	if (r->content_type != NULL &&
+	    strcmp(r->content_type, "multipart/form-data") == 0) {
+		e = multipart_parse(r->arena, p, len, multipart_boundary(
+		    r->arena, req_env(r, "CONTENT_TYPE")), &r->form,
+		    &r->uploads, &r->nuploads);
+		if (e != PARSE_OK) {
+			r->error = arena_printf(r->arena, "The form is "
+			    "malformed: %s.", parse_err_msgs[e]);
+			return e == PARSE_TOO_MANY || e == PARSE_TOO_LONG ?
+			    413 : 400;
+		}
+		return 0;
+	}
+	r->error = "Forms must be sent as application/x-www-form-urlencoded "
+	    "or multipart/form-data.";
 	return 415;
 }
 
@@ -304,6 +325,47 @@ allow_header(struct req *r, unsigned allow)
 			    http_method_names[i]);
 	resp_header(r, "Allow", buf_str(&b));
 	buf_free(&b);
+}
+
+/*
+ * ROUTE_USER and ROUTE_ADMIN: a signed-out browser is sent to the log-in
+ * page (303, with the page it wanted as "next" when that was a GET), a
+ * JSON client gets 401; a customer on an admin route gets 403. Returns
+ * 0 to go on, -1 when the redirect is the answer, or a status.
+ */
+static int
+require_user(struct req *r, const struct route *route)
+{
+	const struct session	*s = session_of(r);
+	struct buf		 b = { 0 };
+
+	if (!(route->flags & (ROUTE_USER | ROUTE_ADMIN)))
+		return 0;
+	if (s != NULL && s->user_id != 0) {
+		if ((route->flags & ROUTE_ADMIN) && !s->admin) {
+			r->error = "This page is for the shop's staff only.";
+			return 403;
+		}
+		return 0;
+	}
+	if (r->want_json) {
+		resp_header(r, "WWW-Authenticate", "Cookie realm=\"shop\"");
+		r->error = "Please sign in first.";
+		return 401;
+	}
+	buf_puts(&b, SESSION_LOGIN_PATH);
+	if (r->method == HTTP_GET || r->method == HTTP_HEAD) {
+		buf_puts(&b, "?next=");
+		text_urlencode(&b, r->path);
+		if (r->query_string[0] != '\0') {
+			text_urlencode(&b, "?");
+			text_urlencode(&b, r->query_string);
+		}
+	}
+	resp_redirect(r, 303, arena_strdup(r->arena, buf_str(&b)));
+	r->cache_control = "no-store";
+	buf_free(&b);
+	return -1;
 }
 
 /* Everything from a parsed request to a response in r. */
@@ -329,6 +391,9 @@ dispatch(struct req *r)
 		    "such" : r->method_name);
 		return 405;
 	case ROUTE_NOT_FOUND:
+		/* The page still shows the visitor's cart and name. */
+		if (shop_ready(r->shop))
+			session_load(r);
 		return 404;
 	default:
 		return 400;
@@ -346,6 +411,9 @@ dispatch(struct req *r)
 		    "refused. Please use the form on this site.";
 		return 403;
 	}
+	session_load(r);
+	if ((rc = require_user(r, route)) != 0)
+		return rc < 0 ? 0 : rc;
 	if ((rc = read_body(r)) != 0)
 		return rc;
 	return route->fn(r);

@@ -101,9 +101,9 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 /*
- * Append text escaped for HTML element content and quoted attribute values
- * (the five characters of the HTML spec's "escapable raw text" rules plus
- * the backtick and equals sign some old parsers treat as quotes).
+ * Append text escaped for HTML element content and quoted attribute values:
+ * the five characters that can end either, plus the backtick old browsers
+ * took for a quote. Attributes are always quoted, so "=" needs nothing.
  */
 void
 buf_html(struct buf *b, const char *s, size_t n)
@@ -119,7 +119,6 @@ buf_html(struct buf *b, const char *s, size_t n)
 		case '"':  rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
 		case '`':  rep = "&#96;"; break;
-		case '=':  rep = "&#61;"; break;
 		default:   continue;
 		}
 		buf_append(b, s + start, i - start);

@@ -138,6 +138,22 @@ db_open(const char *dir, enum db_id id, unsigned flags, char *err,
     size_t errlen)
 {
 	struct db	*d;
+	char		*path;
+
+	if (asprintf(&path, "%s/%s", dir, db_files[id]) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d = db_open_file(path, id, flags, err, errlen);
+	free(path);
+	return d;
+}
+
+struct db *
+db_open_file(const char *path, enum db_id id, unsigned flags, char *err,
+    size_t errlen)
+{
+	struct db	*d;
 	struct stat	 st;
 	int		 oflags, rc;
 
@@ -148,7 +164,7 @@ db_open(const char *dir, enum db_id id, unsigned flags, char *err,
 	d->id = id;
 	d->flags = flags;
 	d->lockfd = d->ckptfd = -1;
-	if (asprintf(&d->path, "%s/%s", dir, db_files[id]) < 0) {
+	if ((d->path = strdup(path)) == NULL) {
 		free(d);
 		snprintf(err, errlen, "out of memory");
 		return NULL;

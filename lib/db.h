@@ -46,6 +46,12 @@ struct db;
  */
 struct db	*db_open(const char *dir, enum db_id, unsigned flags,
 		    char *err, size_t errlen);
+/*
+ * The same for a database file outside the four (the test payment
+ * gateway's own file): path as given, the pragmas of the kind of id.
+ */
+struct db	*db_open_file(const char *path, enum db_id, unsigned flags,
+		    char *err, size_t errlen);
 void		 db_close(struct db *);
 sqlite3		*db_handle(struct db *);
 enum db_id	 db_which(const struct db *);

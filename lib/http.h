@@ -19,6 +19,7 @@
 
 struct arena;
 struct route;
+struct session;
 struct shop;
 
 enum http_method {
@@ -81,7 +82,7 @@ struct req {
 	const char	*remote_addr;
 	bool		 want_json;	/* Accept asks for application/json */
 	const struct route *route;
-	void		*session;	/* struct session *, when loaded */
+	struct session	*session;	/* session.h; NULL: none */
 
 	/* Response, built by the handler. */
 	int		 status;

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "log.h"
 #include "queue.h"
+#include "session.h"
 #include "tval.h"
 
 #define JOB_MAX_NODES	10000	/* JSON values in one template context */
@@ -26,6 +27,7 @@ typedef enum job_result (*job_fn)(struct job_ctx *);
 
 static enum job_result	job_trim_cable(struct job_ctx *);
 static enum job_result	job_evict_cache(struct job_ctx *);
+static enum job_result	job_sweep_sessions(struct job_ctx *);
 static enum job_result	job_test_sleep(struct job_ctx *);
 static enum job_result	job_test_fail(struct job_ctx *);
 
@@ -34,6 +36,7 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"trim_cable",
 	"evict_cache",
 	"backup",
+	"sweep_sessions",
 	"test.sleep",
 	"test.fail",
 };
@@ -53,6 +56,7 @@ static const struct {
 	{ job_trim_cable, false },
 	{ job_evict_cache, false },
 	{ job_backup, false },
+	{ job_sweep_sessions, false },
 	{ job_test_sleep, true },
 	{ job_test_fail, true },
 };
@@ -66,6 +70,7 @@ const struct job_recurring job_recurring[] = {
 	{ "trim_cable", JOB_TRIM_CABLE, "every 10m" },
 	{ "evict_cache", JOB_EVICT_CACHE, "every 5m" },
 	{ "backup", JOB_BACKUP, "cron 30 3 * * *" },
+	{ "sweep_sessions", JOB_SWEEP_SESSIONS, "every 15m" },
 };
 
 const size_t job_recurring_count =
@@ -340,6 +345,33 @@ job_evict_cache(struct job_ctx *c)
 		return JOB_RETRY;
 	}
 	log_info("job %lld: evict_cache: %ld entries deleted", c->job->id, n);
+	return JOB_OK;
+}
+
+/*
+ * Payload: {"batch": N}: delete sessions that have ended (idle or
+ * absolute limit) with their guest carts, N per write so the web
+ * processes wait at most one small batch for shop.db.
+ */
+static enum job_result
+job_sweep_sessions(struct job_ctx *c)
+{
+	long long	batch;
+	long		n, total = 0;
+
+	if (job_opt_int(c, "$.batch", 500, 1, 100000, &batch) != 0)
+		return JOB_FAIL;
+	do {
+		if ((n = session_sweep(c->db[DB_PRIMARY], (long long)time(NULL),
+		    (int)batch)) < 0) {
+			snprintf(c->err, sizeof(c->err), "shop.db: %s",
+			    db_errmsg(c->db[DB_PRIMARY]));
+			return JOB_RETRY;
+		}
+		total += n;
+	} while (n == batch);
+	log_info("job %lld: sweep_sessions: %ld ended sessions deleted",
+	    c->job->id, total);
 	return JOB_OK;
 }
 

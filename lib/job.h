@@ -27,16 +27,16 @@ struct tval;
  * The kinds, in the order of the registry. Kinds whose code belongs to
  * other parts of the shop are added here and in job.c's table when that
  * code is in lib/: "reconcile_payments" (lib/payment.h, reconcile against
- * the gateway), "release_reservations" (orders_overdue and
- * order_release_stock in lib/order.h), "sweep_sessions" (sessions and
- * carts past their expiry, lib/session.h). Each then gets a line in
- * job_recurring[] too.
+ * the gateway) and "release_reservations" (orders_overdue, checked with
+ * the gateway, then order_release_stock, lib/order.h). Each then gets a
+ * line in job_recurring[] too.
  */
 enum job_kind {
 	JOB_SEND_MAIL,
 	JOB_TRIM_CABLE,
 	JOB_EVICT_CACHE,
 	JOB_BACKUP,
+	JOB_SWEEP_SESSIONS,	/* ended sessions and their guest carts */
 	JOB_TEST_SLEEP,		/* test only: sleeps, records its run */
 	JOB_TEST_FAIL,		/* test only: always fails */
 	JOB_KIND__MAX

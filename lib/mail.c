@@ -29,8 +29,10 @@ mail_address_ok(const char *s)
 
 	if (s == NULL || (n = strlen(s)) < 3 || n > 254)
 		return 0;
+	/* A domain may be dotless ("localhost"): the sender often is. */
 	if ((at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL)
+	    strchr(at + 1, '@') != NULL || at[1] == '.' ||
+	    s[n - 1] == '.')
 		return 0;
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' ||

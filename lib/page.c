@@ -10,6 +10,7 @@
 #include "http.h"
 #include "log.h"
 #include "page.h"
+#include "session.h"
 #include "tmpl.h"
 #include "tval.h"
 
@@ -29,6 +30,29 @@ page_json(struct req *r, int status, const struct tval *v)
 	buf_putc(&r->body_out, '\n');
 }
 
+/*
+ * The header's cart count (absent when the cart is empty, so a template
+ * section hides the badge) and the signed-in customer, from the session
+ * the request loop loaded.
+ */
+static void
+site_session(struct req *r, struct tval *site)
+{
+	const struct session	*s = session_of(r);
+	struct tval		*u;
+
+	if (s == NULL)
+		return;
+	if (s->cart_count > 0)
+		tval_set_int(r->arena, site, "cart_count", s->cart_count);
+	if (s->user_id != 0) {
+		u = tval_set_map(r->arena, site, "user");
+		tval_set_str(r->arena, u, "name", s->user_name);
+		tval_set_str(r->arena, u, "email", s->user_email);
+		tval_set_bool(r->arena, u, "admin", s->admin);
+	}
+}
+
 /* What the layout needs on every page. */
 static void
 site_context(struct req *r, struct tval *data)
@@ -45,6 +69,7 @@ site_context(struct req *r, struct tval *data)
 	tval_set_int(a, site, "year", tm.tm_year + 1900);
 	tval_set_str(a, site, "path", r->path ? r->path : "/");
 	tval_set_str(a, site, "q", req_query(r, "q") ? req_query(r, "q") : "");
+	site_session(r, site);
 }
 
 int

@@ -18,8 +18,8 @@ struct req;
  */
 typedef int (*route_fn)(struct req *);
 
+/* Every request's session is loaded; these flags add requirements. */
 enum route_flag {
-	ROUTE_SESSION	= 1u << 0,	/* load the session (cart, user) */
 	ROUTE_USER	= 1u << 1,	/* a signed-in customer only */
 	ROUTE_ADMIN	= 1u << 2,	/* an administrator only */
 	ROUTE_RAW	= 1u << 3,	/* body kept raw, no form parsing */

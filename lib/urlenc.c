@@ -66,6 +66,13 @@ url_decode(struct arena *a, const char *s, size_t n, bool plus_space,
 enum parse_err
 urlenc_parse(struct arena *a, const char *s, size_t n, struct kvlist *out)
 {
+	return urlenc_parse_max(a, s, n, SHOP_MAX_FIELDS, out);
+}
+
+enum parse_err
+urlenc_parse_max(struct arena *a, const char *s, size_t n, size_t max_fields,
+    struct kvlist *out)
+{
 	size_t		 i, start, count = 0, eq;
 	enum parse_err	 e;
 	char		*key, *val;
@@ -79,7 +86,7 @@ urlenc_parse(struct arena *a, const char *s, size_t n, struct kvlist *out)
 			count++;
 	if (n > 0)
 		count++;
-	if (count > SHOP_MAX_FIELDS)
+	if (count > max_fields)
 		return PARSE_TOO_MANY;
 	if (count == 0)
 		return PARSE_OK;

@@ -38,5 +38,11 @@ enum parse_err	 url_decode(struct arena *, const char *s, size_t n,
  */
 enum parse_err	 urlenc_parse(struct arena *, const char *s, size_t n,
 		    struct kvlist *out);
+/*
+ * The same with another bound on the number of fields than
+ * SHOP_MAX_FIELDS (an API body with many bracketed fields).
+ */
+enum parse_err	 urlenc_parse_max(struct arena *, const char *s, size_t n,
+		    size_t max_fields, struct kvlist *out);
 
 #endif

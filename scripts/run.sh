@@ -1,7 +1,13 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # make run: migrate, seed an empty store, and serve it on 127.0.0.1:$PORT
 # with lighttpd, with shop-worker beside it, until Ctrl-C or SIGTERM, which
 # stop everything started here.
+#
+# Payments go to the test gateway (tests/gateway/), started on
+# $GATEWAY_PORT (default PORT+1) with its data in $DATA/gateway and test
+# secrets generated once into $DATA/gateway/secrets.env. Set
+# STRIPE_API_BASE (and STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET) to use
+# another Stripe, and no gateway is started.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -15,6 +21,25 @@ export SHOP_BASE_URL=${SHOP_BASE_URL:-http://127.0.0.1:$PORT}
 # Mail goes to $DATA/mail/ unless SMTP_URL is set; the sender needs a
 # domain with a dot to pass the address check.
 export SHOP_MAIL_FROM=${SHOP_MAIL_FROM:-shop@example.test}
+
+GATEWAY_PORT=${GATEWAY_PORT:-$((PORT + 1))}
+GATEWAY_DATA=$DATA/gateway
+if [ -z "${STRIPE_API_BASE:-}" ]; then
+	with_gateway=1
+	mkdir -p "$GATEWAY_DATA"
+	if [ ! -f "$GATEWAY_DATA/secrets.env" ]; then
+		rnd() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+		umask 077
+		printf 'STRIPE_SECRET_KEY=sk_test_%s\nSTRIPE_WEBHOOK_SECRET=whsec_%s\n' \
+		    "$(rnd 16)" "$(rnd 24)" > "$GATEWAY_DATA/secrets.env"
+		umask 022
+	fi
+	. "$GATEWAY_DATA/secrets.env"
+	export STRIPE_API_BASE=http://127.0.0.1:$GATEWAY_PORT
+	export STRIPE_SECRET_KEY STRIPE_WEBHOOK_SECRET
+else
+	with_gateway=0
+fi
 
 mkdir -p "$DATA" "$RUN"
 "$BUILD/bin/shopctl" migrate
@@ -38,33 +63,63 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# port_busy PORT: whether something listens there.
 port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# wait_port PORT LOG: until something listens on PORT
+wait_port() {
+	i=0
+	until port_busy "$1"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "run: lighttpd did not start; see $2" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
 fill httpd-conf/lighttpd.conf.in "$RUN/lighttpd.conf"
-if bash -c "$(declare -f port_busy); port_busy $PORT"; then
-	echo "run: port $PORT is in use; try: make run PORT=8081" >&2
-	exit 1
+for p in $PORT $([ $with_gateway = 1 ] && echo "$GATEWAY_PORT"); do
+	if port_busy "$p"; then
+		echo "run: port $p is in use; try: make run PORT=8090" >&2
+		exit 1
+	fi
+done
+
+if [ $with_gateway = 1 ]; then
+	sed -e "s|@ROOT@|$ROOT|g" -e "s|@BUILD@|$BUILD|g" \
+	    -e "s|@PORT@|$GATEWAY_PORT|g" -e "s|@DATA@|$GATEWAY_DATA|g" \
+	    -e "s|@RUN@|$RUN|g" \
+	    -e "s|@BASE_URL@|$STRIPE_API_BASE|g" \
+	    tests/gateway/lighttpd.conf.in > "$RUN/gateway.conf"
+	GATEWAY_SECRET_KEY=$STRIPE_SECRET_KEY \
+	GATEWAY_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET \
+	GATEWAY_WEBHOOK_URL=$SHOP_BASE_URL/webhooks/stripe \
+	    lighttpd -D -f "$RUN/gateway.conf" &
+	pids="$pids $!"
+	wait_port "$GATEWAY_PORT" "$RUN/gateway-error.log"
 fi
+
 lighttpd -D -f "$RUN/lighttpd.conf" &
 pids="$pids $!"
+wait_port "$PORT" "$RUN/error.log"
 "$BUILD/bin/shop-worker" 2>>"$RUN/worker.log" &
 pids="$pids $!"
 
-i=0
-until bash -c "$(declare -f port_busy); port_busy $PORT"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		echo "run: lighttpd did not start; see $RUN/error.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
 echo
 echo "Shopfile is running at $SHOP_BASE_URL/"
-echo "  data:   $DATA"
-echo "  logs:   $RUN/error.log, $RUN/worker.log"
-echo "  mail:   $DATA/mail/ (SMTP_URL unset)"
+echo "  data:    $DATA"
+echo "  logs:    $RUN/error.log, $RUN/worker.log"
+[ -z "${SMTP_URL:-}" ] && echo "  mail:    $DATA/mail/"
+if [ $with_gateway = 1 ]; then
+	echo "  payments: test gateway at $STRIPE_API_BASE/"
+	echo "            pay with 4242 4242 4242 4242; keys in $GATEWAY_DATA/secrets.env"
+	echo "            webhooks to $SHOP_BASE_URL/webhooks/stripe"
+else
+	echo "  payments: $STRIPE_API_BASE"
+fi
 echo "Press Ctrl-C to stop."
 wait

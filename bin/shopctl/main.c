@@ -31,8 +31,12 @@ static int	cmd_check(struct ctl *, int, char **);
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
 	  "create the databases and apply every pending migration" },
+	{ "seed", ctl_seed, "[--if-empty]",
+	  "fill an empty store with a demo catalog" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "user", ctl_user, "add [--admin] email name",
+	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
 	  "background jobs: list, retry or discard failed ones, enqueue" },
 };

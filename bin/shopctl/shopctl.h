@@ -35,6 +35,7 @@ void		 ctl_err(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 
 int		 ctl_seed(struct ctl *, int, char **);
+int		 ctl_user(struct ctl *, int, char **);
 int		 ctl_jobs(struct ctl *, int, char **);
 
 #endif

@@ -26,6 +26,7 @@ def env_for(data, **extra):
         "SHOP_SCHEDULE_TRIM_CABLE": "off",
         "SHOP_SCHEDULE_EVICT_CACHE": "off",
         "SHOP_SCHEDULE_BACKUP": "off",
+        "SHOP_SCHEDULE_SWEEP_SESSIONS": "off",
     })
     e.pop("SMTP_URL", None)
     e.update(extra)

@@ -11,13 +11,15 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from shoptest import Lighttpd, contains, datadir, eq, lacks, run, test  # noqa: E402
+from shoptest import (Lighttpd, contains, datadir, eq, lacks, run,  # noqa: E402
+                      shopctl, status, test)
 
 LIVE_ENV = {
     "SHOP_LIVE_STREAMS": "4",
     "SHOP_LIVE_HEARTBEAT_SECONDS": "1",
     "SHOP_LIVE_MAX_SECONDS": "4",
     "SHOP_LIVE_POLL_MS": "50",
+    "SHOP_INSECURE_FAST_PWHASH": "1",
 }
 TOKEN = "k" * 40
 
@@ -39,6 +41,11 @@ def server():
             (TOKEN,))
         con.commit()
         con.close()
+        fast = {"SHOP_INSECURE_FAST_PWHASH": "1"}
+        shopctl("user", "add", "--admin", "boss@example.test", "Boss",
+                data_dir=d, env=fast, input="correct horse\n")
+        shopctl("user", "add", "cus@example.test", "Cus", data_dir=d,
+                env=fast, input="battery staple\n")
         _server["data"] = d
         _server["httpd"] = Lighttpd(d, env=LIVE_ENV).start()
     return _server["httpd"], _server["data"]
@@ -227,6 +234,29 @@ def channels_are_authorized():
     s.close()
     r = httpd.client().post("/live/product:1", body={"a": "b"})
     eq(r.status, 405)
+
+
+def signed_in(httpd, email, password):
+    c = httpd.client()
+    status(c.post("/account/login", {"email": email, "password": password}),
+           303)
+    return "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+
+
+@test
+def admin_channel_needs_an_administrator():
+    httpd, d = server()
+    cus = signed_in(httpd, "cus@example.test", "battery staple")
+    eq(status_of(httpd.port, "/live/admin", {"Cookie": cus}), 403)
+    eq(status_of(httpd.port, "/live/admin", {"Cookie": "sid=forged"}), 403)
+    boss = signed_in(httpd, "boss@example.test", "correct horse")
+    s = open_stream(httpd.port, "/live/admin", {"Cookie": boss})
+    eq(s.status, 200)
+    eq(s.block()[0], "retry: 3000")
+    n = publish(d, "admin", "order", '{"order":1,"state":"paid"}')
+    eq(s.event(), [f"id: {n}", "event: order",
+                   'data: {"order":1,"state":"paid"}'])
+    s.close()
 
 
 @test

@@ -17,7 +17,7 @@ static const struct route table[] = {
 	{ HTTP_BIT(HTTP_GET), "^/products$", h_list, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/products/(?<slug>[a-z0-9-]{1,80})$", h_show, 0 },
 	{ HTTP_BIT(HTTP_POST) | HTTP_BIT(HTTP_DELETE),
-	  "^/cart/items/(?<id>[0-9]{1,9})$", h_add, ROUTE_SESSION },
+	  "^/cart/items/(?<id>[0-9]{1,9})$", h_add, ROUTE_USER },
 };
 
 START_TEST(matches)
@@ -40,7 +40,7 @@ START_TEST(matches)
 	ck_assert_int_eq(router_match(r, a, HTTP_DELETE, "/cart/items/42",
 	    &rt, &p, &allow), ROUTE_FOUND);
 	ck_assert_str_eq(kv_get(&p, "id"), "42");
-	ck_assert_uint_eq(rt->flags, ROUTE_SESSION);
+	ck_assert_uint_eq(rt->flags, ROUTE_USER);
 	router_free(r);
 	arena_free(a);
 }

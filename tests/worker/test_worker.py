@@ -166,7 +166,7 @@ def recurring_runs_once_per_slot_across_workers():
        [("off",)])
     eq(q(d, "SELECT task, payload FROM recurring ORDER BY task"),
        [("backup", '{"keep":7}'), ("evict_cache", '{"max_bytes":67108864}'),
-        ("trim_cable", '{"keep_seconds":3600}')])
+        ("sweep_sessions", "{}"), ("trim_cable", '{"keep_seconds":3600}')])
 
 
 @test
@@ -245,6 +245,29 @@ def backups_are_whole_and_pruned():
         eq(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
         eq(con.execute("SELECT slug FROM categories").fetchall(), [("tea",)])
         con.close()
+
+
+@test
+def sweep_sessions_deletes_ended_ones_with_their_carts():
+    d = datadir()
+    now = int(time.time())
+    con = sqlite3.connect(os.path.join(d, "shop.db"), timeout=10)
+    con.execute("PRAGMA foreign_keys=ON")
+    for i, seen in enumerate([now - 40 * 86400, now - 8 * 86400, now - 60]):
+        con.execute("INSERT INTO sessions (id, id_hash, created_at, seen_at)"
+                    " VALUES (?, ?, ?, ?)", (i + 1, bytes([i]) * 32,
+                                             min(seen, now - 3600), seen))
+        con.execute("INSERT INTO carts (session_id, created_at, updated_at)"
+                    " VALUES (?, ?, ?)", (i + 1, seen, seen))
+    con.commit()
+    con.close()
+    w = Worker(d)
+    job = enqueue(d, "sweep_sessions", '{"batch": 1}')
+    wait_until(lambda: state(d, job) == "done", 10, "sweep done")
+    eq(sql(d, "SELECT id FROM sessions"), [(3,)], "the live one stays")
+    eq(sql(d, "SELECT session_id FROM carts"), [(3,)])
+    contains(w.text(), "sweep_sessions: 2 ended sessions deleted")
+    eq(w.stop(), 0)
 
 
 @test

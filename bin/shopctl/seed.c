@@ -1,0 +1,880 @@
+/*
+ * shopctl seed: fill an empty store with a demo catalog.
+ *
+ * Eight categories of eight products, each with variants (sizes,
+ * colours, weights), prices in the store's currency, stock levels that
+ * include low and sold-out variants and products, and a placeholder
+ * image drawn as SVG into the media directory. Everything is derived
+ * from the tables below, so two runs make the same store.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "db.h"
+#include "money.h"
+#include "shopctl.h"
+#include "text.h"
+
+#define IMAGE_SIZE	600
+#define MAX_VALUES	5
+
+/* 2025-01-06T09:00:00Z: products were added one day apart from here. */
+#define SEED_EPOCH	1736154000LL
+
+enum seed_flag {
+	F_FEATURED	= 1u << 0,
+	F_SOLD_OUT	= 1u << 1,	/* every variant at 0 */
+	F_LOW		= 1u << 2,	/* a handful left in all */
+};
+
+/* One option of a scheme: its name, values and what each adds. */
+struct seed_option {
+	const char	*name;
+	const char	*values[MAX_VALUES];
+	long long	 delta[MAX_VALUES];	/* hundredths, added to price */
+};
+
+/* How a product's variants are made: up to two options crossed. */
+struct seed_scheme {
+	struct seed_option	 opt[2];
+};
+
+enum scheme {
+	SCH_SINGLE,
+	SCH_COLOUR,
+	SCH_TEE,
+	SCH_PAPER,
+	SCH_POSTER,
+	SCH_POT,
+	SCH_TEA,
+	SCH_CANDLE,
+	SCH_SOCKS,
+	SCH__MAX
+};
+
+static const struct seed_scheme schemes[SCH__MAX] = {
+	[SCH_SINGLE] = { { { NULL, { NULL }, { 0 } } } },
+	[SCH_COLOUR] = { { { "Colour", { "White", "Black", "Sage" },
+	    { 0, 0, 0 } } } },
+	[SCH_TEE] = { {
+	    { "Size", { "S", "M", "L", "XL" }, { 0, 0, 0, 200 } },
+	    { "Colour", { "Ink", "Chalk" }, { 0, 0 } } } },
+	[SCH_PAPER] = { { { "Paper", { "Plain", "Lined", "Dotted" },
+	    { 0, 0, 0 } } } },
+	[SCH_POSTER] = { { { "Size", { "A3", "A2", "50 \xc3\x97 70 cm" },
+	    { 0, 1200, 2200 } } } },
+	[SCH_POT] = { { { "Pot", { "Small", "Medium", "Large" },
+	    { 0, 900, 2100 } } } },
+	[SCH_TEA] = { { { "Size", { "50 g", "100 g", "250 g" },
+	    { 0, 500, 1400 } } } },
+	[SCH_CANDLE] = { { { "Size", { "180 g", "300 g" }, { 0, 900 } } } },
+	[SCH_SOCKS] = { {
+	    { "Size", { "36\xe2\x80\x93" "40", "41\xe2\x80\x93" "46" },
+	      { 0, 0 } },
+	    { "Colour", { "Oat", "Moss", "Rust" }, { 0, 0, 0 } } } },
+};
+
+/*
+ * A category, with what its placeholder images look like: a background
+ * colour and a simple drawing (trusted SVG, written as it is).
+ */
+struct seed_category {
+	const char	*slug;
+	const char	*name;
+	const char	*sku;
+	const char	*description;
+	const char	*colour;
+	const char	*drawing;
+};
+
+static const struct seed_category categories[] = {
+	{ "mugs", "Mugs", "MUG",
+	  "Stoneware, porcelain and enamel mugs for the first coffee of "
+	  "the day and the last tea of the night.",
+	  "#b5651d",
+	  "<rect x='200' y='180' width='170' height='200' rx='18'/>"
+	  "<path d='M370 230 h30 a45 45 0 0 1 0 90 h-30 v-24 h30 a21 21 0 "
+	  "0 0 0 -42 h-30 z'/>" },
+	{ "t-shirts", "T-shirts", "TEE",
+	  "Soft organic cotton tees, printed by hand in small batches "
+	  "with water-based inks.",
+	  "#2f5d8a",
+	  "<path d='M215 160 l-85 55 35 65 45 -25 v175 h180 v-175 l45 25 "
+	  "35 -65 -85 -55 q-40 40 -85 0 z'/>" },
+	{ "notebooks", "Notebooks", "NBK",
+	  "Notebooks with paper that takes a fountain pen without "
+	  "bleeding, bound to lie flat.",
+	  "#556b2f",
+	  "<rect x='185' y='150' width='230' height='290' rx='10'/>"
+	  "<rect x='395' y='150' width='12' height='290' "
+	  "fill-opacity='0.5' fill='#000'/>" },
+	{ "posters", "Posters", "PST",
+	  "Art prints on heavy matte paper, shipped rolled in a tube.",
+	  "#7b3f61",
+	  "<rect x='170' y='140' width='260' height='320' fill='none' "
+	  "stroke='#fff' stroke-width='14'/>"
+	  "<path d='M185 445 l80 -130 50 70 40 -50 60 110 z'/>"
+	  "<circle cx='370' cy='215' r='28'/>" },
+	{ "plants", "Plants", "PLT",
+	  "Easy houseplants grown in peat-free soil and sent in "
+	  "recyclable pots.",
+	  "#2e7d4f",
+	  "<path d='M230 340 h140 l-20 110 h-100 z'/>"
+	  "<ellipse cx='260' cy='260' rx='40' ry='80' "
+	  "transform='rotate(-25 260 260)'/>"
+	  "<ellipse cx='340' cy='250' rx='40' ry='85' "
+	  "transform='rotate(25 340 250)'/>" },
+	{ "tea", "Tea", "TEA",
+	  "Loose-leaf teas and herbal infusions, blended in small lots "
+	  "and packed in resealable tins.",
+	  "#8a6d1f",
+	  "<path d='M180 250 h220 v60 a110 110 0 0 1 -220 0 z'/>"
+	  "<path d='M400 265 h25 a35 35 0 0 1 0 70 h-35 v-20 h35 a15 15 0 "
+	  "0 0 0 -30 h-25 z'/>"
+	  "<rect x='170' y='440' width='260' height='16' rx='8'/>" },
+	{ "candles", "Candles", "CDL",
+	  "Soy wax candles with cotton wicks and scents that stay gentle.",
+	  "#9c4a3c",
+	  "<rect x='230' y='260' width='140' height='200' rx='12'/>"
+	  "<path d='M300 170 q35 45 0 80 q-35 -35 0 -80 z'/>" },
+	{ "socks", "Socks", "SCK",
+	  "Warm, hard-wearing socks knitted from wool and recycled cotton.",
+	  "#4a4e8a",
+	  "<path d='M250 140 h110 v190 l60 55 a50 50 0 0 1 -70 70 "
+	  "l-100 -90 z'/>" },
+};
+
+#define NCATEGORIES	(sizeof(categories) / sizeof(categories[0]))
+
+struct seed_product {
+	int		 category;	/* index into categories */
+	const char	*name;
+	const char	*description;
+	long long	 price;		/* hundredths of the currency unit */
+	enum scheme	 scheme;
+	unsigned	 flags;
+};
+
+static const struct seed_product products[] = {
+	{ 0, "Stoneware Mug",
+	  "A heavy, hand-glazed stoneware mug that holds 350 ml and keeps "
+	  "your coffee warm while you forget about it. Dishwasher safe.",
+	  1800, SCH_COLOUR, F_FEATURED },
+	{ 0, "Enamel Camp Mug",
+	  "A light steel mug with a white enamel coat and a blue rim, "
+	  "for the garden, the tent and the desk.",
+	  1400, SCH_SINGLE, F_SOLD_OUT },
+	{ 0, "Caf\xc3\xa9 au Lait Bowl Mug",
+	  "A wide French-style bowl with a small handle, for milky coffee "
+	  "and slow breakfasts. Holds 450 ml.",
+	  2200, SCH_COLOUR, 0 },
+	{ 0, "Tall Latte Mug",
+	  "A tall porcelain mug with room for a double shot and plenty of "
+	  "steamed milk.",
+	  1900, SCH_COLOUR, 0 },
+	{ 0, "Espresso Cup Pair",
+	  "Two small porcelain cups of 90 ml with matching saucers, thick "
+	  "walled to keep the crema.",
+	  2400, SCH_SINGLE, 0 },
+	{ 0, "Speckled Travel Mug",
+	  "A double-walled travel mug with a speckled finish and a lid "
+	  "that does not leak in a bag.",
+	  2600, SCH_COLOUR, F_LOW },
+	{ 0, "Morning Person Mug",
+	  "A cheerful white mug that says what it thinks, so that you "
+	  "do not have to before nine.",
+	  1500, SCH_SINGLE, 0 },
+	{ 0, "Cr\xc3\xa8me Glaze Mug",
+	  "A cream-glazed mug with a soft satin finish, thrown on the "
+	  "wheel and signed on the base.",
+	  2000, SCH_SINGLE, 0 },
+
+	{ 1, "Organic Cotton Tee",
+	  "A classic crew-neck tee in heavy organic cotton that keeps its "
+	  "shape wash after wash.",
+	  2600, SCH_TEE, F_FEATURED },
+	{ 1, "Mountain Line Tee",
+	  "A single-line drawing of an alpine ridge, printed across the "
+	  "chest in water-based ink.",
+	  2800, SCH_TEE, 0 },
+	{ 1, "Typewriter Tee",
+	  "An old portable typewriter drawn in fine lines, for people who "
+	  "still like the sound of keys.",
+	  2800, SCH_TEE, 0 },
+	{ 1, "Botanical Print Tee",
+	  "Fern fronds and ginkgo leaves printed in one colour on a "
+	  "relaxed fit.",
+	  2900, SCH_TEE, 0 },
+	{ 1, "\xc3\x9c" "ber Soft Long Sleeve Tee",
+	  "A long-sleeved tee in brushed cotton, soft enough to sleep in "
+	  "and neat enough to wear out.",
+	  3400, SCH_TEE, 0 },
+	{ 1, "Night Owl Tee",
+	  "A small embroidered owl on the pocket, for the ones who do "
+	  "their best work after midnight.",
+	  2900, SCH_TEE, F_SOLD_OUT },
+	{ 1, "Pocket Tee",
+	  "A plain tee with a chest pocket and a slightly longer back.",
+	  2400, SCH_TEE, 0 },
+	{ 1, "Caf\xc3\xa9 Racer Tee",
+	  "A vintage motorcycle print, slightly faded on purpose.",
+	  3000, SCH_TEE, 0 },
+
+	{ 2, "A5 Linen Notebook",
+	  "Linen-bound A5 notebook with 192 pages of 100 gsm paper and a "
+	  "ribbon marker.",
+	  1800, SCH_PAPER, F_FEATURED },
+	{ 2, "Pocket Notebook Trio",
+	  "Three slim notebooks that fit a back pocket, with rounded "
+	  "corners and kraft covers.",
+	  1200, SCH_PAPER, 0 },
+	{ 2, "Dot Grid Journal",
+	  "A hardback journal with a light dot grid for lists, sketches "
+	  "and plans.",
+	  2200, SCH_PAPER, 0 },
+	{ 2, "Kraft Sketchbook",
+	  "A large sketchbook of heavy cartridge paper that takes pencil, "
+	  "ink and light washes.",
+	  1600, SCH_SINGLE, 0 },
+	{ 2, "Undated Weekly Planner",
+	  "A week on every spread, without dates, so it starts when you "
+	  "do.",
+	  2000, SCH_SINGLE, 0 },
+	{ 2, "Recipe Journal",
+	  "Pages laid out for ingredients, steps and notes, with a pocket "
+	  "for clippings.",
+	  2400, SCH_SINGLE, 0 },
+	{ 2, "Field Notes Set",
+	  "Four water-resistant notebooks for walks, gardens and weather "
+	  "records.",
+	  1500, SCH_PAPER, F_LOW },
+	{ 2, "Leather Cover Notebook",
+	  "A refillable vegetable-tanned leather cover that darkens "
+	  "beautifully with use.",
+	  4500, SCH_SINGLE, 0 },
+
+	{ 3, "Jardin d'\xc3\x89t\xc3\xa9 Print",
+	  "A summer garden in soft greens and pinks, from a gouache "
+	  "painting.",
+	  2500, SCH_POSTER, F_FEATURED },
+	{ 3, "Tide Chart Poster",
+	  "The tides of a small harbour drawn as a calm blue chart.",
+	  2500, SCH_POSTER, 0 },
+	{ 3, "Mountain Sunrise Print",
+	  "Layers of ridges turning orange in the first light.",
+	  2700, SCH_POSTER, 0 },
+	{ 3, "Botanical Fern Print",
+	  "A pressed fern, scanned at high resolution and printed life "
+	  "size.",
+	  2500, SCH_POSTER, 0 },
+	{ 3, "Lisbon City Map Print",
+	  "The streets of Lisbon in fine white lines on deep navy.",
+	  2900, SCH_POSTER, 0 },
+	{ 3, "Night Sky Star Chart",
+	  "The northern sky with its constellations named, in silver on "
+	  "black.",
+	  3200, SCH_POSTER, F_SOLD_OUT },
+	{ 3, "Vintage Bicycle Poster",
+	  "A racing bicycle from the fifties in bold flat colours.",
+	  2500, SCH_POSTER, 0 },
+	{ 3, "Abstract Shapes No. 3",
+	  "Circles and arcs in ochre, rust and teal.",
+	  2600, SCH_POSTER, 0 },
+
+	{ 4, "Monstera Deliciosa",
+	  "The Swiss cheese plant: big split leaves, forgiving nature, "
+	  "happy in bright indirect light.",
+	  2400, SCH_POT, F_FEATURED },
+	{ 4, "Snake Plant",
+	  "Upright striped leaves that cope with low light and a missed "
+	  "watering or three.",
+	  1800, SCH_POT, 0 },
+	{ 4, "Golden Pothos",
+	  "A trailing plant with heart-shaped leaves marbled in gold, for "
+	  "shelves and hanging pots.",
+	  1500, SCH_POT, 0 },
+	{ 4, "Fiddle Leaf Fig",
+	  "Large violin-shaped leaves on a tall stem, for a bright corner.",
+	  3500, SCH_POT, F_LOW },
+	{ 4, "String of Pearls",
+	  "Strands of round green beads that spill over the rim of the "
+	  "pot.",
+	  1600, SCH_POT, 0 },
+	{ 4, "ZZ Plant",
+	  "Glossy dark leaves that thrive on neglect.",
+	  2000, SCH_POT, 0 },
+	{ 4, "Peace Lily",
+	  "Dark leaves and white flowers that droop to tell you when to "
+	  "water.",
+	  1700, SCH_POT, 0 },
+	{ 4, "Calathea Orbifolia",
+	  "Round leaves with silver stripes that fold up at night.",
+	  2600, SCH_POT, F_SOLD_OUT },
+
+	{ 5, "Earl Grey Cr\xc3\xa8me",
+	  "Black tea with bergamot and a hint of vanilla, smooth with or "
+	  "without milk.",
+	  900, SCH_TEA, F_FEATURED },
+	{ 5, "Sencha Green Tea",
+	  "A fresh, grassy Japanese green tea. Brew at 70 degrees for two "
+	  "minutes.",
+	  1100, SCH_TEA, 0 },
+	{ 5, "Rooibos Vanilla",
+	  "Caffeine-free red bush tea from South Africa with vanilla "
+	  "pieces.",
+	  800, SCH_TEA, 0 },
+	{ 5, "Masala Chai",
+	  "Assam tea with cardamom, cinnamon, ginger and clove, for "
+	  "brewing in milk.",
+	  900, SCH_TEA, 0 },
+	{ 5, "Jasmine Pearls",
+	  "Green tea leaves rolled into pearls and scented with jasmine "
+	  "blossoms.",
+	  1600, SCH_TEA, F_LOW },
+	{ 5, "Chamomile Flowers",
+	  "Whole chamomile flowers for a calm cup before bed.",
+	  700, SCH_TEA, 0 },
+	{ 5, "Lapsang Souchong",
+	  "Black tea dried over pine fires, with a deep smoky taste.",
+	  1000, SCH_TEA, 0 },
+	{ 5, "Peppermint Leaves",
+	  "Cut peppermint leaves, cool and bright, good after dinner.",
+	  700, SCH_TEA, 0 },
+
+	{ 6, "Cr\xc3\xa8me Br\xc3\xbbl\xc3\xa9" "e Candle",
+	  "Caramelised sugar and warm vanilla, like the top of the "
+	  "dessert.",
+	  2200, SCH_CANDLE, F_FEATURED },
+	{ 6, "Fig & Cedar Candle",
+	  "Green fig and cedarwood, fresh and woody.",
+	  2400, SCH_CANDLE, 0 },
+	{ 6, "Sea Salt Candle",
+	  "Sea air, salt and a little driftwood.",
+	  2200, SCH_CANDLE, 0 },
+	{ 6, "Lavender Field Candle",
+	  "Provence lavender with a touch of rosemary.",
+	  2200, SCH_CANDLE, 0 },
+	{ 6, "Woodsmoke Candle",
+	  "Birch smoke and amber, for long evenings.",
+	  2600, SCH_CANDLE, F_SOLD_OUT },
+	{ 6, "Orange Blossom Candle",
+	  "Neroli and orange blossom, light and sunny.",
+	  2200, SCH_CANDLE, 0 },
+	{ 6, "Tomato Leaf Candle",
+	  "The smell of a greenhouse in July.",
+	  2400, SCH_CANDLE, 0 },
+	{ 6, "Winter Pine Candle",
+	  "Pine needles, cold air and a little clove.",
+	  2400, SCH_CANDLE, 0 },
+
+	{ 7, "Merino Hiking Socks",
+	  "Cushioned merino socks that stay warm when wet and do not "
+	  "smell after a long day.",
+	  1900, SCH_SOCKS, F_FEATURED },
+	{ 7, "Rib Knit Socks",
+	  "Everyday socks in a fine rib that stays up.",
+	  1200, SCH_SOCKS, 0 },
+	{ 7, "Striped Cotton Socks",
+	  "Bright stripes in recycled cotton with a reinforced heel.",
+	  1200, SCH_SOCKS, 0 },
+	{ 7, "Wool Bed Socks",
+	  "Loose, thick wool socks for cold floors and cold feet.",
+	  1600, SCH_SOCKS, 0 },
+	{ 7, "Cable Knit Socks",
+	  "Chunky cable-knit socks for boots and slippers.",
+	  1800, SCH_SOCKS, F_LOW },
+	{ 7, "Ankle Socks Three-Pack",
+	  "Three pairs of low socks for trainers.",
+	  1500, SCH_SOCKS, 0 },
+	{ 7, "Alpaca Blend Socks",
+	  "Alpaca and wool, light and very warm.",
+	  2200, SCH_SOCKS, 0 },
+	{ 7, "Fair Isle Socks",
+	  "A traditional Fair Isle pattern knitted in four colours.",
+	  2000, SCH_SOCKS, 0 },
+};
+
+#define NPRODUCTS	(sizeof(products) / sizeof(products[0]))
+
+static const char sql_has_products[] = "SELECT count(*) FROM products";
+static const char sql_add_category[] =
+    "INSERT INTO categories (slug, name, description, position)"
+    " VALUES (?1, ?2, ?3, ?4)";
+static const char sql_add_product[] =
+    "INSERT INTO products (slug, name, description, category_id, featured,"
+    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+/* ?4..?7: up to two option names and values, as a JSON object. */
+static const char sql_add_variant[] =
+    "INSERT INTO variants (product_id, sku, title, options, price, currency,"
+    " stock, position) VALUES (?1, ?2, ?3,"
+    " CASE WHEN ?4 IS NULL THEN '{}' WHEN ?6 IS NULL"
+    " THEN json_object(?4, ?5) ELSE json_object(?4, ?5, ?6, ?7) END,"
+    " ?8, ?9, ?10, ?11)";
+static const char sql_add_image[] =
+    "INSERT INTO images (product_id, path, alt, width, height, position)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, 0)";
+
+/* What was written, for the summary. */
+struct seed_count {
+	int	categories;
+	int	products;
+	int	variants;
+	int	images;
+	int	sold_out;
+	int	low;
+};
+
+/* How many values an option of a scheme has (0 when it is absent). */
+static int
+nvalues(const struct seed_option *o)
+{
+	int	n = 0;
+
+	while (o->name != NULL && n < MAX_VALUES && o->values[n] != NULL)
+		n++;
+	return n;
+}
+
+/*
+ * The stock of variant v of product p: a spread of levels from the
+ * product's place in the table, with some variants sold out and some
+ * low; a product flagged sold out or low has all variants so.
+ */
+static long long
+stock_level(size_t p, int v, unsigned flags)
+{
+	if (flags & F_SOLD_OUT)
+		return 0;
+	if (flags & F_LOW)
+		return v == 0 ? 2 : v == 1 ? 1 : 0;
+	if ((p * 3 + (size_t)v) % 10 == 7)
+		return 0;
+	if ((p + (size_t)v) % 13 == 5)
+		return 4;
+	return 6 + (long long)((p * 11 + (size_t)v * 7) % 40);
+}
+
+/* A price in hundredths as minor units of the currency. */
+static long long
+minor_units(long long hundredths, const char *currency)
+{
+	int	exp = money_exponent(currency);
+
+	for (; exp > 2; exp--)
+		hundredths *= 10;
+	for (; exp < 2; exp++)
+		hundredths /= 10;
+	return hundredths;
+}
+
+/* The directory images go to: SHOP_MEDIA_DIR, or media/ in the data. */
+static const char *
+media_dir(struct ctl *c)
+{
+	if (c->cfg.media_dir != NULL)
+		return c->cfg.media_dir;
+	return arena_printf(c->arena, "%s/media", c->cfg.data_dir);
+}
+
+static int
+mkdir_one(const char *path)
+{
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		ctl_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The placeholder image of a product as an SVG document in out: the
+ * category's colour and drawing, the product's name below it. The name
+ * is written by libxml2, so it is escaped. Returns 0 or -1.
+ */
+static int
+svg_make(struct buf *out, const struct seed_category *cat, const char *name,
+    size_t shade)
+{
+	xmlBufferPtr		 xb;
+	xmlTextWriterPtr	 w;
+	char			 dim[16], view[32];
+	int			 rc = 0;
+
+	snprintf(dim, sizeof(dim), "%d", IMAGE_SIZE);
+	snprintf(view, sizeof(view), "0 0 %d %d", IMAGE_SIZE, IMAGE_SIZE);
+	if ((xb = xmlBufferCreate()) == NULL)
+		return -1;
+	if ((w = xmlNewTextWriterMemory(xb, 0)) == NULL) {
+		xmlBufferFree(xb);
+		return -1;
+	}
+	if (xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "svg") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns",
+	    BAD_CAST "http://www.w3.org/2000/svg") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "width", BAD_CAST dim) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "height",
+	    BAD_CAST dim) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "viewBox",
+	    BAD_CAST view) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "role", BAD_CAST "img") < 0 ||
+	    xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST name) < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "rect") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "width",
+	    BAD_CAST "100%") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "height",
+	    BAD_CAST "100%") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "fill",
+	    BAD_CAST cat->colour) < 0 ||
+	    xmlTextWriterEndElement(w) < 0 ||
+	    /* A lighter disc behind the drawing, shifted per product. */
+	    xmlTextWriterStartElement(w, BAD_CAST "circle") < 0 ||
+	    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "cx", "%zu",
+	    240 + (shade * 29) % 120) < 0 ||
+	    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "cy", "%zu",
+	    240 + (shade * 17) % 100) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "r", BAD_CAST "210") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "fill",
+	    BAD_CAST "#fff") < 0 ||
+	    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "fill-opacity",
+	    "0.%zu", 10 + (shade * 7) % 15) < 0 ||
+	    xmlTextWriterEndElement(w) < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "g") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "fill",
+	    BAD_CAST "#fdf8f0") < 0 ||
+	    xmlTextWriterWriteRaw(w, BAD_CAST cat->drawing) < 0 ||
+	    xmlTextWriterEndElement(w) < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "text") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "x", BAD_CAST "300") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "y", BAD_CAST "540") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "text-anchor",
+	    BAD_CAST "middle") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "font-family",
+	    BAD_CAST "system-ui, sans-serif") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "font-size",
+	    BAD_CAST "34") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "fill",
+	    BAD_CAST "#fff") < 0 ||
+	    xmlTextWriterWriteString(w, BAD_CAST name) < 0 ||
+	    xmlTextWriterEndElement(w) < 0 ||
+	    xmlTextWriterEndElement(w) < 0 ||
+	    xmlTextWriterEndDocument(w) < 0)
+		rc = -1;
+	xmlFreeTextWriter(w);
+	if (rc == 0)
+		buf_append(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+	xmlBufferFree(xb);
+	return rc;
+}
+
+/*
+ * Write len bytes to path through a temporary file and a rename, so a
+ * reader never sees half an image. Returns 0, or -1 after saying why.
+ */
+static int
+file_write(struct arena *a, const char *path, const char *p, size_t len)
+{
+	char	*tmp = arena_printf(a, "%s.tmp", path);
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(tmp, "w")) == NULL) {
+		ctl_err("%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	n = fwrite(p, 1, len, f);
+	if (fclose(f) != 0 || n != len) {
+		ctl_err("%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		ctl_err("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Step an insert; on failure say which and return -1. */
+static int
+insert(struct db *d, sqlite3_stmt *st, const char *what)
+{
+	if (st == NULL || db_step(d, st) != SQLITE_DONE) {
+		ctl_err("seed: cannot add %s: %s", what,
+		    sqlite3_errmsg(db_handle(d)));
+		return -1;
+	}
+	return 0;
+}
+
+/* created_at of the product at index i: days apart, out of table order. */
+static char *
+created_at(struct arena *a, size_t i)
+{
+	time_t		 t = (time_t)(SEED_EPOCH +
+	    (long long)((i * 17) % NPRODUCTS) * 86400 +
+	    (long long)(i % 7) * 3600);
+	struct tm	 tm;
+	char		 s[32];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return arena_strdup(a, s);
+}
+
+/* The variants of product i (row id pid), crossed from its scheme. */
+static int
+add_variants(struct ctl *c, struct db *d, size_t i, long long pid,
+    const char *currency, struct seed_count *n)
+{
+	const struct seed_product	*sp = &products[i];
+	const struct seed_scheme	*sch = &schemes[sp->scheme];
+	const struct seed_category	*cat = &categories[sp->category];
+	const struct seed_option	*o1 = &sch->opt[0], *o2 = &sch->opt[1];
+	int				 n1 = nvalues(o1), n2 = nvalues(o2);
+	int				 a, b, pos = 0;
+	long long			 total = 0;
+
+	for (a = 0; a < (n1 ? n1 : 1); a++)
+		for (b = 0; b < (n2 ? n2 : 1); b++, pos++) {
+			sqlite3_stmt	*st = db_prep(d, sql_add_variant);
+			const char	*title, *v1, *v2;
+			char		*sku, *p;
+			long long	 stock, price = sp->price;
+
+			v1 = n1 ? o1->values[a] : NULL;
+			v2 = n2 ? o2->values[b] : NULL;
+			if (n1)
+				price += o1->delta[a];
+			if (n2)
+				price += o2->delta[b];
+			if (v1 == NULL)
+				title = "One size";
+			else if (v2 == NULL)
+				title = v1;
+			else
+				title = arena_printf(c->arena, "%s / %s", v1,
+				    v2);
+			sku = v1 ? arena_printf(c->arena, "%s-%02zu-%s",
+			    cat->sku, i % 8 + 1, text_slug(c->arena, title)) :
+			    arena_printf(c->arena, "%s-%02zu", cat->sku, i % 8 + 1);
+			for (p = sku; *p != '\0'; p++)
+				if (*p >= 'a' && *p <= 'z')
+					*p = (char)(*p - 'a' + 'A');
+			stock = stock_level(i, pos, sp->flags);
+			total += stock;
+			if (st == NULL)
+				return insert(d, st, "a variant");
+			sqlite3_bind_int64(st, 1, pid);
+			sqlite3_bind_text(st, 2, sku, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+			if (v1 != NULL) {
+				sqlite3_bind_text(st, 4, o1->name, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_text(st, 5, v1, -1, SQLITE_STATIC);
+			}
+			if (v2 != NULL) {
+				sqlite3_bind_text(st, 6, o2->name, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_text(st, 7, v2, -1, SQLITE_STATIC);
+			}
+			sqlite3_bind_int64(st, 8, minor_units(price, currency));
+			sqlite3_bind_text(st, 9, currency, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 10, stock);
+			sqlite3_bind_int(st, 11, pos);
+			if (insert(d, st, sku) != 0)
+				return -1;
+			n->variants++;
+		}
+	if (total == 0)
+		n->sold_out++;
+	else if (total <= 5)
+		n->low++;
+	return 0;
+}
+
+/* Product i with its variants and its image (file and row). */
+static int
+add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
+    const char *images, const char *currency, struct seed_count *n)
+{
+	const struct seed_product	*sp = &products[i];
+	const struct seed_category	*cat = &categories[sp->category];
+	sqlite3_stmt			*st;
+	struct buf			 svg = { 0 };
+	char				*slug, *path, *alt;
+	long long			 pid;
+	int				 rc;
+
+	slug = text_slug(c->arena, sp->name);
+	if ((st = db_prep(d, sql_add_product)) == NULL)
+		return insert(d, st, sp->name);
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sp->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sp->description, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, catid[sp->category]);
+	sqlite3_bind_int(st, 5, (sp->flags & F_FEATURED) != 0);
+	sqlite3_bind_text(st, 6, created_at(c->arena, i), -1, SQLITE_STATIC);
+	if (insert(d, st, sp->name) != 0)
+		return -1;
+	pid = sqlite3_last_insert_rowid(db_handle(d));
+	n->products++;
+	if (add_variants(c, d, i, pid, currency, n) != 0)
+		return -1;
+
+	if (svg_make(&svg, cat, sp->name, i) != 0) {
+		ctl_err("seed: cannot draw the image of %s", sp->name);
+		buf_free(&svg);
+		return -1;
+	}
+	path = arena_printf(c->arena, "%s/%s.svg", images, slug);
+	rc = file_write(c->arena, path, svg.p, svg.len);
+	buf_free(&svg);
+	if (rc != 0)
+		return -1;
+	alt = arena_printf(c->arena, "Illustration of the %s", sp->name);
+	if ((st = db_prep(d, sql_add_image)) == NULL)
+		return insert(d, st, "an image");
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_text(st, 2, arena_printf(c->arena, "products/%s.svg",
+	    slug), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, alt, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, IMAGE_SIZE);
+	sqlite3_bind_int(st, 5, IMAGE_SIZE);
+	if (insert(d, st, path) != 0)
+		return -1;
+	n->images++;
+	return 0;
+}
+
+/*
+ * Everything, inside the open write transaction. Returns 0, 1 when the
+ * store already has products, or -1 after saying why.
+ */
+static int
+seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
+{
+	const char	*currency = c->cfg.currency;
+	long long	 catid[NCATEGORIES], have;
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	if ((st = db_prep(d, sql_has_products)) == NULL ||
+	    db_step(d, st) != SQLITE_ROW) {
+		ctl_err("seed: cannot count the products: %s", db_errmsg(d));
+		return -1;
+	}
+	have = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (have > 0)
+		return 1;
+	for (i = 0; i < NCATEGORIES; i++) {
+		if ((st = db_prep(d, sql_add_category)) == NULL)
+			return insert(d, st, categories[i].name);
+		sqlite3_bind_text(st, 1, categories[i].slug, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, categories[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, categories[i].description, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, (int)i + 1);
+		if (insert(d, st, categories[i].name) != 0)
+			return -1;
+		catid[i] = sqlite3_last_insert_rowid(db_handle(d));
+		n->categories++;
+	}
+	ctl_say(c, "  %d categories\n", n->categories);
+	for (i = 0; i < NPRODUCTS; i++) {
+		if (add_product(c, d, i, catid, images, currency, n) != 0)
+			return -1;
+		if ((i + 1) % 16 == 0 || i + 1 == NPRODUCTS)
+			ctl_say(c, "  %zu of %zu products\n", i + 1, NPRODUCTS);
+	}
+	return 0;
+}
+
+static void
+seed_usage(FILE *f)
+{
+	fprintf(f, "usage: shopctl seed [--if-empty]\n"
+	    "  fill an empty store with a demo catalog; --if-empty does\n"
+	    "  nothing (and succeeds) when the store has products\n");
+}
+
+int
+ctl_seed(struct ctl *c, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "if-empty", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct seed_count		 n = { 0 };
+	struct db			*d;
+	const char			*media, *images;
+	int				 ch, if_empty = 0, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			if_empty = 1;
+			break;
+		case 'h':
+			seed_usage(stdout);
+			return 0;
+		default:
+			seed_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		ctl_err("seed: unexpected argument \"%s\"", argv[optind]);
+		seed_usage(stderr);
+		return 2;
+	}
+	if (!money_known(c->cfg.currency)) {
+		ctl_err("seed: SHOP_CURRENCY %s is not a currency this shop "
+		    "can show and charge", c->cfg.currency);
+		return 1;
+	}
+	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
+		return 1;
+	media = media_dir(c);
+	images = arena_printf(c->arena, "%s/products", media);
+	if (mkdir_one(media) != 0 || mkdir_one(images) != 0)
+		return 1;
+	if (db_begin(d) != 0) {
+		ctl_err("seed: %s", db_errmsg(d));
+		return 1;
+	}
+	if ((rc = seed_all(c, d, images, &n)) != 0) {
+		db_rollback(d);
+		if (rc < 0)
+			return 1;
+		if (if_empty)
+			return 0;
+		ctl_err("seed: the store already has products; seed only "
+		    "fills an empty store (--if-empty skips this quietly)");
+		return 1;
+	}
+	if (db_commit(d) != 0) {
+		ctl_err("seed: commit failed: %s", db_errmsg(d));
+		return 1;
+	}
+	ctl_say(c, "seed: %d categories, %d products (%d sold out, %d low "
+	    "in stock), %d variants in %s, %d images in %s\n", n.categories,
+	    n.products, n.sold_out, n.low, n.variants, c->cfg.currency,
+	    n.images, images);
+	return 0;
+}

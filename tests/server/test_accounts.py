@@ -1,0 +1,248 @@
+"""Cart and accounts behind a real lighttpd, driven over HTTP with a cookie
+jar as a browser would (and with JSON as a script would): sign-up, log-in,
+the cart kept and merged across log-in, a password reset from the mail
+file, log-in throttling, and cross-origin refusal."""
+
+import email
+import email.policy
+import glob
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import shoptest  # noqa: E402
+from shoptest import contains, eq, status, test  # noqa: E402
+import shopfixture as fx  # noqa: E402
+
+ENV = {"SHOP_INSECURE_FAST_PWHASH": "1", "SHOP_MAIL_FROM": "shop@shop.example"}
+JSON = {"Accept": "application/json"}
+_server = []
+
+
+def server():
+    if not _server:
+        d = fx.datadir()
+        _server.append(shoptest.Lighttpd(d, env=ENV).start())
+    return _server[0]
+
+
+def browser():
+    """A client that sends what a browser sends with a same-origin form."""
+    c = server().client()
+    c.same = {"Sec-Fetch-Site": "same-origin",
+              "Origin": f"http://127.0.0.1:{c.port}"}
+    return c
+
+
+def post(c, path, fields, headers=None):
+    return c.post(path, fields, headers={**getattr(c, "same", {}),
+                                         **(headers or {})})
+
+
+def sql(q, params=()):
+    return shoptest.sql(server().data_dir, q, params)
+
+
+def cart_lines(c):
+    r = c.get("/cart", headers=JSON)
+    status(r, 200)
+    return [(x["variant_id"], x["quantity"]) for x in r.json()["cart"]["lines"]]
+
+
+@test
+def guest_cart_survives_signup_and_merges_at_login():
+    b = browser()
+    r = post(b, "/cart/items", {"variant_id": fx.SHIRT_M, "quantity": 2})
+    status(r, 303)
+    eq(r.header("Location"), "/cart?notice=added")
+    r = b.get("/cart?notice=added")
+    status(r, 200)
+    contains(r.text, "Added to your cart.")
+    # Every page's header shows the count, the catalog's too.
+    contains(b.get("/").text, '<span class="badge">2<span '
+             'class="visually-hidden"> items</span></span>')
+    r = post(b, "/account/signup", {"name": "Dee", "password":
+                                    "correct horse", "email":
+                                    "dee@example.com"})
+    status(r, 303)
+    eq(cart_lines(b), [(fx.SHIRT_M, 2)])
+    contains(b.get("/").text, '<a href="/account">Dee</a>')
+    status(post(b, "/account/logout", {}), 303)
+    eq(cart_lines(b), [])
+    contains(b.get("/").text, '<a href="/account">Sign in</a>')
+    # Another visit as a guest, then log-in: the carts merge, capped at
+    # the stock (5 shirts).
+    status(post(b, "/cart/items", {"variant_id": fx.SHIRT_M,
+                                   "quantity": 4}), 303)
+    status(post(b, "/cart/items", {"variant_id": fx.HAT, "quantity": 1}), 303)
+    r = post(b, "/account/login", {"email": "DEE@example.com",
+                                   "password": "correct horse",
+                                   "next": "/cart"})
+    status(r, 303)
+    eq(r.header("Location"), "/cart?notice=signed_in")
+    eq(cart_lines(b), [(fx.SHIRT_M, 5), (fx.HAT, 1)])
+    r = b.get("/cart")
+    contains(r.text, 'Subtotal (6 items)</th><td class="num">€140.00</td>')
+
+
+@test
+def account_pages_redirect_to_login_and_back():
+    b = browser()
+    r = b.get("/account/addresses")
+    status(r, 303)
+    eq(r.header("Location"), "/account/login?next=%2Faccount%2Faddresses")
+    r = b.get(r.header("Location"))
+    contains(r.text, '<input type="hidden" name="next" '
+             'value="/account/addresses">')
+    status(post(b, "/account/signup", {"name": "Eve", "email":
+                                       "eve@example.com", "password":
+                                       "correct horse"}), 303)
+    r = post(b, "/account/logout", {})
+    r = post(b, "/account/login", {"email": "eve@example.com", "password":
+                                   "correct horse", "next":
+                                   "/account/addresses"})
+    eq(r.header("Location"), "/account/addresses?notice=signed_in")
+    status(b.get("/account/addresses"), 200)
+
+
+@test
+def password_reset_from_the_mail_file():
+    b = browser()
+    status(post(b, "/account/signup", {"name": "Fay", "email":
+                                       "fay@example.com", "password":
+                                       "correct horse"}), 303)
+    other = browser()
+    status(post(other, "/account/password/forgot",
+                {"email": "fay@example.com"}), 303)
+    files = glob.glob(os.path.join(server().data_dir, "mail", "*.eml"))
+    msgs = []
+    for p in files:
+        with open(p, "rb") as f:
+            m = email.message_from_binary_file(f, policy=email.policy.default)
+        if m["To"].addresses[0].addr_spec == "fay@example.com":
+            msgs.append(m)
+    eq(len(msgs), 1)
+    text = msgs[0].get_body(("plain",)).get_content()
+    link = re.search(r"(http://127\.0\.0\.1:\d+)(/account/password/reset\?"
+                     r"token=[A-Za-z0-9_-]{43})", text)
+    eq(link.group(1), f"http://127.0.0.1:{server().port}")
+    r = other.get(link.group(2))
+    status(r, 200)
+    token = link.group(2).split("=", 1)[1]
+    r = post(other, "/account/password/reset", {"token": token,
+                                                "password": "fresh secret"})
+    status(r, 303)
+    eq(r.header("Location"), "/account?notice=password_reset")
+    contains(other.get("/account").text, "Signed in as <strong>Fay</strong>")
+    # The first browser's session ended with the old password.
+    status(b.get("/account"), 303)
+    r = post(b, "/account/login", {"email": "fay@example.com",
+                                   "password": "correct horse"})
+    status(r, 422)
+    status(post(b, "/account/login", {"email": "fay@example.com",
+                                      "password": "fresh secret"}), 303)
+
+
+@test
+def login_throttled_after_five_failures():
+    b = browser()
+    status(post(b, "/account/signup", {"name": "Gus", "email":
+                                       "gus@example.com", "password":
+                                       "correct horse"}), 303)
+    status(post(b, "/account/logout", {}), 303)
+    # Other tests failed log-ins from this address too.
+    sql_cache("DELETE FROM counters")
+    for i in range(5):
+        r = post(b, "/account/login", {"email": "gus@example.com",
+                                       "password": f"wrong {i}"},
+                 headers=JSON)
+        status(r, 422)
+    r = post(b, "/account/login", {"email": "gus@example.com",
+                                   "password": "correct horse"},
+             headers=JSON)
+    status(r, 429)
+    retry = int(r.header("Retry-After"))
+    if not 0 < retry <= 900:
+        raise AssertionError(f"Retry-After: {retry}")
+    eq(r.json(), {"ok": False, "errors": {"form": "Too many failed attempts "
+                  "to sign in. Please wait 15 minutes and try again, or "
+                  "reset your password."}})
+    r = post(b, "/account/login", {"email": "gus@example.com",
+                                   "password": "correct horse"})
+    status(r, 429)
+    contains(r.text, "Too many failed attempts to sign in.")
+    # The account stays refused from another address (its own counter),
+    # and the address is refused for every account.
+    sql_cache("DELETE FROM counters WHERE key LIKE 'login:addr:%'")
+    status(post(b, "/account/login", {"email": "gus@example.com",
+                                      "password": "correct horse"}), 429)
+    sql_cache("DELETE FROM counters WHERE key LIKE 'login:email:%'")
+    for i in range(5):
+        status(post(b, "/account/login", {"email": f"x{i}@example.com",
+                                          "password": "nope"}), 422)
+    status(post(b, "/account/login", {"email": "gus@example.com",
+                                      "password": "correct horse"}), 429)
+    sql_cache("DELETE FROM counters")
+    status(post(b, "/account/login", {"email": "gus@example.com",
+                                      "password": "correct horse"}), 303)
+
+
+def sql_cache(q):
+    return shoptest.sql(server().data_dir, q, db="cache.db")
+
+
+@test
+def cross_origin_posts_refused():
+    c = server().client()
+    for h in ({"Sec-Fetch-Site": "cross-site"},
+              {"Origin": "http://evil.example"},
+              {"Origin": "null"}):
+        r = c.post("/cart/items", {"variant_id": fx.HAT, "quantity": 1},
+                   headers=h)
+        status(r, 403)
+        contains(r.text, "This form was sent from another site")
+        r = c.post("/account/login", {"email": "a@example.com",
+                                      "password": "x"}, headers=h)
+        status(r, 403)
+    eq(c.cookies, {})
+    for h in ({"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"},
+              {"Origin": f"http://127.0.0.1:{c.port}"}, {}):
+        status(c.post("/cart/items", {"variant_id": fx.HAT, "quantity": 1},
+                      headers=h), 303)
+
+
+@test
+def a_script_with_json_and_a_cookie_jar():
+    c = server().client()     # curl -b/-c: no browser headers at all
+    r = c.post("/cart/items", {"variant_id": fx.HAT, "quantity": 2},
+               headers=JSON)
+    status(r, 200)
+    eq(r.json()["cart"]["count"], 2)
+    r = c.post("/account/signup", {"email": "hal@example.com", "name": "Hal",
+                                   "password": "correct horse"}, headers=JSON)
+    status(r, 201)
+    eq(r.json()["user"]["email"], "hal@example.com")
+    r = c.post("/account/addresses", {
+        "name": "Hal", "line1": "2 Main St", "city": "Springfield",
+        "postcode": "12345", "country": "us"}, headers=JSON)
+    status(r, 201)
+    eq(r.json()["address"]["country"], "US")
+    eq(r.json()["address"]["is_default"], True)
+    r = c.get("/account", headers=JSON)
+    status(r, 200)
+    eq(r.json()["user"]["name"], "Hal")
+    eq(r.json()["default_address"]["city"], "Springfield")
+    eq(cart_lines(c), [(fx.HAT, 2)])
+    r = c.post("/cart/items/3", {"quantity": "abc"}, headers=JSON)
+    status(r, 422)
+    eq(r.json(), {"ok": False, "errors": {"quantity":
+                                          "Enter a whole number from 1 to "
+                                          "99."}})
+    r = c.post("/account/logout", {}, headers=JSON)
+    status(r, 200)
+    eq(r.json(), {"ok": True})
+    status(c.get("/account", headers=JSON), 401)
+
+
+shoptest.run()
