@@ -12,11 +12,14 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -34,6 +37,9 @@
 #include "text.h"
 #include "tmpl.h"
 #include "urlenc.h"
+
+/* Threads between accepting a request and finishing it, for shutdown. */
+static atomic_int	serving;
 
 struct thread_arg {
 	const struct app	*app;
@@ -455,14 +461,57 @@ thread_main(void *p)
 	t->rc = 0;
 	if (t->app->thread_init != NULL && t->app->thread_init(&t->shop) != 0)
 		t->rc = 1;
-	while (t->rc == 0 && http_accept(&r) > 0)
+	while (t->rc == 0 && http_accept(&r) > 0) {
+		atomic_fetch_add(&serving, 1);
 		serve(&t->shop, &r);
+		atomic_fetch_sub(&serving, 1);
+	}
 	if (t->app->thread_fini != NULL)
 		t->app->thread_fini(&t->shop);
 	http_req_free(&r);
 	arena_free(a);
 	shop_close(&t->shop);
 	return NULL;
+}
+
+/*
+ * A threaded program: every thread serves, with SIGTERM and SIGINT
+ * blocked, while the main thread waits for one of them. A signal handled
+ * by one serving thread could not wake the others out of accept(), so
+ * the process would never end. On the signal, every loop is told to stop
+ * (streams check http_stopping() between writes), requests in progress
+ * get up to APP_STOP_GRACE_MS to finish, and the process ends here, with
+ * _exit(): threads still in accept() end with it, and nothing (atexit
+ * handlers, app_main's stack) is torn down under a thread still running.
+ */
+static int
+serve_threads(struct thread_arg *threads, int n)
+{
+	struct timespec	 nap = { 0, 20 * 1000000L };
+	sigset_t	 stop, old;
+	int		 i, rc, sig, waited;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	for (i = 0; i < n; i++)
+		if ((rc = pthread_create(&threads[i].tid, NULL, thread_main,
+		    &threads[i])) != 0) {
+			log_error("pthread_create: %s", strerror(rc));
+			if (i == 0)
+				return 1;
+			break;
+		}
+	if (sigwait(&stop, &sig) != 0)
+		sig = SIGTERM;
+	http_shutdown();
+	log_info("signal %d: stopping after %d request%s in progress", sig,
+	    atomic_load(&serving), atomic_load(&serving) == 1 ? "" : "s");
+	for (waited = 0; atomic_load(&serving) > 0 &&
+	    waited < APP_STOP_GRACE_MS; waited += 20)
+		nanosleep(&nap, NULL);
+	_exit(0);
 }
 
 int
@@ -512,24 +561,13 @@ app_main(const struct app *app, int argc, char **argv)
 		threads[i].shop.want_dbs = app->dbs;
 		threads[i].shop.optional_dbs = app->optional_dbs;
 	}
-	for (i = 1; i < n; i++)
-		if ((rc = pthread_create(&threads[i].tid, NULL, thread_main,
-		    &threads[i])) != 0) {
-			log_error("pthread_create: %s", strerror(rc));
-			n = i;
-			break;
-		}
+	if (n > 1)
+		return serve_threads(threads, n);
+	/* Only a single-threaded process frees everything: leak checkers. */
 	thread_main(&threads[0]);
 	rc = threads[0].rc;
-	/*
-	 * The other threads may be blocked in accept() or holding a stream
-	 * open; they end with the process. Only a single-threaded process
-	 * frees everything, which is what leak checkers look at.
-	 */
-	if (n == 1) {
-		router_free(router);
-		tmpl_set_free(tmpl);
-		free(threads);
-	}
+	router_free(router);
+	tmpl_set_free(tmpl);
+	free(threads);
 	return rc;
 }

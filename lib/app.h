@@ -13,6 +13,9 @@
 #include "config.h"
 #include "db.h"
 
+/* A threaded program's requests in progress get this long at SIGTERM. */
+#define APP_STOP_GRACE_MS	2000
+
 struct req;
 struct route;
 struct router;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -478,4 +479,26 @@ resp_stream_write(struct req *r, const char *p, size_t len)
 	if (conn_write(r, p, len) != 0)
 		return -1;
 	return conn_flush(r);
+}
+
+/*
+ * Wait up to ms for the client to go away: lighttpd closes its FastCGI
+ * connection when the client does, which shows as POLLRDHUP on it; for
+ * CGI, the web server's end of standard output closing shows as POLLERR.
+ * Data waiting to be read (an unread empty stdin record) is not asked
+ * about, so it cannot wake the wait early.
+ */
+int
+resp_stream_wait(struct req *r, int ms)
+{
+	struct conn	*c = r->conn;
+	struct pollfd	 pfd;
+
+	pfd.fd = c->cgi ? STDOUT_FILENO : c->fcgi.ipcFd;
+	pfd.events = c->cgi ? 0 : POLLRDHUP;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, ms) > 0 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
+		return -1;
+	return 0;
 }

@@ -120,6 +120,8 @@ void		 resp_redirect(struct req *, int status, const char *location);
  */
 int		 resp_stream_begin(struct req *);
 int		 resp_stream_write(struct req *, const char *, size_t);
+/* Sleep up to ms between writes; -1 as soon as the client has gone. */
+int		 resp_stream_wait(struct req *, int ms);
 
 /* The reason phrase of a status code ("Not Found"). */
 const char	*http_reason(int status);

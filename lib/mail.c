@@ -1,5 +1,6 @@
 /*
- * Mail composition (RFC 5322, MIME: RFC 2045-2047) and delivery to files.
+ * Mail composition (RFC 5322, MIME: RFC 2045-2047) and delivery, to files
+ * or over SMTP (RFC 5321) with libcurl.
  */
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -243,6 +245,175 @@ deliver_file(const struct config *cfg, const struct buf *msg, char *err,
 	return 0;
 }
 
+/* The parts of SMTP_URL that libcurl is given separately. */
+struct smtp_target {
+	char		*url;		/* scheme://host[:port][/domain] */
+	char		*user;		/* NULL without userinfo */
+	char		*password;
+	curl_usessl	 tls;
+};
+
+static void
+smtp_target_free(struct smtp_target *t)
+{
+	curl_free(t->url);
+	curl_free(t->user);
+	curl_free(t->password);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Split SMTP_URL: "smtp://" or "smtps://" (TLS from the first byte),
+ * userinfo for AUTH, and a query of one flag: "starttls=required",
+ * "starttls=try" or "starttls=no". Without the flag, smtp:// requires
+ * STARTTLS when it has credentials (they are never sent in the clear)
+ * and tries it otherwise. Returns 0, or -1 with the reason in err.
+ */
+static int
+smtp_target(const char *spec, struct smtp_target *t, char *err, size_t errlen)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *query = NULL;
+	int	 rc = -1;
+	bool	 smtps;
+
+	memset(t, 0, sizeof(*t));
+	if ((u = curl_url()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, spec, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "SMTP_URL is not a URL");
+		goto out;
+	}
+	if (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0) {
+		snprintf(err, errlen, "SMTP_URL must start with smtp:// or "
+		    "smtps://");
+		goto out;
+	}
+	smtps = strcmp(scheme, "smtps") == 0;
+	(void)curl_url_get(u, CURLUPART_USER, &t->user, CURLU_URLDECODE);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &t->password,
+	    CURLU_URLDECODE);
+	t->tls = smtps ? CURLUSESSL_ALL : t->user != NULL ? CURLUSESSL_ALL :
+	    CURLUSESSL_TRY;
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		if (strcmp(query, "starttls=required") == 0)
+			t->tls = CURLUSESSL_ALL;
+		else if (strcmp(query, "starttls=try") == 0 && !smtps)
+			t->tls = CURLUSESSL_TRY;
+		else if (strcmp(query, "starttls=no") == 0 && !smtps)
+			t->tls = CURLUSESSL_NONE;
+		else {
+			snprintf(err, errlen, "SMTP_URL: unknown query \"%s\" "
+			    "(starttls=required, try or no)", query);
+			goto out;
+		}
+	}
+	if (curl_url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &t->url, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "SMTP_URL cannot be used");
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_free(scheme);
+	curl_free(query);
+	curl_url_cleanup(u);
+	if (rc != 0)
+		smtp_target_free(t);
+	return rc;
+}
+
+struct reader {
+	const struct buf	*msg;
+	size_t			 off;
+};
+
+static size_t
+smtp_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct reader	*r = arg;
+	size_t		 left = r->msg->len - r->off, want = size * n;
+
+	if (want > left)
+		want = left;
+	memcpy(p, r->msg->p + r->off, want);
+	r->off += want;
+	return want;
+}
+
+/*
+ * Send msg over SMTP (RFC 5321) to one recipient; libcurl does the
+ * dialogue, STARTTLS or implicit TLS with certificate checks, AUTH, and
+ * the dot-stuffing of DATA. Returns 0; -1 for a failure that may pass
+ * (connection, timeout, 4xx); -2 when the server refused for good (5xx).
+ */
+static int
+deliver_smtp(const struct config *cfg, const struct mail *m,
+    const struct buf *msg, char *err, size_t errlen)
+{
+	struct smtp_target	 t;
+	struct curl_slist	*rcpt = NULL;
+	struct reader		 rd = { msg, 0 };
+	char			 from[300], to[300], cerr[CURL_ERROR_SIZE];
+	CURL			*c;
+	CURLcode		 cc;
+	long			 code = 0;
+	int			 rc = -1;
+
+	if (smtp_target(cfg->smtp_url, &t, err, errlen) != 0)
+		return -2;
+	if ((c = curl_easy_init()) == NULL) {
+		smtp_target_free(&t);
+		snprintf(err, errlen, "curl_easy_init failed");
+		return -1;
+	}
+	snprintf(from, sizeof(from), "<%s>", cfg->mail_from);
+	snprintf(to, sizeof(to), "<%s>", m->to);
+	cerr[0] = '\0';
+	if ((rcpt = curl_slist_append(NULL, to)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, t.url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)t.tls);
+	if (t.user != NULL) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, t.user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+		    t.password ? t.password : "");
+	}
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &rd);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)MAIL_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)MAIL_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (cc == CURLE_OK)
+		rc = 0;
+	else {
+		rc = code >= 500 && code <= 599 ? -2 : -1;
+		snprintf(err, errlen, "SMTP %s: %s%s(last reply %ld)", t.url,
+		    cerr[0] ? cerr : curl_easy_strerror(cc), cerr[0] ? " " :
+		    " ", code);
+	}
+out:
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	smtp_target_free(&t);
+	return rc;
+}
+
 int
 mail_deliver(const struct config *cfg, const struct mail *m, char *err,
     size_t errlen)
@@ -252,9 +423,12 @@ mail_deliver(const struct config *cfg, const struct mail *m, char *err,
 
 	if (mail_compose(cfg, m, &msg, err, errlen) != 0) {
 		buf_free(&msg);
-		return -1;
+		return -2;
 	}
-	rc = deliver_file(cfg, &msg, err, errlen);
+	if (cfg->smtp_url != NULL)
+		rc = deliver_smtp(cfg, m, &msg, err, errlen);
+	else
+		rc = deliver_file(cfg, &msg, err, errlen);
 	buf_free(&msg);
 	return rc;
 }

@@ -29,10 +29,20 @@ struct mail {
 int	mail_compose(const struct config *, const struct mail *,
 	    struct buf *out, char *err, size_t errlen);
 
+/* SMTP timeouts: connecting, and the whole dialogue. */
+#define MAIL_CONNECT_MS		4000
+#define MAIL_TIMEOUT_MS		9000
+
 /*
- * Compose and deliver. A file is written whole and then renamed into
- * place, so a reader of the mail directory never sees half a message.
- * Returns 0, or -1 with the reason in err.
+ * Compose and deliver: over SMTP when cfg->smtp_url is set (smtp:// or
+ * smtps://, AUTH from the URL's userinfo, "?starttls=required|try|no";
+ * see mail.c), otherwise as a file in <data dir>/mail/, written whole and
+ * then renamed into place, so a reader never sees half a message. Returns
+ * 0; -1 with the reason in err for a failure that may pass (network,
+ * timeout, a 4xx reply, disk); -2 when the mail can never be delivered
+ * as it is (bad address or text, unusable SMTP_URL, a 5xx reply). Runs
+ * on the network: never call it inside a transaction, and from a web
+ * request only through a job (lib/outbox.h).
  */
 int	mail_deliver(const struct config *, const struct mail *,
 	    char *err, size_t errlen);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make run: migrate, seed an empty store, and serve it on 127.0.0.1:$PORT
-# with lighttpd until Ctrl-C or SIGTERM, which stop everything started here.
+# with lighttpd, with shop-worker beside it, until Ctrl-C or SIGTERM, which
+# stop everything started here.
 #
 # Payments go to the test gateway (tests/gateway/), started on
 # $GATEWAY_PORT (default PORT+1) with its data in $DATA/gateway and test
@@ -17,6 +18,9 @@ RUN=$DATA/run
 export SHOP_DATA_DIR=$DATA
 export SHOP_TEMPLATE_DIR=$ROOT/templates
 export SHOP_BASE_URL=${SHOP_BASE_URL:-http://127.0.0.1:$PORT}
+# Mail goes to $DATA/mail/ unless SMTP_URL is set; the sender needs a
+# domain with a dot to pass the address check.
+export SHOP_MAIL_FROM=${SHOP_MAIL_FROM:-shop@example.test}
 
 GATEWAY_PORT=${GATEWAY_PORT:-$((PORT + 1))}
 GATEWAY_DATA=$DATA/gateway
@@ -102,11 +106,14 @@ fi
 lighttpd -D -f "$RUN/lighttpd.conf" &
 pids="$pids $!"
 wait_port "$PORT" "$RUN/error.log"
+"$BUILD/bin/shop-worker" 2>>"$RUN/worker.log" &
+pids="$pids $!"
 
 echo
 echo "Shopfile is running at $SHOP_BASE_URL/"
 echo "  data:    $DATA"
-echo "  logs:    $RUN/error.log"
+echo "  logs:    $RUN/error.log, $RUN/worker.log"
+[ -z "${SMTP_URL:-}" ] && echo "  mail:    $DATA/mail/"
 if [ $with_gateway = 1 ]; then
 	echo "  payments: test gateway at $STRIPE_API_BASE/"
 	echo "            pay with 4242 4242 4242 4242; keys in $GATEWAY_DATA/secrets.env"

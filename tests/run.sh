@@ -4,6 +4,7 @@
 #   unit       C unit tests (libcheck) and the Mustache specification
 #   cgi        the programs run as CGI, one test file per feature
 #   server     the programs behind a real lighttpd (and Apache)
+#   worker     shop-worker processes: jobs, leases, signals, SMTP, outbox
 #   memcheck   the CGI tests again under valgrind: no leak, no error
 #   asan       unit and CGI tests again built with ASan and UBSan
 #   fuzz       every fuzz target for a short while
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PYTHONDONTWRITEBYTECODE=1
 PY=${PYTHON:-python3}
-suites=${*:-unit cgi server memcheck asan fuzz browser}
+suites=${*:-unit cgi server worker memcheck asan fuzz browser}
 passed=0
 failed=0
 failures=()
@@ -81,6 +82,7 @@ for s in $suites; do
 	unit)	run_unit build unit ;;
 	cgi)	run_py tests/cgi cgi ;;
 	server)	run_py tests/server server ;;
+	worker)	run_py tests/worker worker ;;
 	memcheck)
 		run_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 ;;
 	asan)

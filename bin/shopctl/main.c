@@ -37,6 +37,8 @@ static const struct ctl_cmd cmds[] = {
 	  "integrity, journal mode and schema of the four databases" },
 	{ "user", ctl_user, "add [--admin] email name",
 	  "add an account; the password is read from standard input" },
+	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
+	  "background jobs: list, retry or discard failed ones, enqueue" },
 };
 
 static void

@@ -36,5 +36,6 @@ void		 ctl_err(const char *, ...)
 
 int		 ctl_seed(struct ctl *, int, char **);
 int		 ctl_user(struct ctl *, int, char **);
+int		 ctl_jobs(struct ctl *, int, char **);
 
 #endif
