@@ -74,17 +74,7 @@ stock_tval(struct arena *a, long long stock)
 	enum stock_state	 st = stock_state(stock);
 
 	tval_set_str(a, m, "state", stock_state_names[st]);
-	switch (st) {
-	case STOCK_IN:
-		tval_set_str(a, m, "label", "In stock");
-		break;
-	case STOCK_LOW:
-		tval_set(a, m, "label", tval_strf(a, "Only %lld left", stock));
-		break;
-	default:
-		tval_set_str(a, m, "label", "Sold out");
-		break;
-	}
+	tval_set_str(a, m, "label", stock_label(a, stock));
 	tval_set_bool(a, m, "available", st != STOCK_OUT);
 	return m;
 }

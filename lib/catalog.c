@@ -147,6 +147,19 @@ stock_state(long long stock)
 	return STOCK_IN;
 }
 
+const char *
+stock_label(struct arena *a, long long stock)
+{
+	switch (stock_state(stock)) {
+	case STOCK_IN:
+		return "In stock";
+	case STOCK_LOW:
+		return arena_printf(a, "Only %lld left", stock);
+	default:
+		return "Sold out";
+	}
+}
+
 enum catalog_sort
 catalog_sort_parse(const char *s)
 {

@@ -126,6 +126,8 @@ struct segment {
 
 /* The state of a stock level: sold out, low, or in stock. */
 enum stock_state stock_state(long long stock);
+/* What pages say of it: "In stock", "Only 3 left", "Sold out" (arena). */
+const char	*stock_label(struct arena *, long long stock);
 
 /* The sort order named s, or SORT__MAX if there is none by that name. */
 enum catalog_sort catalog_sort_parse(const char *s);

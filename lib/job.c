@@ -37,6 +37,8 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"evict_cache",
 	"backup",
 	"sweep_sessions",
+	"reconcile_payments",
+	"release_reservations",
 	"test.sleep",
 	"test.fail",
 };
@@ -57,6 +59,8 @@ static const struct {
 	{ job_evict_cache, false },
 	{ job_backup, false },
 	{ job_sweep_sessions, false },
+	{ job_reconcile, false },
+	{ job_release_holds, false },
 	{ job_test_sleep, true },
 	{ job_test_fail, true },
 };
@@ -71,6 +75,8 @@ const struct job_recurring job_recurring[] = {
 	{ "evict_cache", JOB_EVICT_CACHE, "every 5m" },
 	{ "backup", JOB_BACKUP, "cron 30 3 * * *" },
 	{ "sweep_sessions", JOB_SWEEP_SESSIONS, "every 15m" },
+	{ "reconcile_payments", JOB_RECONCILE, "every 10m" },
+	{ "release_reservations", JOB_RELEASE_HOLDS, "every 1m" },
 };
 
 const size_t job_recurring_count =

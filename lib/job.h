@@ -24,12 +24,9 @@ struct tmpl_set;
 struct tval;
 
 /*
- * The kinds, in the order of the registry. Kinds whose code belongs to
- * other parts of the shop are added here and in job.c's table when that
- * code is in lib/: "reconcile_payments" (lib/payment.h, reconcile against
- * the gateway) and "release_reservations" (orders_overdue, checked with
- * the gateway, then order_release_stock, lib/order.h). Each then gets a
- * line in job_recurring[] too.
+ * The kinds, in the order of the registry (job_kind_names and the table
+ * in job.c follow it). The payment kinds are in job_payments.c, on top of
+ * lib/settle.h.
  */
 enum job_kind {
 	JOB_SEND_MAIL,
@@ -37,6 +34,8 @@ enum job_kind {
 	JOB_EVICT_CACHE,
 	JOB_BACKUP,
 	JOB_SWEEP_SESSIONS,	/* ended sessions and their guest carts */
+	JOB_RECONCILE,		/* compare orders with the gateway, repair */
+	JOB_RELEASE_HOLDS,	/* release stock of orders not paid in time */
 	JOB_TEST_SLEEP,		/* test only: sleeps, records its run */
 	JOB_TEST_FAIL,		/* test only: always fails */
 	JOB_KIND__MAX
@@ -112,6 +111,8 @@ extern const size_t			job_recurring_count;
 
 /* The handlers, for the registry in job.c. */
 enum job_result	 job_send_mail(struct job_ctx *);
+enum job_result	 job_reconcile(struct job_ctx *);
+enum job_result	 job_release_holds(struct job_ctx *);
 enum job_result	 job_backup(struct job_ctx *);
 
 /*

@@ -191,6 +191,12 @@ int		 order_set_session(struct db *, long long id, int attempt,
 		    const char *session_id, const char *url,
 		    long long expires_at);
 
+/*
+ * Tell the order's live channel ("order:<id>") its state (in a write):
+ * every move does it; 0 or -1.
+ */
+int		 order_publish(struct db *, long long id, enum order_state);
+
 /* Move an order and record why (in a write). */
 int		 order_move(struct db *, const struct order *,
 		    enum order_state to, enum order_source, const char *cause,

@@ -7,22 +7,31 @@
 #include <time.h>
 
 #include "arena.h"
+#include "buf.h"
+#include "money.h"
+#include "outbox.h"
+#include "tval.h"
 #include "db.h"
 #include "log.h"
 #include "order.h"
 #include "payment.h"
 
+/*
+ * Existence is checked before inserting into the AUTOINCREMENT tables:
+ * an insert that conflicts still takes a number from sqlite_sequence,
+ * and the audit would see it as an id whose row is missing. The check
+ * and the insert share the caller's write lock, so nothing comes between.
+ */
+static const char sql_payment_exists[] =
+    "SELECT session_id FROM payments WHERE order_id = ?1 OR session_id = ?2";
 static const char sql_payment[] =
     "INSERT INTO payments (order_id, session_id, payment_intent, amount, "
-    "currency, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-    "ON CONFLICT DO NOTHING";
+    "currency, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char sql_paid[] =
     "UPDATE orders SET amount_paid = ?2, paid_at = coalesce(paid_at, "
     "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), payment_intent = "
     "coalesce(nullif(?3, ''), payment_intent), session_id = ?4 "
     "WHERE id = ?1";
-static const char sql_payment_of[] =
-    "SELECT session_id FROM payments WHERE order_id = ?1";
 static const char sql_hold[] =
     "UPDATE orders SET reserved_until = max(reserved_until, ?2) "
     "WHERE id = ?1";
@@ -30,10 +39,11 @@ static const char sql_refund[] =
     "UPDATE orders SET amount_refunded = ?2 WHERE id = ?1";
 static const char sql_payment_refund[] =
     "UPDATE payments SET amount_refunded = ?2 WHERE order_id = ?1";
+static const char sql_event_exists[] =
+    "SELECT 1 FROM payment_events WHERE event_id = ?1";
 static const char sql_event_store[] =
     "INSERT INTO payment_events (event_id, type, session_id, outcome, "
-    "payload) VALUES (?1, ?2, ?3, 'received', ?4) "
-    "ON CONFLICT (event_id) DO NOTHING";
+    "payload) VALUES (?1, ?2, ?3, 'received', ?4)";
 static const char sql_event_outcome[] =
     "UPDATE payment_events SET order_id = nullif(?2, 0), outcome = ?3 "
     "WHERE id = ?1";
@@ -87,6 +97,61 @@ amounts_agree(struct db *d, struct arena *a, const struct order *o,
 	return false;
 }
 
+/*
+ * The order confirmation, queued with the payment that triggers it (in
+ * the write): a send_mail job with the order_confirmation template, once
+ * per order whatever path paid it.
+ */
+static int
+confirmation(struct db *d, struct arena *a, const struct order *o)
+{
+	struct tval		*p = tval_map(a), *data, *lines, *ship, *m;
+	struct buf		 json = { 0 };
+	struct queue_job_spec	 spec;
+	size_t			 i;
+	int			 rc;
+
+	tval_set_str(a, p, "to", o->email);
+	if (*o->ship.name != '\0')
+		tval_set_str(a, p, "to_name", o->ship.name);
+	tval_set_str(a, p, "template", "order_confirmation");
+	data = tval_set_map(a, p, "data");
+	if (*o->ship.name != '\0')
+		tval_set_str(a, data, "name", o->ship.name);
+	tval_set_str(a, data, "number", o->number);
+	tval_set_str(a, data, "token", o->token);
+	tval_set_str(a, data, "total", money_format(a, o->total, o->currency));
+	lines = tval_set_list(a, data, "lines");
+	for (i = 0; i < o->nlines; i++) {
+		m = tval_push_map(a, lines);
+		tval_set_int(a, m, "quantity", o->lines[i].quantity);
+		tval_set_str(a, m, "name", *o->lines[i].variant_title ?
+		    arena_printf(a, "%s (%s)", o->lines[i].product_name,
+		    o->lines[i].variant_title) : o->lines[i].product_name);
+		tval_set_str(a, m, "total", money_format(a,
+		    o->lines[i].line_total, o->currency));
+	}
+	if (*o->ship.line1 != '\0') {
+		ship = tval_set_map(a, data, "ship");
+		tval_set_str(a, ship, "name", o->ship.name);
+		tval_set_str(a, ship, "line1", o->ship.line1);
+		tval_set_str(a, ship, "line2", o->ship.line2);
+		tval_set_str(a, ship, "postcode", o->ship.postcode);
+		tval_set_str(a, ship, "city", o->ship.city);
+		tval_set_str(a, ship, "country", o->ship.country);
+	}
+	tval_json(&json, p);
+	memset(&spec, 0, sizeof(spec));
+	spec.kind = "send_mail";
+	spec.queue = "mail";
+	spec.payload = buf_str(&json);
+	spec.unique_key = arena_printf(a, "mail:order-confirmation:%lld", o->id);
+	spec.priority = 10;
+	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
+	buf_free(&json);
+	return rc;
+}
+
 static void
 unknown(struct db *d, struct arena *a, const struct payment_fact *f,
     const char *what)
@@ -104,7 +169,7 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 	sqlite3_stmt	*st;
 	long long	 short_units;
 	int		 rc;
-	const char	*src = order_source_names[f->source];
+	const char	*src = order_source_names[f->source], *first;
 
 	*order_id = 0;
 	if ((o = payment_find_order(d, a, f)) == NULL) {
@@ -115,7 +180,27 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 	if (!amounts_agree(d, a, o, f))
 		return OUTCOME_MISMATCH;
 
-	/* One payment per order and per session, enforced by the schema. */
+	/* One payment per order and per session (the schema insists too). */
+	if ((st = db_prep(d, sql_payment_exists)) == NULL)
+		return OUTCOME_ERROR;
+	sqlite3_bind_int64(st, 1, o->id);
+	sqlite3_bind_text(st, 2, f->session_id, -1, SQLITE_STATIC);
+	rc = db_step(d, st);
+	first = rc == SQLITE_ROW ? arena_strdup(a,
+	    (const char *)sqlite3_column_text(st, 0)) : NULL;
+	sqlite3_reset(st);
+	if (rc < 0)
+		return OUTCOME_ERROR;
+	if (first != NULL) {
+		/* Paid before: by this session (a repeat) or by another. */
+		if (strcmp(first, f->session_id) == 0)
+			return OUTCOME_ALREADY;
+		audit_add(d, "double_payment", o->id, src, arena_printf(a,
+		    "session %s paid order %s, which session %s had already "
+		    "paid: refund one of them", f->session_id, o->number,
+		    first));
+		return OUTCOME_IGNORED;
+	}
 	if ((st = db_prep(d, sql_payment)) == NULL)
 		return OUTCOME_ERROR;
 	sqlite3_bind_int64(st, 1, o->id);
@@ -129,25 +214,6 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return OUTCOME_ERROR;
-	if (sqlite3_changes(db_handle(d)) == 0) {
-		/* Paid before: by this session (a repeat) or by another. */
-		const char	*first = NULL;
-
-		if ((st = db_prep(d, sql_payment_of)) == NULL)
-			return OUTCOME_ERROR;
-		sqlite3_bind_int64(st, 1, o->id);
-		if (db_step(d, st) == SQLITE_ROW)
-			first = arena_strdup(a,
-			    (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		if (first != NULL && strcmp(first, f->session_id) == 0)
-			return OUTCOME_ALREADY;
-		audit_add(d, "double_payment", o->id, src, arena_printf(a,
-		    "session %s paid order %s, which session %s had already "
-		    "paid: refund one of them", f->session_id, o->number,
-		    first ? first : "?"));
-		return OUTCOME_IGNORED;
-	}
 	if ((st = db_prep(d, sql_paid)) == NULL)
 		return OUTCOME_ERROR;
 	sqlite3_bind_int64(st, 1, o->id);
@@ -174,7 +240,7 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 	}
 	if (order_move(d, o, ORDER_PAID, f->source, arena_printf(a,
 	    "payment of %lld %s received", f->amount, o->currency),
-	    ref_or(f)) != 0)
+	    ref_or(f)) != 0 || confirmation(d, a, o) != 0)
 		return OUTCOME_ERROR;
 	return OUTCOME_APPLIED;
 }
@@ -284,10 +350,17 @@ long long
 payment_event_store(struct db *d, const char *event_id, const char *type,
     const char *session_id, const char *payload)
 {
-	sqlite3_stmt	*st = db_prep(d, sql_event_store);
+	sqlite3_stmt	*st = db_prep(d, sql_event_exists);
 	int		 rc;
 
 	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc < 0 || (st = db_prep(d, sql_event_store)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
@@ -298,8 +371,6 @@ payment_event_store(struct db *d, const char *event_id, const char *type,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return -1;
-	if (sqlite3_changes(db_handle(d)) == 0)
-		return 0;
 	return sqlite3_last_insert_rowid(db_handle(d));
 }
 

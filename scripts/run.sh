@@ -18,9 +18,8 @@ RUN=$DATA/run
 export SHOP_DATA_DIR=$DATA
 export SHOP_TEMPLATE_DIR=$ROOT/templates
 export SHOP_BASE_URL=${SHOP_BASE_URL:-http://127.0.0.1:$PORT}
-# Mail goes to $DATA/mail/ unless SMTP_URL is set; the sender needs a
-# domain with a dot to pass the address check.
-export SHOP_MAIL_FROM=${SHOP_MAIL_FROM:-shop@example.test}
+# Mail goes to $DATA/mail/ unless SMTP_URL is set.
+export SHOP_MAIL_FROM=${SHOP_MAIL_FROM:-shop@localhost}
 
 GATEWAY_PORT=${GATEWAY_PORT:-$((PORT + 1))}
 GATEWAY_DATA=$DATA/gateway

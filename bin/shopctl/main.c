@@ -39,6 +39,10 @@ static const struct ctl_cmd cmds[] = {
 	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
 	  "background jobs: list, retry or discard failed ones, enqueue" },
+	{ "reconcile", ctl_reconcile, "[--hours N] [--no-release]",
+	  "repair orders from the gateway; release unpaid holds" },
+	{ "audit", ctl_audit, "[--hours N] [--local]",
+	  "prove the books against the database and the gateway" },
 };
 
 static void
@@ -49,8 +53,8 @@ usage(FILE *f)
 	fprintf(f, "usage: shopctl [-q] [-d datadir] command [args]\n\n"
 	    "commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %-26s %s\n", cmds[i].name, cmds[i].args,
-		    cmds[i].help);
+		fprintf(f, "  %s%s%s\n      %s\n", cmds[i].name,
+		    *cmds[i].args ? " " : "", cmds[i].args, cmds[i].help);
 	fprintf(f, "\noptions:\n"
 	    "  -d datadir  the data directory (default: $SHOP_DATA_DIR or var)\n"
 	    "  -q          print only problems\n"

@@ -408,6 +408,19 @@ static const struct seed_product products[] = {
 #define NPRODUCTS	(sizeof(products) / sizeof(products[0]))
 
 static const char sql_has_products[] = "SELECT count(*) FROM products";
+/* What checkout needs: two ways to ship and the demo store's taxes. */
+static const char sql_add_shipping[] =
+    "INSERT OR IGNORE INTO shipping_methods (code, name, price, currency, "
+    "free_over, position) VALUES "
+    "('standard', 'Standard (3-5 days)', 495, ?1, 5000, 1), "
+    "('express', 'Express (next day)', 1290, ?1, NULL, 2)";
+static const char sql_add_taxes[] =
+    "INSERT OR IGNORE INTO tax_rates (country, name, rate_bp, inclusive) "
+    "VALUES ('FR', 'VAT', 2000, 1), ('DE', 'VAT', 1900, 1), "
+    "('NL', 'VAT', 2100, 1), ('BE', 'VAT', 2100, 1), "
+    "('ES', 'VAT', 2100, 1), ('IT', 'VAT', 2200, 1), "
+    "('AT', 'VAT', 2000, 1), ('GB', 'VAT', 2000, 1), "
+    "('US', 'Sales tax', 825, 0), ('CA', 'Sales tax', 1300, 0)";
 static const char sql_add_category[] =
     "INSERT INTO categories (slug, name, description, position)"
     " VALUES (?1, ?2, ?3, ?4)";
@@ -800,6 +813,15 @@ seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
 		if ((i + 1) % 16 == 0 || i + 1 == NPRODUCTS)
 			ctl_say(c, "  %zu of %zu products\n", i + 1, NPRODUCTS);
 	}
+	if ((st = db_prep(d, sql_add_shipping)) == NULL)
+		return insert(d, st, "shipping methods");
+	sqlite3_bind_text(st, 1, currency, -1, SQLITE_STATIC);
+	if (insert(d, st, "shipping methods") != 0)
+		return -1;
+	if ((st = db_prep(d, sql_add_taxes)) == NULL ||
+	    insert(d, st, "tax rates") != 0)
+		return -1;
+	ctl_say(c, "  2 shipping methods, 10 tax rates\n");
 	return 0;
 }
 

@@ -35,6 +35,8 @@ void		 ctl_err(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 
 int		 ctl_seed(struct ctl *, int, char **);
+int		 ctl_reconcile(struct ctl *, int, char **);
+int		 ctl_audit(struct ctl *, int, char **);
 int		 ctl_user(struct ctl *, int, char **);
 int		 ctl_jobs(struct ctl *, int, char **);
 

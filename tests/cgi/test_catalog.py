@@ -310,7 +310,8 @@ def product_page():
         contains(form, f'<label for="variant-{vid}"><span class="'
                        f'variant-title">{html.escape(title)}</span> <span '
                        f'class="price">{euros(price)}</span> <span class="'
-                       f'stock stock-{"sold_out" if stock == 0 else "low_stock" if stock <= 5 else "in_stock"}">'
+                       f'stock stock-{"sold_out" if stock == 0 else "low_stock" if stock <= 5 else "in_stock"}" '
+                       f'data-live-field="v{vid}">'
                        f'{stock_label(stock)}</span></label>')
     contains(form, '<button type="submit" class="button">Add to cart'
                    '</button>')
@@ -358,7 +359,7 @@ def product_sold_out():
     r = get("/products/enamel-camp-mug")
     status(r, 200)
     check_page(r)
-    contains(r.text, '<p class="stock stock-sold_out">Sold out</p>')
+    contains(r.text, '<p class="stock stock-sold_out" data-live-field="label">Sold out</p>')
     contains(r.text, '<p class="notice">This product is sold out at the '
                      'moment. <a href="/categories/mugs">See similar '
                      'products</a>.</p>')
@@ -375,7 +376,7 @@ def product_low_stock():
     r = get("/products/field-notes-set")
     status(r, 200)
     check_page(r)
-    contains(r.text, '<p class="stock stock-low_stock">Only 3 left</p>')
+    contains(r.text, '<p class="stock stock-low_stock" data-live-field="label">Only 3 left</p>')
     variants = variants_of("field-notes-set")
     eq([v[5] for v in variants], [2, 1, 0])
     for v, label in zip(variants, ["Only 2 left", "Only 1 left",

@@ -153,7 +153,7 @@ def seed_usage_and_errors():
     eq(p.returncode, 2)
     contains(p.stderr, 'shopctl: seed: unexpected argument "extra"')
     p = shopctl("-h", check=False)
-    contains(p.stdout, "seed       [--if-empty]")
+    contains(p.stdout, "  seed [--if-empty]\n      fill an empty store")
     # Not migrated: a clear message, nothing written.
     d = tempdir("shopseed-")
     p = shopctl("seed", data_dir=d, check=False)

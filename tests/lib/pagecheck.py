@@ -31,6 +31,12 @@ class _Page(HTMLParser):
         self.images = []
         self.main = 0
 
+    script_open = False
+
+    def handle_data(self, data):
+        if self.script_open and data.strip():
+            self.error("inline script")
+
     def error(self, msg):
         self.errors.append(f"line {self.getpos()[0]}: {msg}")
 
@@ -40,8 +46,13 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag in ("script", "style"):
-            self.error(f"<{tag}> element")
+        # Scripts only from the site's own static files, never inline.
+        if tag == "script" and not (a.get("src") or "").startswith("/static/"):
+            self.error("<script> element without a /static/ src")
+        if tag == "script":
+            self.script_open = True
+        if tag == "style":
+            self.error("<style> element")
         if "style" in a:
             self.error(f"inline style on <{tag}>")
         for k in a:
@@ -76,6 +87,8 @@ class _Page(HTMLParser):
             self.stack.pop()
 
     def handle_endtag(self, tag):
+        if tag == "script":
+            self.script_open = False
         if tag in VOID:
             self.error(f"end tag for void element </{tag}>")
         elif not self.stack or self.stack[-1] != tag:

@@ -85,12 +85,25 @@ START_TEST(sound_books)
 		{ .session_id = "cs_2", .amount = o2->total, .currency = "eur" },
 	};
 
+	struct payment_fact	 again = { .session_id = "cs_1",
+	    .amount = o1->total, .currency = "EUR", .order_id = o1->id,
+	    .order_token = o1->token, .source = SOURCE_SUCCESS_PAGE };
+	long long		 oid;
+
 	paid_order(NULL);
+	/* Repeats take no id: no gap for the audit to find. */
+	ck_assert_int_eq(payment_settle(d, a, &again, &oid), OUTCOME_ALREADY);
+	ck_assert_int_eq(db_begin(d), 0);
+	ck_assert_int_gt(payment_event_store(d, "evt_1", "t", "cs_1", "{}"), 0);
+	ck_assert_int_eq(payment_event_store(d, "evt_1", "t", "cs_1", "{}"), 0);
+	ck_assert_int_gt(payment_event_store(d, "evt_2", "t", "cs_1", "{}"), 0);
+	ck_assert_int_eq(db_commit(d), 0);
 	ck_assert_int_eq(audit_books(d, a, &r, &out), 0);
 	ck_assert_int_eq(audit_sessions(d, a, s, 2, &r, &out), 0);
 	ck_assert_msg(r.findings == 0, "%s", buf_str(&out));
 	ck_assert_int_eq(r.handed_out[AUDIT_ORDERS], 3);
 	ck_assert_int_eq(r.handed_out[AUDIT_PAYMENTS], 2);
+	ck_assert_int_eq(r.handed_out[AUDIT_PAYMENT_EVENTS], 2);
 	ck_assert_int_eq(r.orders_paid, 2);
 	ck_assert_int_eq(r.sessions_paid, 2);
 	buf_free(&out);

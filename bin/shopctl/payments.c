@@ -1,0 +1,208 @@
+/*
+ * shopctl reconcile and shopctl audit: the operator's view of the
+ * payments (DESIGN.md, "Payments", 5 and 7).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "audit.h"
+#include "buf.h"
+#include "db.h"
+#include "settle.h"
+#include "shopctl.h"
+#include "stripe.h"
+
+#define DEFAULT_HOURS	48
+
+/* --hours N: 1..8760, strictly decimal. */
+static int
+hours_arg(const char *s, long long *h)
+{
+	long long	v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > 100000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (v < 1 || v > 8760)
+		return -1;
+	*h = v;
+	return 0;
+}
+
+static struct stripe *
+gateway(struct ctl *c)
+{
+	struct stripe	*s;
+	char		 err[256];
+
+	if (c->cfg.stripe_secret_key == NULL) {
+		ctl_err("STRIPE_SECRET_KEY is not set: the gateway cannot be "
+		    "asked");
+		return NULL;
+	}
+	if ((s = stripe_new(c->cfg.stripe_api_base, c->cfg.stripe_secret_key,
+	    err, sizeof(err))) == NULL)
+		ctl_err("%s", err);
+	return s;
+}
+
+/* Parse [--hours N] plus one optional flag; 0, or 2 after usage. */
+static int
+options(int argc, char **argv, const char *flag, const char *usage,
+    long long *hours, int *flagged)
+{
+	const struct option	 opts[] = {
+		{ "hours", required_argument, NULL, 'H' },
+		{ flag, no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int			 ch;
+
+	*hours = DEFAULT_HOURS;
+	*flagged = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			if (hours_arg(optarg, hours) != 0) {
+				ctl_err("--hours takes a number of hours, 1 to "
+				    "8760: %s", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			*flagged = 1;
+			break;
+		case 'h':
+			printf("%s", usage);
+			return -1;
+		default:
+			fprintf(stderr, "%s", usage);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		ctl_err("unexpected argument \"%s\"", argv[optind]);
+		fprintf(stderr, "%s", usage);
+		return 2;
+	}
+	return 0;
+}
+
+int
+ctl_reconcile(struct ctl *c, int argc, char **argv)
+{
+	static const char	 usage[] =
+	    "usage: shopctl reconcile [--hours N] [--no-release]\n"
+	    "  repair orders from the gateway's sessions of the last N hours\n"
+	    "  (default 48), then release the stock of orders not paid in\n"
+	    "  time, unless --no-release\n";
+	struct settle_report	 r = { 0 };
+	struct buf		 out = { 0 };
+	struct stripe		*s;
+	struct db		*d;
+	long long		 hours;
+	int			 rc, no_release;
+
+	if ((rc = options(argc, argv, "no-release", usage, &hours,
+	    &no_release)) != 0)
+		return rc < 0 ? 0 : rc;
+	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL || (s = gateway(c)) == NULL)
+		return 1;
+	ctl_say(c, "reconcile: sessions of the last %lld hours at %s\n", hours,
+	    c->cfg.stripe_api_base);
+	rc = settle_reconcile(d, s, c->arena, (long long)time(NULL) -
+	    hours * 3600, &r, &out);
+	if (rc == 0 && !no_release)
+		rc = settle_expire_holds(d, s, c->arena, (long long)time(NULL),
+		    &r, &out);
+	stripe_free(s);
+	if (out.len > 0)
+		ctl_say(c, "%s", buf_str(&out));
+	buf_free(&out);
+	printf("sessions: %lld\npaid at the gateway: %lld\nmarked paid: %lld\n"
+	    "recovered orders: %lld\ncancelled (expired): %lld\n"
+	    "expired at the gateway: %lld\nreleased without a session: %lld\n"
+	    "sessions attached: %lld\nunresolved events: %lld\nerrors: %lld\n",
+	    r.sessions, r.paid, r.repaired, r.recovered, r.voided,
+	    r.expired_now, r.released, r.attached, r.unresolved, r.errors);
+	if (rc != 0) {
+		ctl_err("reconcile: the gateway could not be listed; nothing "
+		    "was repaired from it");
+		return 1;
+	}
+	return r.errors > 0 ? 1 : 0;
+}
+
+int
+ctl_audit(struct ctl *c, int argc, char **argv)
+{
+	static const char	 usage[] =
+	    "usage: shopctl audit [--hours N] [--local]\n"
+	    "  prove the books: every id handed out accounted for, every paid\n"
+	    "  session of the last N hours (default 48) at the gateway paid\n"
+	    "  here exactly once, no negative stock, totals the sum of their\n"
+	    "  lines; --local skips the gateway. Exit 1 on any finding.\n";
+	struct audit_report	 r;
+	struct stripe_error	 err;
+	struct payment_fact	*paid = NULL;
+	struct buf		 out = { 0 };
+	struct stripe		*s = NULL;
+	struct db		*d;
+	long long		 hours;
+	size_t			 n = 0;
+	int			 rc, local, t;
+
+	if ((rc = options(argc, argv, "local", usage, &hours, &local)) != 0)
+		return rc < 0 ? 0 : rc;
+	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
+		return 1;
+	if (!local) {
+		if ((s = gateway(c)) == NULL)
+			return 1;
+		paid = settle_paid_sessions(s, c->arena, (long long)time(NULL) -
+		    hours * 3600, &n, &err);
+		stripe_free(s);
+		if (paid == NULL) {
+			ctl_err("audit: the gateway's sessions could not be "
+			    "listed: %s", err.message);
+			return 1;
+		}
+	}
+	if (audit_books(d, c->arena, &r, &out) != 0 ||
+	    (!local && audit_sessions(d, c->arena, paid, n, &r, &out) != 0)) {
+		ctl_err("audit: %s", db_errmsg(d));
+		buf_free(&out);
+		return 1;
+	}
+	printf("audit of %s\n", db_path(d));
+	for (t = 0; t < AUDIT_TABLE__MAX; t++)
+		printf("%s handed out: %lld\n%s missing: %lld\n",
+		    audit_table_names[t], r.handed_out[t],
+		    audit_table_names[t], r.missing[t]);
+	printf("paid orders: %lld\n", r.orders_paid);
+	if (!local)
+		printf("paid sessions at the gateway: %lld\n"
+		    "lost paid orders: %lld\ndouble charges: %lld\n",
+		    r.sessions_paid, r.sessions_lost, r.double_charges);
+	printf("negative stock: %lld\ntotals not matching lines: %lld\n"
+	    "paid without a payment: %lld\npayments on unpaid orders: %lld\n"
+	    "payments not matching totals: %lld\n"
+	    "events matching no order: %lld\nfindings: %lld\n",
+	    r.negative_stock, r.bad_totals, r.paid_without_payment,
+	    r.payment_not_paid, r.payment_amount, r.unknown_events,
+	    r.findings);
+	if (out.len > 0)
+		printf("\n%s", buf_str(&out));
+	buf_free(&out);
+	return r.findings > 0 ? 1 : 0;
+}

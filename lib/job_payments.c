@@ -1,0 +1,98 @@
+/*
+ * Payment jobs: reconcile orders with the gateway, and release the stock
+ * of orders that were not paid in time (lib/settle.h does the work).
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "job.h"
+#include "log.h"
+#include "settle.h"
+#include "stripe.h"
+
+/* How far back reconcile looks by default: sessions live at most 24 h. */
+#define RECONCILE_HOURS		48
+/* Holds are released this long after they end: clocks differ. */
+#define RELEASE_GRACE		60
+
+/* A client for this run, or NULL (ctx->err says why) when unset. */
+static struct stripe *
+client(struct job_ctx *ctx)
+{
+	const struct config	*cfg = ctx->cfg;
+	struct stripe		*c;
+
+	if (cfg->stripe_secret_key == NULL) {
+		snprintf(ctx->err, sizeof(ctx->err), "STRIPE_SECRET_KEY is "
+		    "not set");
+		return NULL;
+	}
+	if ((c = stripe_new(cfg->stripe_api_base, cfg->stripe_secret_key,
+	    ctx->err, sizeof(ctx->err))) == NULL)
+		return NULL;
+	return c;
+}
+
+static void
+report(const char *what, const struct settle_report *r)
+{
+	log_info("%s: %lld sessions, %lld paid, %lld marked paid, %lld "
+	    "recovered, %lld cancelled, %lld expired at the gateway, %lld "
+	    "released, %lld attached, %lld unresolved events, %lld errors",
+	    what, r->sessions, r->paid, r->repaired, r->recovered, r->voided,
+	    r->expired_now, r->released, r->attached, r->unresolved,
+	    r->errors);
+}
+
+/*
+ * Payload: {"hours": N} (optional, 1..720) how far back to list
+ * sessions. Retried when the gateway cannot be reached.
+ */
+enum job_result
+job_reconcile(struct job_ctx *ctx)
+{
+	struct settle_report	 r = { 0 };
+	struct stripe		*c;
+	long long		 hours;
+	int			 rc;
+
+	if (job_opt_int(ctx, "$.hours", RECONCILE_HOURS, 1, 720, &hours) != 0)
+		return JOB_FAIL;
+	if ((c = client(ctx)) == NULL)
+		return JOB_RETRY;
+	rc = settle_reconcile(ctx->db[DB_PRIMARY], c, ctx->arena,
+	    (long long)time(NULL) - hours * 3600, &r, NULL);
+	stripe_free(c);
+	report("reconcile", &r);
+	if (rc != 0 || r.errors > 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "reconcile: %lld errors "
+		    "(see the log)", r.errors);
+		return JOB_RETRY;
+	}
+	return JOB_OK;
+}
+
+enum job_result
+job_release_holds(struct job_ctx *ctx)
+{
+	struct settle_report	 r = { 0 };
+	struct stripe		*c;
+	int			 rc;
+
+	if ((c = client(ctx)) == NULL)
+		return JOB_RETRY;
+	rc = settle_expire_holds(ctx->db[DB_PRIMARY], c, ctx->arena,
+	    (long long)time(NULL) - RELEASE_GRACE, &r, NULL);
+	stripe_free(c);
+	if (r.voided + r.released + r.repaired + r.errors > 0)
+		report("release holds", &r);
+	if (rc != 0 || r.errors > 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "release holds: %lld "
+		    "errors (see the log)", r.errors);
+		return JOB_RETRY;
+	}
+	return JOB_OK;
+}
