@@ -584,7 +584,12 @@ h_place(struct req *r)
 	in.in_write = empty_cart;
 	in.in_write_arg = &pl;
 
-	/* The total shown is the total charged, or the shopper is asked. */
+	/*
+	 * The total shown is the total charged, or the shopper is asked
+	 * again: prices may have changed since the page was shown, or the
+	 * country or shipping chosen make another total than the summary
+	 * (which, without script, shows the choice it was rendered with).
+	 */
 	want = form_int(&f, "total");
 	if (want > 0 && cart.nlines > 0) {
 		if (quote_build(d, a, ids, qty, cart.nlines, in.shipping_code,
@@ -592,10 +597,12 @@ h_place(struct req *r)
 			return 503;
 		if (q.problem == QUOTE_OK && q.total != want) {
 			form_set(&f, "total", "");
-			return checkout_page(r, 409, &f, "The total changed "
-			    "since the page was shown (prices or shipping "
-			    "changed). Please check the new total and place "
-			    "your order again.");
+			form_error(&f, NULL, arena_printf(a, "The total for this "
+			    "address and shipping is %s, not the %s shown. "
+			    "Check the summary, then place your order.",
+			    fmt(r, q.total, q.currency), fmt(r, want,
+			    q.currency)));
+			return checkout_page(r, 409, &f, NULL);
 		}
 	}
 	res = order_create(d, a, &in, &o, &q);
