@@ -603,12 +603,13 @@ h_place(struct req *r)
 		if (quote_build(d, a, ids, qty, cart.nlines, in.shipping_code,
 		    in.ship.country, &q) != 0)
 			return 503;
+		/* A form-wide error, so JSON clients are told it too. */
 		if (q.problem == QUOTE_OK && q.total != want) {
 			form_set(&f, "total", "");
-			return checkout_page(r, 409, &f, "The total changed "
-			    "since the page was shown (prices or shipping "
-			    "changed). Please check the new total and place "
-			    "your order again.");
+			form_error(&f, NULL, "The total changed since the page "
+			    "was shown (prices or shipping changed). Please "
+			    "check the new total and place your order again.");
+			return checkout_page(r, 409, &f, NULL);
 		}
 	}
 	res = order_create(d, a, &in, &o, &q);
