@@ -337,6 +337,53 @@ def guest_places_pays_and_sees_the_paid_order():
 
 
 @test
+def success_page_settles_when_the_webhook_is_lost():
+    c, j = new_order()
+    tok, sid = j["order"]["token"], session_id(j["payment_url"])
+    gw.set_faults(drop="all")
+    try:
+        gw.pay(sid)
+        eq([d["state"] for d in gw.flush() if d["event"] ==
+            gw.events("checkout.session.completed")[-1]["id"]], ["dropped"])
+        eq(order_row(tok)[1], "pending_payment")
+        r = c.get(f"/checkout/success?session_id={sid}")
+        status(r, 303)
+        eq(r.header("Location"), f"/orders/{tok}")
+    finally:
+        gw.set_faults()
+    eq(order_row(tok)[1], "paid")
+    eq(sql("SELECT from_state, to_state, source, ref FROM order_events "
+           "WHERE order_id = ? ORDER BY id DESC LIMIT 1", (j["order"]["id"],)),
+       [("pending_payment", "paid", "success_page", sid)])
+    # Asked again: the same answer, nothing twice.
+    status(c.get(f"/checkout/success?session_id={sid}"), 303)
+    eq(sql("SELECT count(*) FROM order_events WHERE order_id = ?",
+           (j["order"]["id"],)), [(2,)])
+
+
+@test
+def refund_at_the_gateway_reaches_the_order_page():
+    c, j = new_order(qty=2)             # 34.95
+    tok, sid = j["order"]["token"], session_id(j["payment_url"])
+    gw.pay(sid)
+    wait_state(tok, "paid")
+    pi = gw.api("GET", f"/v1/checkout/sessions/{sid}")["payment_intent"]
+    gw.api("POST", "/v1/refunds", {"payment_intent": pi, "amount": 500},
+           idem=f"refund-{tok}-1")
+    wait_state(tok, "partially_refunded")
+    sec = order_section(c.get(f"/orders/{tok}").text)
+    contains(sec, 'Status: <strong data-live-field="label">Partly refunded'
+             '</strong>')
+    contains(sec, '<p class="notice notice-info">€5.00 of this order has '
+             'been refunded.</p>')
+    gw.api("POST", "/v1/refunds", {"payment_intent": pi},
+           idem=f"refund-{tok}-2")
+    wait_state(tok, "refunded")
+    eq(sql("SELECT amount_paid, amount_refunded FROM orders WHERE token = ?",
+           (tok,)), [(3495, 3495)])
+
+
+@test
 def double_post_makes_one_order_and_one_session():
     c = browser()
     add(c, fx.HAT, 1)

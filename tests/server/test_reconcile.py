@@ -342,4 +342,39 @@ def worker_jobs_reconcile_and_release():
     audit_is_clean()
 
 
+# Last: it leaves a finding in the books for good, as a real one would.
+@test
+def second_paid_session_is_a_double_charge_in_the_audit():
+    oid, num, sid = place()
+    gw.pay(sid)
+    ctl("reconcile", check=True)
+    eq(order(oid)[0], "paid")
+    audit_is_clean()
+    # A second session for the same order, paid too (by a bug, or by hand
+    # at the gateway): the shop refuses it, the audit names it.
+    token = order(oid)[5]
+    s2 = gw.create_session(order_id=oid, items=[("Wool hat", 1500, 1),
+                                                ("Shipping", 495, 1)],
+                           metadata={"order_id": str(oid),
+                                     "order_token": token})
+    gw.pay(s2["id"])
+    p = ctl("reconcile")
+    eq(p.returncode, 0, p.stdout + p.stderr)
+    eq(report(p.stdout)["marked paid"], 0)
+    eq(sql("SELECT session_id FROM payments WHERE order_id = ?", (oid,)),
+       [(sid,)])
+    eq(sql("SELECT kind, actor, detail FROM audit_log WHERE order_id = ? "
+           "AND kind = 'double_payment'", (oid,)),
+       [("double_payment", "reconcile", f"session {s2['id']} paid order "
+         f"{num}, which session {sid} had already paid: refund one of "
+         f"them")])
+    p = ctl("audit")
+    eq(p.returncode, 1, p.stdout)
+    contains(p.stdout, "\nlost paid orders: 1\ndouble charges: 1\n")
+    contains(p.stdout, "\nfindings: 2\n")
+    contains(p.stdout, f"\nsession {s2['id']} was paid (1995 eur) but order "
+             f"{num} is paid\n")
+    contains(p.stdout, f"\norder {oid} was paid by sessions ")
+
+
 shoptest.run()
