@@ -95,11 +95,14 @@ tax_rate_for(struct db *d, struct arena *a, const char *country,
 	return rc < 0 ? -1 : 0;
 }
 
-/* Round a non-negative num/den half up, in integers only. */
+/*
+ * Round a non-negative num/den half up, in integers only. The remainder
+ * decides, so that no sum can pass LLONG_MAX for a num close to it.
+ */
 static long long
 div_round(long long num, long long den)
 {
-	return (num + den / 2) / den;
+	return num / den + (num % den >= den - den / 2);
 }
 
 long long
