@@ -375,6 +375,16 @@ def second_paid_session_is_a_double_charge_in_the_audit():
     contains(p.stdout, f"\nsession {s2['id']} was paid (1995 eur) but order "
              f"{num} is paid\n")
     contains(p.stdout, f"\norder {oid} was paid by sessions ")
+    # An id handed out whose row is gone is a finding of its own.
+    last = last_order_id()
+    sql("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'orders'")
+    p = ctl("audit", "--local")
+    eq(p.returncode, 1, p.stdout)
+    contains(p.stdout, f"\norders handed out: {last + 1}\norders missing: "
+             "1\n")
+    contains(p.stdout, "\nfindings: 1\n")
+    contains(p.stdout, f"\norders: id {last + 1} was handed out but its row "
+             "is missing\n")
 
 
 shoptest.run()
