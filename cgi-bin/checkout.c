@@ -345,9 +345,12 @@ h_form(struct req *r)
 	return checkout_page(r, 200, &f, NULL);
 }
 
-/* An order for its page and for JSON. */
+/*
+ * An order for its page and for JSON; confirming: its payment is complete
+ * at the gateway and the money on its way (only the gateway knows).
+ */
 static struct tval *
-order_tval(struct req *r, const struct order *o)
+order_tval(struct req *r, const struct order *o, bool confirming)
 {
 	struct arena	*a = r->arena;
 	struct tval	*t = tval_map(a), *lines, *ad;
@@ -365,9 +368,8 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_bool(a, t, "cancelled", o->state == ORDER_CANCELLED);
 	tval_set_bool(a, t, "refunded", o->state == ORDER_REFUNDED ||
 	    o->state == ORDER_PARTIALLY_REFUNDED);
-	/* A session exists: the customer may have paid; we wait to hear. */
 	tval_set_bool(a, t, "confirming", o->state == ORDER_PENDING &&
-	    *o->session_id != '\0');
+	    confirming);
 	tval_set_str(a, t, "email", o->email);
 	tval_set_str(a, t, "currency", o->currency);
 	tval_set_int(a, t, "subtotal", o->subtotal);
@@ -425,13 +427,13 @@ order_tval(struct req *r, const struct order *o)
  */
 static int
 order_page(struct req *r, int status, const struct order *o,
-    const char *notice)
+    const char *notice, bool confirming)
 {
 	struct arena	*a = r->arena;
 	struct tval	*data = page_data(r);
 
 	tval_set_str(a, data, "title", arena_printf(a, "Order %s", o->number));
-	tval_set(a, data, "order", order_tval(r, o));
+	tval_set(a, data, "order", order_tval(r, o, confirming));
 	if (notice != NULL)
 		tval_set_str(a, data, "notice", notice);
 	/* Live updates start after what this page already shows. */
@@ -457,7 +459,7 @@ payment_answer(struct req *r, const struct order *o, enum settle_result res,
 		if (r->want_json) {
 			data = tval_map(a);
 			tval_set_bool(a, data, "ok", true);
-			tval_set(a, data, "order", order_tval(r, o));
+			tval_set(a, data, "order", order_tval(r, o, false));
 			tval_set_str(a, data, "payment_url", url);
 			page_json(r, created ? 201 : 200, data);
 			return 0;
@@ -477,7 +479,8 @@ payment_answer(struct req *r, const struct order *o, enum settle_result res,
 		    res == SETTLE_PAID ? "This order is paid already; it "
 		    "cannot be paid again." : res == SETTLE_PROCESSING ?
 		    "Your payment is on its way; there is nothing more to pay." :
-		    "This order can no longer be paid.");
+		    "This order can no longer be paid.",
+		    res == SETTLE_PROCESSING);
 	case SETTLE_GATEWAY:
 	case SETTLE_BUSY:
 		log_warn("checkout: order %s: payment not started: %s",
@@ -487,7 +490,7 @@ payment_answer(struct req *r, const struct order *o, enum settle_result res,
 		    "saved, but the payment service %s. Nothing has been "
 		    "charged. Please try again in a moment with the button "
 		    "below.", o->number, res == SETTLE_BUSY ? "was busy" :
-		    "could not be reached"));
+		    "could not be reached"), false);
 	default:
 		return 503;
 	}
@@ -595,6 +598,7 @@ h_place(struct req *r)
 		if (quote_build(d, a, ids, qty, cart.nlines, in.shipping_code,
 		    in.ship.country, &q) != 0)
 			return 503;
+		/* A form-wide error, so JSON clients are told it too. */
 		if (q.problem == QUOTE_OK && q.total != want) {
 			form_set(&f, "total", "");
 			form_error(&f, NULL, arena_printf(a, "The total for this "
@@ -673,7 +677,7 @@ h_success(struct req *r)
 	if ((o = order_by_id(d, r->arena, o->id)) == NULL)
 		return 503;
 	if (r->want_json)
-		return order_page(r, 200, o, NULL);
+		return order_page(r, 200, o, NULL, sr == SETTLE_PROCESSING);
 	resp_redirect(r, 303, arena_printf(r->arena, "/orders/%s", o->token));
 	r->cache_control = "no-store";
 	return 0;
@@ -686,19 +690,39 @@ path_order(struct req *r)
 	    req_param(r, "token"));
 }
 
-/* GET /orders/{token}: what was ordered and where it stands. */
+/*
+ * GET /orders/{token}: what was ordered and where it stands. A pending
+ * order with a session is looked up at the gateway, as the success page
+ * does: a session that is open (the customer may be back from its cancel
+ * link) or expired leaves the order payable; a complete one with the
+ * money on its way is "being confirmed"; a paid one is settled now. When
+ * the gateway does not answer, the order is shown payable: paying asks
+ * the gateway about the session first, so it cannot charge twice.
+ */
 static int
 h_order(struct req *r)
 {
-	struct order	*o;
-	const char	*notice = NULL;
+	struct stripe		*c = r->shop->app_data;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct order		*o;
+	struct stripe_error	 err;
+	enum settle_result	 sr = SETTLE_OK;
+	const char		*notice = NULL;
 
 	if ((o = path_order(r)) == NULL)
 		return 404;
-	if (req_query(r, "cancelled") != NULL && o->state == ORDER_PENDING)
+	if (o->state == ORDER_PENDING && *o->session_id != '\0' && c != NULL) {
+		memset(&err, 0, sizeof(err));
+		sr = settle_session(d, c, r->arena, o->session_id, NULL, &err);
+		if (sr == SETTLE_PAID &&
+		    (o = order_by_id(d, r->arena, o->id)) == NULL)
+			return 503;
+	}
+	if (req_query(r, "cancelled") != NULL && o->state == ORDER_PENDING &&
+	    sr != SETTLE_PROCESSING)
 		notice = "You left the payment page without paying. Your order "
 		    "is kept for a while: you can pay for it below.";
-	return order_page(r, 200, o, notice);
+	return order_page(r, 200, o, notice, sr == SETTLE_PROCESSING);
 }
 
 /* POST /orders/{token}/pay: pay again (the order must still be pending). */

@@ -2,8 +2,8 @@
  * webhooks: POST /webhooks/stripe, the gateway telling the shop what
  * happened to a payment (DESIGN.md, "Payments", 3).
  *
- * The signature is checked before anything else: a request that fails it
- * gets 400 and nothing is written. A signed event is stored once by its
+ * The signature is checked before anything else (but the media type): a
+ * request that fails it gets 400 and nothing is written. A signed event is stored once by its
  * id in the same write transaction as its effect on the order, and the
  * answer is 2xx only once that transaction has committed: a duplicate
  * changes nothing and is acknowledged; an event that could not be
@@ -115,6 +115,16 @@ h_stripe(struct req *r)
 		log_error("webhooks: STRIPE_WEBHOOK_SECRET or STRIPE_SECRET_KEY "
 		    "is not set; event refused");
 		return answer(r, 503, "payments are not configured");
+	}
+	/*
+	 * Stripe sends every event as application/json; anything else is
+	 * not a delivery of one, whatever it is signed with.
+	 */
+	if (r->content_type == NULL ||
+	    strcmp(r->content_type, "application/json") != 0) {
+		log_warn("webhooks: refused: content type %s",
+		    r->content_type ? r->content_type : "missing");
+		return answer(r, 415, "events are sent as application/json");
 	}
 	sig = stripe_sig_verify(req_header(r, "Stripe-Signature"), r->body,
 	    r->body_len, cfg->stripe_webhook_secret, (long long)time(NULL));

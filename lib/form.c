@@ -307,11 +307,20 @@ form_bool(const struct form *f, const char *name)
 void
 form_set(struct form *f, const char *name, const char *value)
 {
-	size_t	i = field_index(f, name);
+	size_t		 i = field_index(f, name);
+	long long	 x;
+	char		*end;
 
 	f->values[i] = value != NULL ? value : "";
+	/* form_int() and form_bool() see a prefilled value as a read one. */
 	if (f->fields[i].type == FORM_CHECKBOX)
 		f->ints[i] = value != NULL && *value != '\0';
+	else if (f->fields[i].type == FORM_INT) {
+		errno = 0;
+		x = strtoll(f->values[i], &end, 10);
+		f->ints[i] = errno == 0 && end != f->values[i] &&
+		    *end == '\0' ? x : 0;
+	}
 }
 
 void

@@ -102,11 +102,14 @@ tax_rate_text(struct arena *a, int bp)
 	    arena_printf(a, "%d.%02d%%", bp / 100, bp % 100);
 }
 
-/* Round a non-negative num/den half up, in integers only. */
+/*
+ * Round a non-negative num/den half up, in integers only. The remainder
+ * decides, so that no sum can pass LLONG_MAX for a num close to it.
+ */
 static long long
 div_round(long long num, long long den)
 {
-	return (num + den / 2) / den;
+	return num / den + (num % den >= den - den / 2);
 }
 
 long long

@@ -188,6 +188,59 @@ lower(struct arena *a, const char *s)
 	return p;
 }
 
+/*
+ * The Idempotency-Key of an order's request to the gateway: what it is
+ * ("session", "expire") and the attempt, "order-<id>-<what>-<attempt>",
+ * or with the order's token after its id when qualified. Either is
+ * derived from the order alone, so a retry finds what an earlier try
+ * made.
+ */
+static const char *
+idem_key(struct arena *a, const struct order *o, const char *what,
+    int attempt, bool qualified)
+{
+	return qualified ? arena_printf(a, "order-%lld-%s-%s-%d", o->id,
+	    o->token, what, attempt) : arena_printf(a, "order-%lld-%s-%d",
+	    o->id, what, attempt);
+}
+
+/*
+ * An order's id is handed out again when the database loses orders (a
+ * restore from a backup) while the gateway keeps the keys their sessions
+ * used. A key the gateway has seen with other parameters belongs to such
+ * a lost order; the request is then made with the qualified key, which no
+ * other order can have. Without this, the order taking the id again could
+ * not be paid, nor its hold released, until its attempt changed.
+ */
+static int
+session_create(struct stripe *c, struct arena *a, const struct order *o,
+    int attempt, const struct stripe_session_new *n,
+    struct stripe_session *s, struct stripe_error *err)
+{
+	if (stripe_session_create(c, a, n, idem_key(a, o, "session", attempt,
+	    false), s, err) == 0)
+		return 0;
+	if (err->kind != STRIPE_ERR_IDEMPOTENCY)
+		return -1;
+	return stripe_session_create(c, a, n, idem_key(a, o, "session",
+	    attempt, true), s, err);
+}
+
+/* Expire session id of o at the gateway; keys as for session_create(). */
+static int
+session_expire(struct stripe *c, struct arena *a, const struct order *o,
+    int attempt, const char *id, struct stripe_session *s,
+    struct stripe_error *err)
+{
+	if (stripe_session_expire(c, a, id, idem_key(a, o, "expire", attempt,
+	    false), s, err) == 0)
+		return 0;
+	if (err->kind != STRIPE_ERR_IDEMPOTENCY)
+		return -1;
+	return stripe_session_expire(c, a, id, idem_key(a, o, "expire",
+	    attempt, true), s, err);
+}
+
 /* Where an existing session leaves the order. */
 static enum settle_result
 from_session(struct db *d, struct arena *a, const struct stripe_session *s,
@@ -239,8 +292,7 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 			return SETTLE_OK;
 		}
 		if (s.status == STRIPE_SESSION_OPEN) {
-			if (stripe_session_expire(c, a, s.id, arena_printf(a,
-			    "order-%lld-expire-%d", o->id, o->payment_attempt),
+			if (session_expire(c, a, o, o->payment_attempt, s.id,
 			    &s, err) != 0)
 				return SETTLE_GATEWAY;
 			if ((r = from_session(d, a, &s, SOURCE_CHECKOUT)) !=
@@ -271,15 +323,13 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 		    cfg->base_url, o->token);
 		n.expires_at = expires_at;
 		n.customer_email = o->email;
-		if (stripe_session_create(c, a, &n, arena_printf(a,
-		    "order-%lld-session-%d", o->id, attempt), &s, err) != 0)
+		if (session_create(c, a, o, attempt, &n, &s, err) != 0)
 			return SETTLE_GATEWAY;
 		if (order_set_session(d, o->id, attempt, s.id,
 		    s.url ? s.url : "", s.expires_at) != 0) {
 			/* A newer attempt began meanwhile: ours must not stay
 			 * payable beside it. */
-			(void)stripe_session_expire(c, a, s.id, arena_printf(a,
-			    "order-%lld-expire-%d", o->id, attempt), &s, err);
+			(void)session_expire(c, a, o, attempt, s.id, &s, err);
 			return SETTLE_BUSY;
 		}
 		if ((r = from_session(d, a, &s, SOURCE_CHECKOUT)) != SETTLE_OK)
@@ -524,8 +574,7 @@ settle_expire_holds(struct db *d, struct stripe *c, struct arena *a,
 			continue;
 		}
 		if (s.status == STRIPE_SESSION_OPEN) {
-			if (stripe_session_expire(c, a, s.id, arena_printf(a,
-			    "order-%lld-expire-%d", o->id, o->payment_attempt),
+			if (session_expire(c, a, o, o->payment_attempt, s.id,
 			    &s, &err) != 0) {
 				rep->errors++;
 				continue;

@@ -52,7 +52,9 @@ extern const char *const settle_result_names[SETTLE__MAX];
  * with time left, else a new one (the previous expired at the gateway
  * first, so an order never has two payable sessions). The session carries
  * the order's id in client_reference_id and its id, token and number in
- * metadata, and an Idempotency-Key "order-<id>-session-<attempt>".
+ * metadata, and an Idempotency-Key "order-<id>-session-<attempt>" (with
+ * the order's token after its id when the gateway has seen that key with
+ * other parameters: a lost order's, whose id was handed out again).
  * *url is in the arena; err (may be NULL) gets the gateway's error.
  */
 enum settle_result settle_start(struct db *, struct stripe *, struct arena *,

@@ -27,6 +27,7 @@ def env_for(data, **extra):
         "SHOP_SCHEDULE_EVICT_CACHE": "off",
         "SHOP_SCHEDULE_BACKUP": "off",
         "SHOP_SCHEDULE_SWEEP_SESSIONS": "off",
+        # These ask the payment gateway, which worker tests do not have.
         "SHOP_SCHEDULE_RECONCILE_PAYMENTS": "off",
         "SHOP_SCHEDULE_RELEASE_RESERVATIONS": "off",
     })

@@ -191,6 +191,31 @@ START_TEST(required_and_form_errors)
 }
 END_TEST
 
+/* A prefilled value reads back as a read one would, integers too. */
+START_TEST(set_prefills)
+{
+	struct form	f;
+
+	form_init(&f, a, fields, sizeof(fields) / sizeof(fields[0]));
+	form_set(&f, "id", "42");
+	form_set(&f, "qty", "7");
+	form_set(&f, "box", "on");
+	ck_assert_str_eq(form_str(&f, "id"), "42");
+	ck_assert_int_eq(form_int(&f, "id"), 42);
+	ck_assert_int_eq(form_int(&f, "qty"), 7);
+	ck_assert(form_bool(&f, "box"));
+	form_set(&f, "id", "");
+	ck_assert_int_eq(form_int(&f, "id"), 0);
+	form_set(&f, "id", "12x");
+	ck_assert_int_eq(form_int(&f, "id"), 0);
+	form_set(&f, "qty", "99999999999999999999");
+	ck_assert_int_eq(form_int(&f, "qty"), 0);
+	form_set(&f, "box", NULL);
+	ck_assert(!form_bool(&f, "box"));
+	ck_assert_str_eq(form_str(&f, "box"), "");
+}
+END_TEST
+
 START_TEST(tval_for_templates)
 {
 	static const char *const kv[] = { "name", "<", "pw", "secret" };
@@ -224,6 +249,7 @@ suite(void)
 	tcase_add_test(t, valid);
 	tcase_add_test(t, invalid);
 	tcase_add_test(t, required_and_form_errors);
+	tcase_add_test(t, set_prefills);
 	tcase_add_test(t, tval_for_templates);
 	suite_add_tcase(s, t);
 	return s;
