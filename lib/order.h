@@ -177,11 +177,19 @@ enum order_state order_state_from_name(const char *);
  * attempt and expiry are returned, so a retry with the same key finds the
  * session it may have made instead of opening a second payable one;
  * unless that attempt expires within 60 s, when a new one begins.
+ *
+ * seen is the session id the caller found on the order ("" for none) and
+ * judged unusable. Another request may have recorded a session since the
+ * caller read the order (two tabs, a double click): then nothing begins
+ * and ORDER_ATTEMPT_CHANGED is returned, for the caller to look at the
+ * order again, since beginning an attempt here would leave two payable
+ * sessions for one order.
  * Returns -1 when the order is not pending (*state says what it is) or
  * on error (*state is ORDER_STATE__MAX).
  */
-int		 order_begin_attempt(struct db *, long long id, int window,
-		    long long *expires_at, enum order_state *state);
+#define ORDER_ATTEMPT_CHANGED	(-2)
+int		 order_begin_attempt(struct db *, long long id, const char *seen,
+		    int window, long long *expires_at, enum order_state *state);
 
 /*
  * Record the session made for an attempt (own write) and hold the stock

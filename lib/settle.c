@@ -1,6 +1,7 @@
 /*
  * Settling orders with the gateway.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,21 +198,26 @@ from_session(struct db *d, struct arena *a, const struct stripe_session *s,
 	return SETTLE_OK;
 }
 
-enum settle_result
-settle_start(struct db *d, struct stripe *c, struct arena *a,
+/*
+ * One pass of settle_start() for o as it was read. *again is set when
+ * another request recorded a session for o meanwhile: o is stale, and
+ * the caller reads it again rather than open a second payable session.
+ */
+static enum settle_result
+start_once(struct db *d, struct stripe *c, struct arena *a,
     const struct config *cfg, const struct order *o, const char **url,
-    struct stripe_error *errp)
+    struct stripe_error *err, bool *again)
 {
-	struct stripe_error	 elocal, *err = errp ? errp : &elocal;
 	struct stripe_session	 s;
 	struct stripe_session_new n;
 	struct stripe_kv	 meta[3];
 	enum settle_result	 r;
 	enum order_state	 state;
 	long long		 now = (long long)time(NULL), expires_at;
+	const char		*seen = o->session_id;
 	int			 attempt, round;
 
-	*url = NULL;
+	*again = false;
 	if (o->state == ORDER_PAID || o->state == ORDER_FULFILLED)
 		return SETTLE_PAID;
 	if (o->state != ORDER_PENDING)
@@ -240,8 +246,12 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 	}
 
 	for (round = 0; round < 2; round++) {
-		attempt = order_begin_attempt(d, o->id, cfg->payment_window,
-		    &expires_at, &state);
+		attempt = order_begin_attempt(d, o->id, seen,
+		    cfg->payment_window, &expires_at, &state);
+		if (attempt == ORDER_ATTEMPT_CHANGED) {
+			*again = true;
+			return SETTLE_BUSY;
+		}
 		if (attempt < 0)
 			return state == ORDER_STATE__MAX ? SETTLE_ERROR :
 			    state == ORDER_PAID || state == ORDER_FULFILLED ?
@@ -280,10 +290,35 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 		}
 		/* A replayed answer for a session that has since expired:
 		 * begin the next attempt. */
+		seen = s.id;
 	}
 	snprintf(err->message, sizeof(err->message), "the gateway answered "
 	    "with a session that cannot be paid");
 	return SETTLE_GATEWAY;
+}
+
+/* How often the order is read again when other requests keep moving it. */
+#define START_PASSES	3
+
+enum settle_result
+settle_start(struct db *d, struct stripe *c, struct arena *a,
+    const struct config *cfg, const struct order *o, const char **url,
+    struct stripe_error *errp)
+{
+	struct stripe_error	 elocal, *err = errp ? errp : &elocal;
+	enum settle_result	 r = SETTLE_BUSY;
+	bool			 again;
+	int			 pass;
+
+	*url = NULL;
+	for (pass = 0; pass < START_PASSES; pass++) {
+		if (pass > 0 && (o = order_by_id(d, a, o->id)) == NULL)
+			return SETTLE_ERROR;
+		r = start_once(d, c, a, cfg, o, url, err, &again);
+		if (!again)
+			return r;
+	}
+	return r;
 }
 
 enum settle_result
