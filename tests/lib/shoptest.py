@@ -346,10 +346,12 @@ class Lighttpd:
     build directory against a data directory."""
 
     def __init__(self, data_dir, build=None, env=None, port=None,
-                 conf="lighttpd.conf.in"):
+                 conf="lighttpd.conf.in", base_url=None):
         self.data_dir = data_dir
         self.build = os.path.abspath(build or BUILD)
         self.port = port or free_port()
+        # Servers standing in for one shop share its public URL.
+        self.base_url = base_url or f"http://127.0.0.1:{self.port}"
         self.run_dir = tempdir("shoprun-")
         self.conf = os.path.join(self.run_dir, "lighttpd.conf")
         self.env = dict(os.environ)
@@ -357,12 +359,13 @@ class Lighttpd:
         fill(os.path.join(ROOT, "httpd-conf", conf), self.conf, {
             "ROOT": ROOT, "BUILD": self.build, "PORT": self.port,
             "DATA": data_dir, "RUN": self.run_dir,
-            "BASE_URL": f"http://127.0.0.1:{self.port}",
+            "BASE_URL": self.base_url,
         })
         self.proc = None
 
     def start(self):
-        self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
+        # Appended to: a server restarted keeps what it said before.
+        self.log = open(os.path.join(self.run_dir, "stderr.log"), "ab")
         self.proc = subprocess.Popen(["lighttpd", "-D", "-f", self.conf],
                                      env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
