@@ -88,8 +88,8 @@ for s in $suites; do
 	overlap)
 		run_py tests/overlap overlap
 		# The counts of the run, for whoever reads the summary.
-		grep -h '^overlap: ' "$LOGDIR"/overlap-test_overlap.log 2>/dev/null |
-		    sed 's/^/    /' ;;
+		grep -h '^overlap summary: ' "$LOGDIR"/overlap-test_overlap.log \
+		    2>/dev/null | sed 's/^overlap summary: /    /' ;;
 	worker)	run_py tests/worker worker ;;
 	memcheck)
 		run_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 ;;
