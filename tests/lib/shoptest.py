@@ -299,6 +299,35 @@ def fill(template_path, out_path, values):
         f.write(text)
 
 
+def processes():
+    """(pid, parent pid, name) of every process, from /proc."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2:].split()
+        out.append((int(d), int(rest[1]), st[st.index("(") + 1:st.rindex(")")]))
+    return out
+
+
+ACCEPT_SYSCALL = "43"           # x86_64 accept(2)
+
+
+def serving(pid):
+    """Whether a FastCGI program is serving a request: it is anywhere but
+    in accept(2), waiting for the next one."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            return f.read().split()[0] != ACCEPT_SYSCALL
+    except (OSError, IndexError):
+        return False
+
+
 class Client:
     """HTTP/1.1 client with a cookie jar, like a browser or curl -b/-c."""
 
@@ -383,6 +412,13 @@ class Lighttpd:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+    def children(self):
+        """(pid, name) of the FastCGI programs this lighttpd spawned."""
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return [(pid, name) for pid, ppid, name in processes()
+                if ppid == self.proc.pid]
 
     def error_log(self):
         try:

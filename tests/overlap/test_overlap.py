@@ -63,7 +63,7 @@ import http.server
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import shoptest  # noqa: E402
 from shoptest import (BUILD, TEMPLATES, Lighttpd, at_exit, datadir, eq,  # noqa: E402
-                      free_port, run, shopctl, sql, tempdir, test)
+                      free_port, run, serving, shopctl, sql, tempdir, test)
 from gateway import (CARD_ASYNC_FAIL, CARD_ASYNC_OK, CARD_DECLINED,  # noqa: E402
                      CARD_OK, Gateway)
 from shopper import (JSON, RETRY_ERRORS, RETRY_STATUS, Browser,  # noqa: E402
@@ -96,10 +96,6 @@ FAULT_PROFILES = [
     {"duplicate": 1, "drop": "0.3", "api_500_next": 2, "slow_ms": 80},
 ]
 
-FCGI_NAMES = ("cart", "account", "checkout", "webhooks", "catalog", "live")
-ACCEPT_SYSCALL = "43"           # x86_64 accept(2): a process waiting for work
-
-
 class Stats:
     """Counters shared by every thread."""
 
@@ -126,34 +122,7 @@ def fail(msg):
         failures.append(msg)
 
 
-# ------------------------------------------------------------ processes
-
-def children(pid):
-    """(pid, name) of the FastCGI processes whose parent is pid."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read()
-        except OSError:
-            continue
-        name = st[st.index("(") + 1:st.rindex(")")]
-        ppid = int(st[st.rindex(")") + 2:].split()[1])
-        if ppid == pid and name in FCGI_NAMES:
-            out.append((int(d), name))
-    return out
-
-
-def busy(pid):
-    """Whether a FastCGI process is serving a request (not in accept)."""
-    try:
-        with open(f"/proc/{pid}/syscall") as f:
-            return f.read().split()[0] != ACCEPT_SYSCALL
-    except (OSError, IndexError):
-        return False
-
+# ------------------------------------------------------------ generations
 
 def old_generation():
     """A build directory for the old generation: OVERLAP_OLD_BUILD, or a
@@ -652,9 +621,9 @@ class Chaos(threading.Thread):
         end = time.monotonic() + (KILL_AIM if self.rng.random() < 0.8
                                   else 0)
         while True:
-            procs = [(pid, name) for pid, name in children(p.pid)
+            procs = [(pid, name) for pid, name in g.httpd.children()
                      if name in VICTIMS]
-            working = [x for x in procs if busy(x[0])]
+            working = [x for x in procs if serving(x[0])]
             if working or time.monotonic() >= end:
                 break
             time.sleep(0.01)
@@ -665,7 +634,7 @@ class Chaos(threading.Thread):
         else:
             pick = self.rng.choices(procs,
                                     [VICTIMS[n] for _, n in procs])[0]
-        was_busy = busy(pick[0])
+        was_busy = serving(pick[0])
         try:
             os.kill(pick[0], signal.SIGKILL)
         except ProcessLookupError:
