@@ -762,6 +762,54 @@ done:
 }
 
 int
+order_skip_attempt(struct db *d, long long id, int n, int window,
+    long long *expires_at, enum order_state *state)
+{
+	sqlite3_stmt	*st;
+	long long	 now = (long long)time(NULL);
+	int		 attempt = -1, rc;
+	bool		 moved;
+
+	*state = ORDER_STATE__MAX;
+	if (db_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_attempt_state)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(d, st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		goto done;
+	}
+	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
+	moved = sqlite3_column_int(st, 1) != n ||
+	    *(const char *)sqlite3_column_text(st, 2) != '\0';
+	sqlite3_reset(st);
+	if (*state != ORDER_PENDING)
+		goto done;
+	if (moved) {
+		db_rollback(d);
+		return ORDER_ATTEMPT_CHANGED;
+	}
+	if ((st = db_prep(d, sql_attempt_new)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now + window);
+	if (db_step(d, st) == SQLITE_ROW) {
+		attempt = sqlite3_column_int(st, 0);
+		*expires_at = sqlite3_column_int64(st, 1);
+		if (db_step(d, st) != SQLITE_DONE)
+			attempt = -1;
+	}
+	sqlite3_reset(st);
+done:
+	if (attempt < 0 || db_commit(d) != 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return attempt;
+}
+
+int
 order_set_session(struct db *d, long long id, int attempt,
     const char *session_id, const char *url, long long expires_at)
 {

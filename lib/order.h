@@ -192,6 +192,20 @@ int		 order_begin_attempt(struct db *, long long id, const char *seen,
 		    int window, long long *expires_at, enum order_state *state);
 
 /*
+ * Give up attempt n, which never recorded a session, and begin the next
+ * (own write), as order_begin_attempt() would. For when the gateway
+ * refuses n's Idempotency-Key because it was first used with other
+ * parameters: another generation of the programs made that attempt with
+ * settings or code that describe the session differently, and its answer
+ * was lost; no retry under that key can succeed, and the session it made
+ * was handed to no one. Returns ORDER_ATTEMPT_CHANGED when the order has
+ * moved on meanwhile (a session recorded, another attempt begun), -1 as
+ * order_begin_attempt() does.
+ */
+int		 order_skip_attempt(struct db *, long long id, int n, int window,
+		    long long *expires_at, enum order_state *state);
+
+/*
  * Record the session made for an attempt (own write) and hold the stock
  * until it expires. Returns 0, or -1 (also when the attempt is stale).
  */

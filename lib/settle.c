@@ -198,6 +198,16 @@ from_session(struct db *d, struct arena *a, const struct stripe_session *s,
 	return SETTLE_OK;
 }
 
+/* Why no attempt could begin, from the state the order is in. */
+static enum settle_result
+refused(enum order_state state)
+{
+	if (state == ORDER_STATE__MAX)
+		return SETTLE_ERROR;
+	return state == ORDER_PAID || state == ORDER_FULFILLED ?
+	    SETTLE_PAID : SETTLE_NOT_PAYABLE;
+}
+
 /*
  * One pass of settle_start() for o as it was read. *again is set when
  * another request recorded a session for o meanwhile: o is stale, and
@@ -216,6 +226,7 @@ start_once(struct db *d, struct stripe *c, struct arena *a,
 	long long		 now = (long long)time(NULL), expires_at;
 	const char		*seen = o->session_id;
 	int			 attempt, round;
+	bool			 skipped = false;
 
 	*again = false;
 	if (o->state == ORDER_PAID || o->state == ORDER_FULFILLED)
@@ -253,9 +264,7 @@ start_once(struct db *d, struct stripe *c, struct arena *a,
 			return SETTLE_BUSY;
 		}
 		if (attempt < 0)
-			return state == ORDER_STATE__MAX ? SETTLE_ERROR :
-			    state == ORDER_PAID || state == ORDER_FULFILLED ?
-			    SETTLE_PAID : SETTLE_NOT_PAYABLE;
+			return refused(state);
 		memset(&n, 0, sizeof(n));
 		n.currency = lower(a, o->currency);
 		n.items = session_items(a, o, &n.nitems);
@@ -272,8 +281,34 @@ start_once(struct db *d, struct stripe *c, struct arena *a,
 		n.expires_at = expires_at;
 		n.customer_email = o->email;
 		if (stripe_session_create(c, a, &n, arena_printf(a,
-		    "order-%lld-session-%d", o->id, attempt), &s, err) != 0)
-			return SETTLE_GATEWAY;
+		    "order-%lld-session-%d", o->id, attempt), &s, err) != 0) {
+			if (err->kind != STRIPE_ERR_IDEMPOTENCY || skipped)
+				return SETTLE_GATEWAY;
+			/*
+			 * The key was first used with other parameters: the
+			 * other generation of a deploy made this attempt with
+			 * another base URL or other items and lost its answer.
+			 * Retrying the key would fail until the hold ends, so
+			 * the order moves to its next attempt.
+			 */
+			log_warn("settle: order %s: attempt %d was made with "
+			    "other parameters (%s); beginning the next",
+			    o->number, attempt, err->message);
+			attempt = order_skip_attempt(d, o->id, attempt,
+			    cfg->payment_window, &expires_at, &state);
+			if (attempt == ORDER_ATTEMPT_CHANGED) {
+				*again = true;
+				return SETTLE_BUSY;
+			}
+			if (attempt < 0)
+				return refused(state);
+			skipped = true;
+			n.expires_at = expires_at;
+			if (stripe_session_create(c, a, &n, arena_printf(a,
+			    "order-%lld-session-%d", o->id, attempt), &s,
+			    err) != 0)
+				return SETTLE_GATEWAY;
+		}
 		if (order_set_session(d, o->id, attempt, s.id,
 		    s.url ? s.url : "", s.expires_at) != 0) {
 			/* A newer attempt began meanwhile: ours must not stay

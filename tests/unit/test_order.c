@@ -324,6 +324,48 @@ START_TEST(attempt_from_stale_order)
 }
 END_TEST
 
+/*
+ * The gateway refused attempt 1's key (first used with other session
+ * parameters by another generation, whose answer was lost): the order
+ * moves to attempt 2, unless it moved on meanwhile.
+ */
+START_TEST(attempt_skipped)
+{
+	struct order		*o = place("FR", 1, 1, NULL, CREATE_OK);
+	sqlite3_stmt		*up;
+	long long		 until, until2;
+	enum order_state	 st;
+
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st),
+	    1);
+	/* Only the attempt the caller tried can be given up. */
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 0, 1800, &until2, &st),
+	    ORDER_ATTEMPT_CHANGED);
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 1, 1800, &until2, &st),
+	    2);
+	ck_assert_int_ge(until2, until);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->payment_attempt, 2);
+	/* Another request skipped it first: look again. */
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 1, 1800, &until2, &st),
+	    ORDER_ATTEMPT_CHANGED);
+	/* A session recorded for the attempt: it is not given up. */
+	ck_assert_int_eq(order_set_session(d, o->id, 2, "cs_2", "u", until2),
+	    0);
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 2, 1800, &until2, &st),
+	    ORDER_ATTEMPT_CHANGED);
+	ck_assert_str_eq(order_by_id(d, a, o->id)->session_id, "cs_2");
+	/* Nor is a paid order's. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(d), "UPDATE orders SET "
+	    "state = 'paid' WHERE id = ?", -1, &up, NULL), SQLITE_OK);
+	sqlite3_bind_int64(up, 1, o->id);
+	ck_assert_int_eq(sqlite3_step(up), SQLITE_DONE);
+	sqlite3_finalize(up);
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 2, 1800, &until2, &st),
+	    -1);
+	ck_assert_int_eq(st, ORDER_PAID);
+}
+END_TEST
+
 START_TEST(paid_by_metadata_before_session_known)
 {
 	struct order		*o = place("FR", 1, 1, NULL, CREATE_OK);
@@ -495,6 +537,7 @@ main(void)
 	tcase_add_test(tc, state_machine);
 	tcase_add_test(tc, paid_once);
 	tcase_add_test(tc, attempt_from_stale_order);
+	tcase_add_test(tc, attempt_skipped);
 	tcase_add_test(tc, paid_by_metadata_before_session_known);
 	tcase_add_test(tc, amount_mismatch);
 	tcase_add_test(tc, expired_then_paid);
