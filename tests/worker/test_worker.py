@@ -166,6 +166,7 @@ def recurring_runs_once_per_slot_across_workers():
        [("off",)])
     eq(q(d, "SELECT task, payload FROM recurring ORDER BY task"),
        [("backup", '{"keep":7}'), ("evict_cache", '{"max_bytes":67108864}'),
+        ("reconcile_payments", "{}"), ("release_reservations", "{}"),
         ("sweep_sessions", "{}"), ("trim_cable", '{"keep_seconds":3600}')])
 
 
