@@ -61,7 +61,6 @@ import http.client
 import http.server
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-import shoptest  # noqa: E402
 from shoptest import (BUILD, TEMPLATES, Lighttpd, at_exit, datadir, eq,  # noqa: E402
                       free_port, run, serving, shopctl, sql, tempdir, test)
 from gateway import (CARD_ASYNC_FAIL, CARD_ASYNC_OK, CARD_DECLINED,  # noqa: E402
@@ -95,6 +94,7 @@ FAULT_PROFILES = [
     {"duplicate": 1, "reorder": 1, "api_500": "0.05", "lost_next": 3},
     {"duplicate": 1, "drop": "0.3", "api_500_next": 2, "slow_ms": 80},
 ]
+
 
 class Stats:
     """Counters shared by every thread."""
@@ -146,13 +146,11 @@ class Generation:
         self.env = env
         self.httpd = Lighttpd(data, build=build, env=env, base_url=base_url)
         self.port = self.httpd.port
-        self.up = threading.Event()
         self.worker = None
         self.worker_log = os.path.join(self.httpd.run_dir, "worker.log")
 
     def start(self):
         self.httpd.start()
-        self.up.set()
         self.start_worker()
         return self
 
@@ -205,12 +203,10 @@ class Generation:
             p.send_signal(signal.SIGUSR1)
             stats.inc("restarts in place (SIGUSR1)")
             return
-        self.up.clear()
         self.httpd.stop(graceful=True)
         if p.returncode not in (0, -signal.SIGINT):
             fail(f"{self.name}: lighttpd exited {p.returncode} on SIGINT")
         self.httpd.start()
-        self.up.set()
         stats.inc("restarts stop and start (SIGINT)")
 
 
@@ -732,7 +728,6 @@ def two_generations_under_chaos_lose_nothing():
     for g in gens:
         if g.httpd.proc.poll() is not None:
             g.httpd.start()
-            g.up.set()
     gw.set_faults(reset=True)
     time.sleep(2)               # asynchronous payments settle
     end = time.monotonic() + 120
