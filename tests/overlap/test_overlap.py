@@ -805,6 +805,13 @@ def two_generations_under_chaos_lose_nothing():
     for src in ("webhook", "success_page", "checkout", "reconcile",
                 "expiry"):
         detail[f"marked paid by {src}"] = by_source.get(src, 0)
+    # Reconcile cannot tell a failed asynchronous payment from one still
+    # on its way (the session stays complete and unpaid): without the
+    # failure's webhook such an order keeps its stock.
+    detail["async failures never heard of (left pending)"] = sum(
+        1 for oid, w in world.orders.items()
+        if w["fate"] == "async payment failed" and
+        orders[oid][0] == "pending_payment")
     for k, v in stats.c.items():
         if k != "webhook ms":
             detail[k] = v
