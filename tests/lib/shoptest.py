@@ -608,3 +608,86 @@ class Lighttpd:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class Apache:
+    """Apache 2.4 with mod_fcgid on a free loopback port, from
+    httpd-conf/apache.conf.in, serving the programs of a build directory
+    against a data directory.
+
+    The FastCGI programs must not run as root, and Apache will not serve
+    as root: run as root (CI), the server runs as www-data from a copy of
+    what it serves (programs, templates, static files) in a directory
+    www-data can read, with the data directory handed to www-data, as a
+    real installation would be (make install)."""
+
+    def __init__(self, data_dir, build=None, env=None, port=None):
+        import pwd
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.base = tempdir("shopapache-")
+        os.chmod(self.base, 0o755)
+        self.run_dir = os.path.join(self.base, "run")
+        os.makedirs(os.path.join(self.run_dir, "fcgid"))
+        root = os.path.join(self.base, "root")
+        shutil.copytree(os.path.join(ROOT, "templates"),
+                        os.path.join(root, "templates"))
+        shutil.copytree(os.path.join(ROOT, "static"),
+                        os.path.join(root, "static"))
+        shutil.copytree(os.path.join(os.path.abspath(build or BUILD),
+                                     "cgi-bin"),
+                        os.path.join(root, "build", "cgi-bin"))
+        self.conf = os.path.join(self.run_dir, "apache.conf")
+        fill(os.path.join(ROOT, "httpd-conf", "apache.conf.in"), self.conf, {
+            "ROOT": root, "BUILD": os.path.join(root, "build"),
+            "PORT": self.port, "DATA": data_dir, "RUN": self.run_dir,
+            "BASE_URL": f"http://127.0.0.1:{self.port}",
+        })
+        self.env = {"PATH": "/usr/sbin:/usr/bin:/bin",
+                    "APACHE_RUN_DIR": self.run_dir}
+        # The programs' settings, as a deployment would write them.
+        with open(os.path.join(data_dir, "shop.env"), "w") as f:
+            for k, v in (env or {}).items():
+                f.write(f"{k}={v}\n")
+        os.chmod(os.path.join(data_dir, "shop.env"), 0o600)
+        self.prefix = []
+        if os.geteuid() == 0:
+            u = pwd.getpwnam("www-data")
+            for d in (self.base, data_dir):
+                for top, dirs, files in os.walk(d):
+                    os.chown(top, u.pw_uid, u.pw_gid)
+                    for f in files:
+                        os.chown(os.path.join(top, f), u.pw_uid, u.pw_gid)
+            self.prefix = ["setpriv", "--reuid", "www-data", "--regid",
+                           "www-data", "--clear-groups"]
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
+        self.proc = subprocess.Popen(
+            self.prefix + ["apache2", "-f", self.conf, "-DFOREGROUND"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        at_exit(self.stop)
+        wait_port(self.port, proc=self.proc)
+        return self
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.run_dir, "error.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def client(self):
+        return Client(self.port)
