@@ -558,8 +558,21 @@ h_place(struct req *r)
 		return checkout_page(r, 422, &f, NULL);
 	}
 	if (problems > 0) {
-		form_error(&f, NULL, "Some items in your cart cannot be bought "
-		    "as they are. Review your cart, then check out again.");
+		/*
+		 * Most often the last units went to someone else while this
+		 * customer filled in the form: say so, as order_create does
+		 * when it loses the same race a moment later.
+		 */
+		for (i = 0; i < cart.nlines; i++)
+			if (cart.lines[i].state == CART_LINE_SOLD_OUT ||
+			    cart.lines[i].state == CART_LINE_SHORT)
+				break;
+		form_error(&f, NULL, i < cart.nlines ? arena_printf(a,
+		    "Sorry, %s has sold out, or there are fewer left than you "
+		    "asked for. Your cart shows what is left.",
+		    cart.lines[i].product_name) : "Some items in your cart "
+		    "cannot be bought as they are. Review your cart, then "
+		    "check out again.");
 		return checkout_page(r, 409, &f, NULL);
 	}
 	ids = arena_calloc(a, cart.nlines + 1, sizeof(*ids));

@@ -138,8 +138,8 @@ static const char sql_move[] =
     "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
     "WHERE id = ?1 AND state = ?3";
 static const char sql_attempt_state[] =
-    "SELECT state, payment_attempt, session_id IS NULL, reserved_until "
-    "FROM orders WHERE id = ?1";
+    "SELECT state, payment_attempt, coalesce(session_id, ''), "
+    "reserved_until FROM orders WHERE id = ?1";
 static const char sql_attempt_new[] =
     "UPDATE orders SET payment_attempt = payment_attempt + 1, "
     "session_id = NULL, session_url = NULL, "
@@ -148,7 +148,8 @@ static const char sql_attempt_new[] =
 static const char sql_session[] =
     "UPDATE orders SET session_id = ?3, session_url = ?4, "
     "reserved_until = max(reserved_until, ?5) "
-    "WHERE id = ?1 AND payment_attempt = ?2 AND state = 'pending_payment'";
+    "WHERE id = ?1 AND payment_attempt = ?2 AND state = 'pending_payment' "
+    "AND (session_id IS NULL OR session_id = ?3)";
 static const char sql_id_used[] =
     "SELECT 1 FROM orders WHERE id = ?1";
 static const char sql_recover[] =
@@ -700,12 +701,13 @@ fail:
 }
 
 int
-order_begin_attempt(struct db *d, long long id, int window,
+order_begin_attempt(struct db *d, long long id, const char *seen, int window,
     long long *expires_at, enum order_state *state)
 {
 	sqlite3_stmt	*st;
 	long long	 now = (long long)time(NULL), until;
-	int		 attempt = -1, rc, no_session;
+	int		 attempt = -1, rc, no_session, changed;
+	const char	*current;
 
 	*state = ORDER_STATE__MAX;
 	if (db_begin(d) != 0)
@@ -719,12 +721,19 @@ order_begin_attempt(struct db *d, long long id, int window,
 	}
 	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
 	attempt = sqlite3_column_int(st, 1);
-	no_session = sqlite3_column_int(st, 2);
+	current = (const char *)sqlite3_column_text(st, 2);
+	no_session = current == NULL || *current == '\0';
+	changed = strcmp(current != NULL ? current : "",
+	    seen != NULL ? seen : "") != 0;
 	until = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
 	if (*state != ORDER_PENDING) {
 		attempt = -1;
 		goto done;
+	}
+	if (changed) {
+		db_rollback(d);
+		return ORDER_ATTEMPT_CHANGED;
 	}
 	if (attempt > 0 && no_session && until > now + 60) {
 		*expires_at = until;
@@ -740,6 +749,54 @@ order_begin_attempt(struct db *d, long long id, int window,
 	if (db_step(d, st) == SQLITE_ROW) {
 		attempt = sqlite3_column_int(st, 0);
 		/* The session expires when the hold ends, never before. */
+		*expires_at = sqlite3_column_int64(st, 1);
+		if (db_step(d, st) != SQLITE_DONE)
+			attempt = -1;
+	}
+	sqlite3_reset(st);
+done:
+	if (attempt < 0 || db_commit(d) != 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return attempt;
+}
+
+int
+order_skip_attempt(struct db *d, long long id, int n, int window,
+    long long *expires_at, enum order_state *state)
+{
+	sqlite3_stmt	*st;
+	long long	 now = (long long)time(NULL);
+	int		 attempt = -1, rc;
+	bool		 moved;
+
+	*state = ORDER_STATE__MAX;
+	if (db_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_attempt_state)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(d, st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		goto done;
+	}
+	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
+	moved = sqlite3_column_int(st, 1) != n ||
+	    *(const char *)sqlite3_column_text(st, 2) != '\0';
+	sqlite3_reset(st);
+	if (*state != ORDER_PENDING)
+		goto done;
+	if (moved) {
+		db_rollback(d);
+		return ORDER_ATTEMPT_CHANGED;
+	}
+	if ((st = db_prep(d, sql_attempt_new)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now + window);
+	if (db_step(d, st) == SQLITE_ROW) {
+		attempt = sqlite3_column_int(st, 0);
 		*expires_at = sqlite3_column_int64(st, 1);
 		if (db_step(d, st) != SQLITE_DONE)
 			attempt = -1;

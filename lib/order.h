@@ -177,15 +177,39 @@ enum order_state order_state_from_name(const char *);
  * attempt and expiry are returned, so a retry with the same key finds the
  * session it may have made instead of opening a second payable one;
  * unless that attempt expires within 60 s, when a new one begins.
+ *
+ * seen is the session id the caller found on the order ("" for none) and
+ * judged unusable. Another request may have recorded a session since the
+ * caller read the order (two tabs, a double click): then nothing begins
+ * and ORDER_ATTEMPT_CHANGED is returned, for the caller to look at the
+ * order again, since beginning an attempt here would leave two payable
+ * sessions for one order.
  * Returns -1 when the order is not pending (*state says what it is) or
  * on error (*state is ORDER_STATE__MAX).
  */
-int		 order_begin_attempt(struct db *, long long id, int window,
+#define ORDER_ATTEMPT_CHANGED	(-2)
+int		 order_begin_attempt(struct db *, long long id, const char *seen,
+		    int window, long long *expires_at, enum order_state *state);
+
+/*
+ * Give up attempt n, which never recorded a session, and begin the next
+ * (own write), as order_begin_attempt() would. For when the gateway
+ * refuses n's Idempotency-Key because it was first used with other
+ * parameters: another generation of the programs made that attempt with
+ * settings or code that describe the session differently, and its answer
+ * was lost; no retry under that key can succeed, and the session it made
+ * was handed to no one. Returns ORDER_ATTEMPT_CHANGED when the order has
+ * moved on meanwhile (a session recorded, another attempt begun), -1 as
+ * order_begin_attempt() does.
+ */
+int		 order_skip_attempt(struct db *, long long id, int n, int window,
 		    long long *expires_at, enum order_state *state);
 
 /*
  * Record the session made for an attempt (own write) and hold the stock
- * until it expires. Returns 0, or -1 (also when the attempt is stale).
+ * until it expires. Returns 0, or -1 also when the attempt is stale or
+ * already has another session (two keys for one attempt: the first
+ * recorded is the one paid).
  */
 int		 order_set_session(struct db *, long long id, int attempt,
 		    const char *session_id, const char *url,

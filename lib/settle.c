@@ -1,6 +1,7 @@
 /*
  * Settling orders with the gateway.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,10 +208,11 @@ idem_key(struct arena *a, const struct order *o, const char *what,
 /*
  * An order's id is handed out again when the database loses orders (a
  * restore from a backup) while the gateway keeps the keys their sessions
- * used. A key the gateway has seen with other parameters belongs to such
- * a lost order; the request is then made with the qualified key, which no
- * other order can have. Without this, the order taking the id again could
- * not be paid, nor its hold released, until its attempt changed.
+ * used. A key the gateway has seen with other parameters may belong to
+ * such a lost order; the request is then made with the qualified key,
+ * which no other order can have. Without this, the order taking the id
+ * again could not be paid, nor its hold released, until its attempt
+ * changed, and a lost order with as many attempts would block even that.
  */
 static int
 session_create(struct stripe *c, struct arena *a, const struct order *o,
@@ -260,21 +262,37 @@ from_session(struct db *d, struct arena *a, const struct stripe_session *s,
 	return SETTLE_OK;
 }
 
-enum settle_result
-settle_start(struct db *d, struct stripe *c, struct arena *a,
-    const struct config *cfg, const struct order *o, const char **url,
-    struct stripe_error *errp)
+/* Why no attempt could begin, from the state the order is in. */
+static enum settle_result
+refused(enum order_state state)
 {
-	struct stripe_error	 elocal, *err = errp ? errp : &elocal;
+	if (state == ORDER_STATE__MAX)
+		return SETTLE_ERROR;
+	return state == ORDER_PAID || state == ORDER_FULFILLED ?
+	    SETTLE_PAID : SETTLE_NOT_PAYABLE;
+}
+
+/*
+ * One pass of settle_start() for o as it was read. *again is set when
+ * another request recorded a session for o meanwhile: o is stale, and
+ * the caller reads it again rather than open a second payable session.
+ */
+static enum settle_result
+start_once(struct db *d, struct stripe *c, struct arena *a,
+    const struct config *cfg, const struct order *o, const char **url,
+    struct stripe_error *err, bool *again)
+{
 	struct stripe_session	 s;
 	struct stripe_session_new n;
 	struct stripe_kv	 meta[3];
 	enum settle_result	 r;
 	enum order_state	 state;
 	long long		 now = (long long)time(NULL), expires_at;
+	const char		*seen = o->session_id;
 	int			 attempt, round;
+	bool			 skipped = false;
 
-	*url = NULL;
+	*again = false;
 	if (o->state == ORDER_PAID || o->state == ORDER_FULFILLED)
 		return SETTLE_PAID;
 	if (o->state != ORDER_PENDING)
@@ -302,12 +320,14 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 	}
 
 	for (round = 0; round < 2; round++) {
-		attempt = order_begin_attempt(d, o->id, cfg->payment_window,
-		    &expires_at, &state);
+		attempt = order_begin_attempt(d, o->id, seen,
+		    cfg->payment_window, &expires_at, &state);
+		if (attempt == ORDER_ATTEMPT_CHANGED) {
+			*again = true;
+			return SETTLE_BUSY;
+		}
 		if (attempt < 0)
-			return state == ORDER_STATE__MAX ? SETTLE_ERROR :
-			    state == ORDER_PAID || state == ORDER_FULFILLED ?
-			    SETTLE_PAID : SETTLE_NOT_PAYABLE;
+			return refused(state);
 		memset(&n, 0, sizeof(n));
 		n.currency = lower(a, o->currency);
 		n.items = session_items(a, o, &n.nitems);
@@ -323,8 +343,35 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 		    cfg->base_url, o->token);
 		n.expires_at = expires_at;
 		n.customer_email = o->email;
-		if (session_create(c, a, o, attempt, &n, &s, err) != 0)
-			return SETTLE_GATEWAY;
+		if (stripe_session_create(c, a, &n, arena_printf(a,
+		    "order-%lld-session-%d", o->id, attempt), &s, err) != 0) {
+			if (err->kind != STRIPE_ERR_IDEMPOTENCY || skipped)
+				return SETTLE_GATEWAY;
+			/*
+			 * The key was first used with other parameters: the
+			 * other generation of a deploy made this attempt with
+			 * another base URL or other items and lost its answer,
+			 * or an order lost from this database had this id.
+			 * Retrying the key would fail until the hold ends, so
+			 * the order moves to its next attempt, asked for with
+			 * the qualified key should the plain one be taken too.
+			 */
+			log_warn("settle: order %s: attempt %d was made with "
+			    "other parameters (%s); beginning the next",
+			    o->number, attempt, err->message);
+			attempt = order_skip_attempt(d, o->id, attempt,
+			    cfg->payment_window, &expires_at, &state);
+			if (attempt == ORDER_ATTEMPT_CHANGED) {
+				*again = true;
+				return SETTLE_BUSY;
+			}
+			if (attempt < 0)
+				return refused(state);
+			skipped = true;
+			n.expires_at = expires_at;
+			if (session_create(c, a, o, attempt, &n, &s, err) != 0)
+				return SETTLE_GATEWAY;
+		}
 		if (order_set_session(d, o->id, attempt, s.id,
 		    s.url ? s.url : "", s.expires_at) != 0) {
 			/* A newer attempt began meanwhile: ours must not stay
@@ -340,10 +387,35 @@ settle_start(struct db *d, struct stripe *c, struct arena *a,
 		}
 		/* A replayed answer for a session that has since expired:
 		 * begin the next attempt. */
+		seen = s.id;
 	}
 	snprintf(err->message, sizeof(err->message), "the gateway answered "
 	    "with a session that cannot be paid");
 	return SETTLE_GATEWAY;
+}
+
+/* How often the order is read again when other requests keep moving it. */
+#define START_PASSES	3
+
+enum settle_result
+settle_start(struct db *d, struct stripe *c, struct arena *a,
+    const struct config *cfg, const struct order *o, const char **url,
+    struct stripe_error *errp)
+{
+	struct stripe_error	 elocal, *err = errp ? errp : &elocal;
+	enum settle_result	 r = SETTLE_BUSY;
+	bool			 again;
+	int			 pass;
+
+	*url = NULL;
+	for (pass = 0; pass < START_PASSES; pass++) {
+		if (pass > 0 && (o = order_by_id(d, a, o->id)) == NULL)
+			return SETTLE_ERROR;
+		r = start_once(d, c, a, cfg, o, url, err, &again);
+		if (!again)
+			return r;
+	}
+	return r;
 }
 
 enum settle_result

@@ -4,6 +4,9 @@
 #   unit       C unit tests (libcheck) and the Mustache specification
 #   cgi        the programs run as CGI, one test file per feature
 #   server     the programs behind a real lighttpd (and Apache)
+#   overlap    two generations on one data directory under load and
+#              chaos (OVERLAP_SECONDS of it), then reconcile and audit;
+#              the last units of a variant raced for
 #   worker     shop-worker processes: jobs, leases, signals, SMTP, outbox
 #   memcheck   the CGI tests again under valgrind: no leak, no error
 #   asan       unit and CGI tests again built with ASan and UBSan
@@ -16,7 +19,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PYTHONDONTWRITEBYTECODE=1
 PY=${PYTHON:-python3}
-suites=${*:-unit cgi server worker memcheck asan fuzz browser}
+suites=${*:-unit cgi server overlap worker memcheck asan fuzz browser}
 passed=0
 failed=0
 failures=()
@@ -120,6 +123,11 @@ for s in $suites; do
 	unit)	run_unit build unit ;;
 	cgi)	prun_py tests/cgi cgi ;;
 	server)	run_py tests/server server ;;
+	overlap)
+		run_py tests/overlap overlap
+		# The counts of the run, for whoever reads the summary.
+		grep -h '^overlap summary: ' "$LOGDIR"/overlap-test_overlap.log \
+		    2>/dev/null | sed 's/^overlap summary: /    /' ;;
 	worker)	run_py tests/worker worker ;;
 	memcheck)
 		prun_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 \

@@ -472,6 +472,35 @@ def fill(template_path, out_path, values):
         f.write(text)
 
 
+def processes():
+    """(pid, parent pid, name) of every process, from /proc."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2:].split()
+        out.append((int(d), int(rest[1]), st[st.index("(") + 1:st.rindex(")")]))
+    return out
+
+
+ACCEPT_SYSCALL = "43"           # x86_64 accept(2)
+
+
+def serving(pid):
+    """Whether a FastCGI program is serving a request: it is anywhere but
+    in accept(2), waiting for the next one."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            return f.read().split()[0] != ACCEPT_SYSCALL
+    except (OSError, IndexError):
+        return False
+
+
 class Client:
     """HTTP/1.1 client with a cookie jar, like a browser or curl -b/-c."""
 
@@ -519,10 +548,12 @@ class Lighttpd:
     build directory against a data directory."""
 
     def __init__(self, data_dir, build=None, env=None, port=None,
-                 conf="lighttpd.conf.in"):
+                 conf="lighttpd.conf.in", base_url=None):
         self.data_dir = data_dir
         self.build = os.path.abspath(build or BUILD)
         self.port = port or free_port()
+        # Servers standing in for one shop share its public URL.
+        self.base_url = base_url or f"http://127.0.0.1:{self.port}"
         self.run_dir = tempdir("shoprun-")
         self.conf = os.path.join(self.run_dir, "lighttpd.conf")
         self.env = dict(os.environ)
@@ -530,12 +561,13 @@ class Lighttpd:
         fill(os.path.join(ROOT, "httpd-conf", conf), self.conf, {
             "ROOT": ROOT, "BUILD": self.build, "PORT": self.port,
             "DATA": data_dir, "RUN": self.run_dir,
-            "BASE_URL": f"http://127.0.0.1:{self.port}",
+            "BASE_URL": self.base_url,
         })
         self.proc = None
 
     def start(self):
-        self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
+        # Appended to: a server restarted keeps what it said before.
+        self.log = open(os.path.join(self.run_dir, "stderr.log"), "ab")
         self.proc = subprocess.Popen(["lighttpd", "-D", "-f", self.conf],
                                      env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -553,6 +585,13 @@ class Lighttpd:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+    def children(self):
+        """(pid, name) of the FastCGI programs this lighttpd spawned."""
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return [(pid, name) for pid, ppid, name in processes()
+                if ppid == self.proc.pid]
 
     def error_log(self):
         try:

@@ -259,10 +259,10 @@ START_TEST(paid_once)
 	enum order_state	 st;
 	long long		 until, until2;
 
-	attempt = order_begin_attempt(d, o->id, 1800, &until, &st);
+	attempt = order_begin_attempt(d, o->id, "", 1800, &until, &st);
 	ck_assert_int_eq(attempt, 1);
 	/* No session recorded yet: the same attempt and expiry again. */
-	ck_assert_int_eq(order_begin_attempt(d, o->id, 1900, &until2, &st), 1);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1900, &until2, &st), 1);
 	ck_assert_int_eq(until2, until);
 	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_1", "http://x/pay",
 	    (long long)time(NULL) + 3600), 0);
@@ -279,7 +279,7 @@ START_TEST(paid_once)
 	ck_assert_int_eq(count("SELECT count(*) FROM payments"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM order_events"), 2);
 	/* No new attempt for a paid order. */
-	ck_assert_int_eq(order_begin_attempt(d, o->id, 1800, &until, &st), -1);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st), -1);
 	ck_assert_int_eq(st, ORDER_PAID);
 	/* A second session paying the same order is a double charge. */
 	f = fact_for(o, "cs_other", o->total);
@@ -287,6 +287,82 @@ START_TEST(paid_once)
 	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE "
 	    "kind = 'double_payment'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM payments"), 1);
+}
+END_TEST
+
+/*
+ * Two requests start paying for one order at once (a double click): the
+ * first records its session while the second still holds the order as
+ * it read it, without one. The second must not begin another attempt,
+ * which would leave two payable sessions for one order.
+ */
+START_TEST(attempt_from_stale_order)
+{
+	struct order		*o = place("FR", 1, 1, NULL, CREATE_OK);
+	long long		 until, until2;
+	enum order_state	 st;
+
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st),
+	    1);
+	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_first", "u",
+	    until), 0);
+	/* Read before cs_first was recorded: told to look again. */
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until2,
+	    &st), ORDER_ATTEMPT_CHANGED);
+	o = order_by_id(d, a, o->id);
+	ck_assert_int_eq(o->payment_attempt, 1);
+	ck_assert_str_eq(o->session_id, "cs_first");
+	/* Whoever saw cs_first unusable (expired) may begin the next. */
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "cs_first", 1800,
+	    &until2, &st), 2);
+	ck_assert_str_eq(order_by_id(d, a, o->id)->session_id, "");
+	/* And a caller still holding cs_first now looks again too. */
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "cs_first", 1800,
+	    &until2, &st), ORDER_ATTEMPT_CHANGED);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until2,
+	    &st), 2);
+}
+END_TEST
+
+/*
+ * The gateway refused attempt 1's key (first used with other session
+ * parameters by another generation, whose answer was lost): the order
+ * moves to attempt 2, unless it moved on meanwhile.
+ */
+START_TEST(attempt_skipped)
+{
+	struct order		*o = place("FR", 1, 1, NULL, CREATE_OK);
+	sqlite3_stmt		*up;
+	long long		 until, until2;
+	enum order_state	 st;
+
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st),
+	    1);
+	/* Only the attempt the caller tried can be given up. */
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 0, 1800, &until2, &st),
+	    ORDER_ATTEMPT_CHANGED);
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 1, 1800, &until2, &st),
+	    2);
+	ck_assert_int_ge(until2, until);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->payment_attempt, 2);
+	/* Another request skipped it first: look again. */
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 1, 1800, &until2, &st),
+	    ORDER_ATTEMPT_CHANGED);
+	/* A session recorded for the attempt: it is not given up. */
+	ck_assert_int_eq(order_set_session(d, o->id, 2, "cs_2", "u", until2),
+	    0);
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 2, 1800, &until2, &st),
+	    ORDER_ATTEMPT_CHANGED);
+	ck_assert_str_eq(order_by_id(d, a, o->id)->session_id, "cs_2");
+	/* Nor is a paid order's. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(d), "UPDATE orders SET "
+	    "state = 'paid' WHERE id = ?", -1, &up, NULL), SQLITE_OK);
+	sqlite3_bind_int64(up, 1, o->id);
+	ck_assert_int_eq(sqlite3_step(up), SQLITE_DONE);
+	sqlite3_finalize(up);
+	ck_assert_int_eq(order_skip_attempt(d, o->id, 2, 1800, &until2, &st),
+	    -1);
+	ck_assert_int_eq(st, ORDER_PAID);
 }
 END_TEST
 
@@ -335,7 +411,7 @@ START_TEST(expired_then_paid)
 	enum order_state	 st;
 
 	ck_assert_int_eq(stock_of(2), 0);
-	ck_assert_int_eq(order_begin_attempt(d, o->id, 1800, &until, &st), 1);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st), 1);
 	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_e", "u", 0), 0);
 	o = order_by_id(d, a, o->id);
 	f = fact_for(o, "cs_old_attempt", o->total);
@@ -460,6 +536,8 @@ main(void)
 	tcase_add_test(tc, last_units_race);
 	tcase_add_test(tc, state_machine);
 	tcase_add_test(tc, paid_once);
+	tcase_add_test(tc, attempt_from_stale_order);
+	tcase_add_test(tc, attempt_skipped);
 	tcase_add_test(tc, paid_by_metadata_before_session_known);
 	tcase_add_test(tc, amount_mismatch);
 	tcase_add_test(tc, expired_then_paid);
