@@ -225,9 +225,16 @@ async function payWith(page, card, { landOnShop = true } = {}) {
 	expectEqual(new URL(page.url()).origin, shop.shop, "order page origin");
 }
 
-/* The order page's status line, by its role. */
+/* The order page's status line, a live region. */
 function orderStatus(page) {
-	return page.getByRole("status");
+	return page.getByRole("status").and(page.locator(".order-state"));
+}
+
+const WAITING = /^We are waiting for the payment service to confirm your payment\. /;
+
+function thanks(total) {
+	return `Thank you: your payment of ${total} is received. A ` +
+	    `confirmation is on its way to ${CUSTOMER.email}.`;
 }
 
 /* ------------------------------------------------------------ tests */
@@ -277,9 +284,7 @@ test("purchase", async (t) => {
 
 	await payWith(page, CARD_OK);
 	await expectText(orderStatus(page), "Status: Paid");
-	await expectText(page.locator(".notice-ok"), "Thank you: your " +
-	    "payment of €90.00 is received. A confirmation is on its way " +
-	    `to ${CUSTOMER.email}.`);
+	await expectText(page.locator(".notice-ok"), thanks("€90.00"));
 	await expectText(page.getByRole("heading", { level: 1 }),
 	    /^Order \S+$/);
 	// The cart was emptied by the order.
@@ -294,12 +299,15 @@ test("live_order_status", async (t) => {
 
 	await openProduct(page, "espresso-cup-pair", "Espresso Cup Pair");
 	await addToCart(page, null, 1);
+	await expectText(page.locator(".site-nav .badge"), "1 item");
 	await fillCheckout(page);
-	await placeOrder(page);
+	const total = await placeOrder(page);
 	await payWith(page, CARD_ASYNC_OK);
 	// Completed but not yet paid: the page says it is waiting.
 	await expectText(orderStatus(page), "Status: Awaiting payment");
-	await expectText(page.locator(".notice-info"), /^We are waiting for the payment service to confirm your payment\./);
+	await expectText(page.locator(".order-waiting"), WAITING);
+	expectEqual(await page.locator(".order-paid-later").isVisible(), false,
+	    "thanks before the payment");
 	await t.shot(page, "confirming");
 
 	let navigations = 0;
@@ -319,6 +327,10 @@ test("live_order_status", async (t) => {
 	    "still the same document", "marker set before the update");
 	expectEqual(await orderStatus(page).getAttribute("data-live-state"),
 	    "paid", "data-live-state");
+	// What was said while waiting gives way to the thanks.
+	expectEqual(await page.locator(".order-waiting").isVisible(), false,
+	    "waiting notice once paid");
+	await expectText(page.locator(".order-paid-later"), thanks(total));
 	await t.shot(page, "paid-live");
 });
 
@@ -412,9 +424,10 @@ test("without_javascript", async (t) => {
 	await expectText(page.locator(".site-nav .badge"), "2 items");
 	await fillCheckout(page);
 	await t.shot(page, "checkout");
-	await placeOrder(page);
+	const total = await placeOrder(page);
 	await payWith(page, CARD_ASYNC_OK);
 	await expectText(orderStatus(page), "Status: Awaiting payment");
+	await expectText(page.locator(".order-waiting"), WAITING);
 	await t.shot(page, "confirming");
 
 	// No script: the status stays until the page is asked again.
@@ -430,6 +443,9 @@ test("without_javascript", async (t) => {
 		await sleep(500);
 	}
 	await expectText(orderStatus(page), "Status: Paid", 0);
+	expectEqual(await page.locator(".order-waiting").count(), 0,
+	    "waiting notice once paid");
+	await expectText(page.locator(".notice-ok"), thanks(total));
 	await t.shot(page, "paid");
 });
 
