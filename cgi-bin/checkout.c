@@ -378,9 +378,14 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_bool(a, t, "cancelled", o->state == ORDER_CANCELLED);
 	tval_set_bool(a, t, "refunded", o->state == ORDER_REFUNDED ||
 	    o->state == ORDER_PARTIALLY_REFUNDED);
-	/* A session exists: the customer may have paid; we wait to hear. */
+	/*
+	 * A completed session's payment is on its way: we wait to hear. An
+	 * open session (the customer left the payment page) is paid with
+	 * the pay button, which asks the gateway first and never charges
+	 * twice.
+	 */
 	tval_set_bool(a, t, "confirming", o->state == ORDER_PENDING &&
-	    *o->session_id != '\0');
+	    *o->payment_intent != '\0');
 	tval_set_str(a, t, "email", o->email);
 	tval_set_str(a, t, "currency", o->currency);
 	tval_set_int(a, t, "subtotal", o->subtotal);
