@@ -2,7 +2,8 @@
  * Shopfile in Debian's Chromium, driven by playwright-core: a purchase from
  * the home page to a paid order, the order status and a product's stock
  * line changing without a reload (static/live.js over server-sent events),
- * a declined card, and the whole purchase with JavaScript off.
+ * a declined card, paying after leaving the payment page, and the whole
+ * purchase with JavaScript off.
  *
  *   node tests/browser/shop.test.js [test-name...]
  *
@@ -401,6 +402,41 @@ test("declined_card", async (t) => {
 
 	await payWith(page, CARD_OK);
 	await expectText(orderStatus(page), "Status: Paid");
+	await t.shot(page, "paid");
+});
+
+test("cancel_then_pay", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	await openProduct(page, "creme-glaze-mug", "Crème Glaze Mug");
+	await addToCart(page, null, 1);
+	await fillCheckout(page);
+	const total = await placeOrder(page);
+	await Promise.all([
+		page.waitForURL(/\/orders\/[A-Za-z0-9_-]{32}\?cancelled=1$/),
+		page.getByRole("link", { name: "Cancel and return to the shop" })
+		    .click(),
+	]);
+	await expectText(orderStatus(page), "Status: Awaiting payment");
+	await expectText(page.locator(".notice").first(), "You left the " +
+	    "payment page without paying. Your order is kept for a while: " +
+	    "you can pay for it below.");
+	// Nothing is on its way: no "waiting" notice, a button to pay.
+	expectEqual(await page.locator(".order-waiting").count(), 0,
+	    "waiting notices");
+	const pay = page.getByRole("button", { name: `Pay ${total} now` });
+	await t.shot(page, "cancelled");
+
+	await Promise.all([
+		page.waitForURL((u) => u.href.startsWith(shop.gateway + "/c/pay/")),
+		pay.click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    `Pay ${total}`);
+	await payWith(page, CARD_OK);
+	await expectText(orderStatus(page), "Status: Paid");
+	await expectText(page.locator(".notice-ok"), thanks(total));
 	await t.shot(page, "paid");
 });
 
