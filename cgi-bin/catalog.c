@@ -33,6 +33,8 @@
 #define PAGER_SPAN	2
 /* The most a shopper can put in the cart at once from a product page. */
 #define MAX_QUANTITY	99
+/* Cached fragments are named by versions; the time only bounds memory. */
+#define FRAGMENT_TTL	3600
 
 static int	h_home(struct req *);
 static int	h_products(struct req *);
@@ -360,6 +362,19 @@ page_count(long long total)
 }
 
 /*
+ * The cache key of a page made of many products: what it is plus the
+ * catalog's version, so any change to the catalog makes it anew. NULL
+ * (no caching) when the version cannot be read.
+ */
+static const char *
+fragment_key(struct req *r, const char *what)
+{
+	long long	v = catalog_version(req_db(r, DB_PRIMARY));
+
+	return v < 0 ? NULL : arena_printf(r->arena, "frag:%s:%lld", what, v);
+}
+
+/*
  * The product list, of every active product or of one category: one
  * page in the sort order the query asks for.
  */
@@ -373,7 +388,7 @@ product_listing(struct req *r, const struct category *cat)
 	size_t			 n;
 	long long		 page, pages, total;
 	enum catalog_sort	 sort;
-	const char		*base, *what;
+	const char		*base, *what, *title, *key;
 	int			 rc;
 
 	if ((rc = query_page(r, &page)) != 0 || (rc = query_sort(r, &sort)))
@@ -381,6 +396,14 @@ product_listing(struct req *r, const struct category *cat)
 	base = cat ? arena_printf(a, "/categories/%s", cat->slug) :
 	    "/products";
 	what = cat ? cat->name : "products";
+	title = cat ? cat->name : "All products";
+	if (page > 1)
+		title = arena_printf(a, "%s, page %lld", title, page);
+	key = fragment_key(r, arena_printf(a, "list:%s:%s:%lld",
+	    cat ? cat->slug : "", catalog_sort_names[sort], page));
+	r->cache_control = CACHE_PAGE;
+	if (key != NULL && page_cached(r, key, title))
+		return 0;
 	if (db_read_begin(db) != 0)
 		return 500;
 	if (product_count(db, cat ? cat->id : 0, &total) != 0) {
@@ -400,16 +423,11 @@ product_listing(struct req *r, const struct category *cat)
 		return 500;
 
 	d = page_data(r);
-	if (cat != NULL) {
-		tval_set_str(a, d, "title", cat->name);
+	tval_set_str(a, d, "title", title);
+	if (cat != NULL)
 		tval_set(a, d, "category", category_tval(a, cat));
-	} else {
-		tval_set_str(a, d, "title", "All products");
+	else
 		tval_set(a, d, "category", tval_null(a));
-	}
-	if (page > 1)
-		tval_set(a, d, "title", tval_strf(a, "%s, page %lld",
-		    tval_get_str(d, "title"), page));
 	tval_set_str(a, d, "heading", cat ? cat->name : "All products");
 	tval_set_str(a, d, "action", base);
 	tval_set_int(a, d, "total", total);
@@ -420,8 +438,8 @@ product_listing(struct req *r, const struct category *cat)
 	tval_set(a, d, "products", cards_tval(a, v, n));
 	tval_set(a, d, "pagination", pager_tval(a, base, NULL, sort, page,
 	    pages));
-	r->cache_control = CACHE_PAGE;
-	return page_render(r, 200, "catalog/list", d);
+	return page_render_cached(r, 200, "catalog/list-body", d, key,
+	    FRAGMENT_TTL);
 }
 
 /* The home page: featured products and the categories. */
@@ -435,7 +453,11 @@ h_home(struct req *r)
 	struct category	*cats;
 	size_t		 nfeat, ncats, i;
 	int		 rc;
+	const char	*key = fragment_key(r, "home");
 
+	r->cache_control = CACHE_PAGE;
+	if (key != NULL && page_cached(r, key, NULL))
+		return 0;
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = product_featured(db, a, &feat, &nfeat);
@@ -449,8 +471,8 @@ h_home(struct req *r)
 	l = tval_set_list(a, d, "categories");
 	for (i = 0; i < ncats; i++)
 		tval_push(a, l, category_tval(a, &cats[i]));
-	r->cache_control = CACHE_PAGE;
-	return page_render(r, 200, "catalog/home", d);
+	return page_render_cached(r, 200, "catalog/home-body", d, key,
+	    FRAGMENT_TTL);
 }
 
 static int
@@ -535,10 +557,24 @@ h_product(struct req *r)
 	struct product	 p;
 	struct tval	*d, *m, *l;
 	size_t		 i;
-	long long	 most = 0;
+	long long	 most = 0, id, version;
 	bool		 chosen = false;
 	int		 rc;
+	char		*name, *key = NULL;
 
+	/* The product's version names its fragment: any change makes anew. */
+	rc = product_stamp(db, a, req_param(r, "slug"), &id, &version, &name);
+	if (rc == 0) {
+		r->error = "There is no product at this address. It may have "
+		    "been renamed or taken off sale.";
+		return 404;
+	}
+	r->cache_control = CACHE_PAGE;
+	if (rc > 0) {
+		key = arena_printf(a, "frag:product:%lld:%lld", id, version);
+		if (page_cached(r, key, name))
+			return 0;
+	}
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = product_by_slug(db, a, req_param(r, "slug"), &p);
@@ -570,8 +606,8 @@ h_product(struct req *r)
 		tval_push(a, l, image_tval(a, &p.images[i]));
 	tval_set_int(a, m, "max_quantity", most < MAX_QUANTITY ? most :
 	    MAX_QUANTITY);
-	r->cache_control = CACHE_PAGE;
-	return page_render(r, 200, "catalog/product", d);
+	return page_render_cached(r, 200, "catalog/product-body", d, key,
+	    FRAGMENT_TTL);
 }
 
 /*
@@ -735,6 +771,7 @@ main(int argc, char *argv[])
 		.routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
 		.dbs = DB_BIT(DB_PRIMARY),
+		.optional_dbs = DB_BIT(DB_CACHE),
 	};
 
 	return app_main(&app, argc, argv);

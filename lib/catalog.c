@@ -85,6 +85,10 @@ static const char sql_featured[] = CARD_SELECT
     " WHERE p.active AND p.featured"
     " ORDER BY p.created_at DESC, p.id DESC LIMIT ?1";
 
+static const char sql_stamp[] =
+    "SELECT id, version, name FROM products WHERE slug = ?1 AND active";
+static const char sql_catalog_version[] =
+    "SELECT version FROM catalog_state WHERE id = 1";
 static const char sql_product[] = "SELECT " CARD_COLUMNS ", p.description"
     " FROM products p" CARD_JOINS
     " WHERE p.slug = ?1 AND p.active";
@@ -572,6 +576,38 @@ images_read(struct db *db, struct arena *a, struct product *p)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+product_stamp(struct db *db, struct arena *a, const char *slug,
+    long long *id, long long *version, char **name)
+{
+	sqlite3_stmt	*st = db_prep(db, sql_stamp);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	if ((rc = db_step(db, st)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*version = sqlite3_column_int64(st, 1);
+		*name = db_text(a, st, 2);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : rc == SQLITE_ROW;
+}
+
+long long
+catalog_version(struct db *db)
+{
+	sqlite3_stmt	*st = db_prep(db, sql_catalog_version);
+	long long	 v = -1;
+
+	if (st != NULL && db_step(db, st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return v;
 }
 
 int

@@ -196,6 +196,17 @@ int		 product_by_slug(struct db *, struct arena *, const char *slug,
 		    struct product *out);
 
 /*
+ * What names a product page's cached fragment: the active product's id,
+ * version (bumped by every change to it, its variants, images or
+ * category) and name, by slug. 1 found, 0 none, -1 error.
+ */
+int		 product_stamp(struct db *, struct arena *, const char *slug,
+		    long long *id, long long *version, char **name);
+
+/* The catalog's version, bumped by any change to it; -1 on error. */
+long long	 catalog_version(struct db *);
+
+/*
  * Every active product's slug and updated_at, for the sitemap (other
  * fields are left empty). Returns 0 or -1.
  */

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "arena.h"
 #include "buf.h"
+#include "cache.h"
 #include "http.h"
 #include "log.h"
 #include "page.h"
@@ -156,4 +157,69 @@ page_error(struct req *r, int status, const char *message)
 	buf_reset(&r->body_out);
 	r->resp_type = "text/plain; charset=utf-8";
 	buf_printf(&r->body_out, "%d %s\n\n%s\n", status, reason, message);
+}
+
+/* The layout around an HTML fragment (templates/fragment.mustache). */
+static int
+wrap(struct req *r, int status, const char *title, const char *html,
+    size_t len)
+{
+	struct tval	*d = tval_map(r->arena);
+
+	if (title != NULL)
+		tval_set_str(r->arena, d, "title", title);
+	tval_set(r->arena, d, "fragment", tval_strn(r->arena, html, len));
+	r->want_json = false;
+	return page_render(r, status, "fragment", d);
+}
+
+bool
+page_cached(struct req *r, const char *key, const char *title)
+{
+	char	*html;
+	size_t	 len;
+
+	if (r->want_json || !cache_get(req_db(r, DB_CACHE), r->arena, key,
+	    &html, &len))
+		return false;
+	resp_header(r, "X-Cache", "hit");
+	return wrap(r, 200, title, html, len) == 0;
+}
+
+int
+page_render_cached(struct req *r, int status, const char *tmpl,
+    struct tval *data, const char *key, int ttl)
+{
+	struct buf	 body = { 0 };
+	const char	*title = tval_get_str(data, "title");
+	int		 rc;
+	struct tval	*site;
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	if (r->want_json) {
+		page_json(r, status, data);
+		return 0;
+	}
+	/* What is the same for everyone; the layout adds the visitor's. */
+	gmtime_r(&now, &tm);
+	site = tval_set_map(r->arena, data, "site");
+	tval_set_str(r->arena, site, "name", r->shop->cfg->name);
+	tval_set_str(r->arena, site, "base_url", r->shop->cfg->base_url);
+	tval_set_int(r->arena, site, "year", tm.tm_year + 1900);
+	if (r->shop->tmpl == NULL ||
+	    tmpl_render(r->shop->tmpl, tmpl, data, &body) != 0) {
+		log_error("page_render_cached: template %s failed to render",
+		    tmpl);
+		buf_free(&body);
+		return 500;
+	}
+	if (key != NULL && req_db(r, DB_CACHE) != NULL) {
+		(void)cache_set(req_db(r, DB_CACHE), key, body.p, body.len,
+		    ttl, 0);
+		resp_header(r, "X-Cache", "miss");
+	}
+	rc = wrap(r, status, title, body.p, body.len);
+	buf_free(&body);
+	return rc;
 }

@@ -5,6 +5,8 @@
 #ifndef SHOP_PAGE_H
 #define SHOP_PAGE_H
 
+#include <stdbool.h>
+
 struct req;
 struct tval;
 
@@ -19,6 +21,21 @@ struct tval	*page_data(struct req *);
  */
 int		 page_render(struct req *, int status, const char *tmpl,
 		    struct tval *data);
+
+/*
+ * Cached fragments (cache.db): the part of a page that is the same for
+ * everyone, stored under a versioned key, wrapped in the layout per
+ * request (the layout shows the visitor's cart and name).
+ *
+ * page_cached() answers from the cache: true when key was there, the
+ * page is then rendered with title. Never for JSON clients.
+ * page_render_cached() renders the body template tmpl with data, stores
+ * it under key (NULL: not stored) for ttl seconds, and answers it in the
+ * layout (or data as JSON). Returns as page_render().
+ */
+bool		 page_cached(struct req *, const char *key, const char *title);
+int		 page_render_cached(struct req *, int status, const char *tmpl,
+		    struct tval *data, const char *key, int ttl);
 
 /* Answer data as JSON whatever the client asked. */
 void		 page_json(struct req *, int status, const struct tval *);

@@ -228,7 +228,8 @@ token_hash(const char *token, unsigned char hash[SESSION_HASH_BYTES])
 
 enum user_result
 user_reset_create(struct db *d, long long user_id,
-    char token[USER_TOKEN_LEN + 1])
+    char token[USER_TOKEN_LEN + 1],
+    int (*in_write)(struct db *, const char *, void *), void *arg)
 {
 	unsigned char	 hash[SESSION_HASH_BYTES];
 	sqlite3_stmt	*st;
@@ -249,6 +250,8 @@ user_reset_create(struct db *d, long long user_id,
 	sqlite3_bind_int64(st, 3, (long long)time(NULL));
 	sqlite3_bind_int(st, 4, USER_RESET_SECONDS);
 	if (db_step(d, st) != SQLITE_DONE)
+		goto fail;
+	if (in_write != NULL && in_write(d, token, arg) != 0)
 		goto fail;
 	return db_commit(d) == 0 ? USER_OK : USER_ERROR;
 fail:

@@ -90,10 +90,15 @@ enum user_result user_set_hash(struct db *, long long user_id,
 
 /*
  * A new reset token for user_id (own write), written into token; older
- * tokens of the account stop working.
+ * tokens of the account stop working. in_write (may be NULL) runs in the
+ * same write with the token, to queue the mail that carries it: the token
+ * exists if and only if its mail is on its way. A non-zero return from
+ * it rolls everything back.
  */
 enum user_result user_reset_create(struct db *, long long user_id,
-		    char token[USER_TOKEN_LEN + 1]);
+		    char token[USER_TOKEN_LEN + 1],
+		    int (*in_write)(struct db *, const char *token, void *),
+		    void *arg);
 
 /*
  * The account a token is valid for now (unused, not expired, the

@@ -59,35 +59,73 @@ run_unit() {	# $1 build dir, $2 label
 	done
 }
 
-run_py() {	# $1 directory, $2 label, rest: environment assignments
-	local dir=$1 label=$2 t log rc
+# run_py DIR LABEL [VAR=value...]: every DIR/test_*.py, one after the
+# other; prun_py does the same JOBS at a time (files that only run
+# programs as CGI, on their own temporary directories), then reports them
+# in order.
+run_py() {
+	local dir=$1 label=$2 t
 	shift 2
 	for t in "$dir"/test_*.py; do
 		[ -f "$t" ] || continue
-		log=$LOGDIR/$label-$(basename "$t" .py).log
-		env "$@" timeout 900 "$PY" "$t" >"$log" 2>&1
-		rc=$?
-		count "$label/$(basename "$t" .py)" $rc "$log"
-		[ $rc != 0 ] && grep -A25 '^FAIL' "$log" | head -n 80 | sed 's/^/    /'
+		py_one "$t" "$label" "$@"
+		py_report "$t" "$label"
 	done
 }
+
+py_one() {	# file label env...: run one file into its log and rc file
+	local t=$1 label=$2 log
+	shift 2
+	log=$LOGDIR/$label-$(basename "$t" .py).log
+	env "$@" timeout 900 "$PY" "$t" >"$log" 2>&1
+	echo $? >"$log.rc"
+}
+
+py_report() {	# file label
+	local log=$LOGDIR/$2-$(basename "$1" .py).log rc
+	rc=$(cat "$log.rc" 2>/dev/null || echo 1)
+	count "$2/$(basename "$1" .py)" "$rc" "$log"
+	[ "$rc" != 0 ] && grep -A25 '^FAIL' "$log" | head -n 80 | sed 's/^/    /'
+	return 0
+}
+
+prun_py() {
+	local dir=$1 label=$2 t running=0
+	shift 2
+	for t in "$dir"/test_*.py; do
+		[ -f "$t" ] || continue
+		if [ $running -ge "$JOBS" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		py_one "$t" "$label" "$@" &
+		running=$((running + 1))
+	done
+	wait
+	for t in "$dir"/test_*.py; do
+		[ -f "$t" ] && py_report "$t" "$label"
+	done
+}
+
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full \
 --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 --suppressions=$ROOT/tests/valgrind.supp --num-callers=30"
 
 for s in $suites; do
+	start=$(date +%s)
 	echo "== $s"
 	case $s in
 	unit)	run_unit build unit ;;
-	cgi)	run_py tests/cgi cgi ;;
+	cgi)	prun_py tests/cgi cgi ;;
 	server)	run_py tests/server server ;;
 	worker)	run_py tests/worker worker ;;
 	memcheck)
-		run_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 ;;
+		prun_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 ;;
 	asan)
 		run_unit build/asan asan
-		run_py tests/cgi asan SHOP_BUILD=build/asan \
+		prun_py tests/cgi asan SHOP_BUILD=build/asan \
 		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		    SHOP_WRAP=env ;;
@@ -103,6 +141,7 @@ for s in $suites; do
 		[ $rc != 0 ] && tail -n 40 "$log" | sed 's/^/    /' ;;
 	*)	echo "unknown suite $s" >&2; exit 2 ;;
 	esac
+	echo "   ($s: $(( $(date +%s) - start )) s)"
 done
 
 if [ ${#failures[@]} -gt 0 ]; then

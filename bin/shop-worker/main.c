@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -416,7 +417,9 @@ nap(long long ms)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: shop-worker [-c envfile]\n");
+	fprintf(stderr, "usage: shop-worker [-1] [-c envfile]\n"
+	    "  -1  relay the outbox, run the jobs that are due, then exit\n"
+	    "      (recurring tasks are not scheduled)\n");
 }
 
 int
@@ -430,11 +433,14 @@ main(int argc, char *argv[])
 	char			 host[64], rnd[9];
 	unsigned char		 r[4];
 	long long		 now;
-	int			 ch, rc;
+	int			 ch, rc, once = 0;
 
 	memset(&w, 0, sizeof(w));
-	while ((ch = getopt(argc, argv, "c:h")) != -1) {
+	while ((ch = getopt(argc, argv, "1c:h")) != -1) {
 		switch (ch) {
+		case '1':
+			once = 1;
+			break;
 		case 'c':
 			w.envfile = optarg;
 			break;
@@ -502,6 +508,8 @@ main(int argc, char *argv[])
 
 	a = arena_new();
 	w.last_job_at = queue_now();
+	if (once)
+		w.next_schedule = LLONG_MAX;
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
@@ -524,6 +532,9 @@ main(int argc, char *argv[])
 			checkpoint(&w, now - w.last_job_at >= w.set.quiet_ms);
 			w.next_checkpoint = now + w.set.checkpoint_ms;
 		}
+		if (once && rc <= 0 && outbox_pending(w.db[DB_PRIMARY],
+		    w.db[DB_QUEUE], w.db[DB_CABLE]) == 0)
+			break;
 		if (rc <= 0 && !stop_requested && !reload_requested)
 			nap(w.set.poll_ms);
 	}

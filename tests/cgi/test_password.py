@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import shoptest  # noqa: E402
-from shoptest import contains, eq, status, test  # noqa: E402
+from shoptest import worker_once, contains, eq, status, test  # noqa: E402
 import shopfixture as fx  # noqa: E402
 
 JSON = {"Accept": "application/json"}
@@ -51,7 +51,8 @@ def login(d, password, **kw):
 
 
 def mails(d):
-    """The messages written to <data>/mail/, oldest first."""
+    """The messages the worker writes to <data>/mail/, oldest first."""
+    worker_once(d, {"SHOP_BASE_URL": "http://127.0.0.1:8080"})
     out = []
     for p in sorted(glob.glob(os.path.join(d, "mail", "*.eml")),
                     key=os.path.getmtime):
@@ -116,7 +117,7 @@ def reset_by_mail():
     m = mails(d)
     eq(len(m), 1)
     eq(m[0]["To"], "Ann <ann@example.com>")
-    eq(m[0]["Subject"], "Choose a new password for Shopfile")
+    eq(m[0]["Subject"], "Reset your password at Shopfile")
     token = reset_token(m[0])
     # Only the hash is stored.
     eq(shoptest.sql(d, "SELECT count(*) FROM password_resets WHERE "

@@ -156,6 +156,22 @@ def shopctl(*args, data_dir=None, env=None, check=True, input=None, timeout=300)
     return p
 
 
+def worker_once(data_dir, env=None, timeout=120):
+    """Run build/bin/shop-worker -1 on a data directory: relay the outbox
+    and run every job that is due (mail among them), then return."""
+    e = dict(os.environ)
+    e.update({"SHOP_DATA_DIR": data_dir, "SHOP_TEMPLATE_DIR": TEMPLATES,
+              "SHOP_WORKER_POLL_MS": "20"})
+    e.pop("SMTP_URL", None)
+    e.update(env or {})
+    p = subprocess.run([os.path.join(BUILD, "bin", "shop-worker"), "-1"],
+                       env=e, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"shop-worker -1: exit {p.returncode}\n"
+                             f"{p.stderr[-3000:]}")
+    return p
+
+
 _template_dirs = {}
 
 

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import shoptest  # noqa: E402
-from shoptest import contains, eq, status, test  # noqa: E402
+from shoptest import worker_once, contains, eq, status, test  # noqa: E402
 import shopfixture as fx  # noqa: E402
 
 ENV = {"SHOP_INSECURE_FAST_PWHASH": "1", "SHOP_MAIL_FROM": "shop@shop.example"}
@@ -115,6 +115,8 @@ def password_reset_from_the_mail_file():
     other = browser()
     status(post(other, "/account/password/forgot",
                 {"email": "fay@example.com"}), 303)
+    worker_once(server().data_dir,
+                {"SHOP_BASE_URL": f"http://127.0.0.1:{server().port}"})
     files = glob.glob(os.path.join(server().data_dir, "mail", "*.eml"))
     msgs = []
     for p in files:

@@ -1,0 +1,109 @@
+"""Cached fragments of catalog pages (cache.db): a second view is served
+from the cache, any change to what a page shows makes it anew, the parts
+that belong to the visitor are never cached, and a missing cache only
+means no caching."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from shoptest import cgi, contains, datadir, eq, lacks, run, sql, status, test
+
+D = datadir(seed=True)
+
+
+def get(path, data_dir=D, **kw):
+    r = cgi("catalog", path, data_dir=data_dir, **kw)
+    status(r, 200)
+    return r
+
+
+def product():
+    return sql(D, "SELECT p.id, p.slug, v.id FROM products p JOIN variants v "
+                  "ON v.product_id = p.id WHERE p.active AND v.active "
+                  "AND v.stock > 10 ORDER BY p.id LIMIT 1")[0]
+
+
+@test
+def product_page_hit_after_miss():
+    pid, slug, vid = product()
+    first = get(f"/products/{slug}")
+    eq(first.header("X-Cache"), "miss")
+    second = get(f"/products/{slug}")
+    eq(second.header("X-Cache"), "hit")
+    eq(second.body, first.body)
+    n = sql(D, "SELECT count(*) FROM entries WHERE key LIKE ?",
+            (f"frag:product:{pid}:%",), db="cache.db")[0][0]
+    eq(n, 1)
+
+
+@test
+def a_change_makes_the_page_anew():
+    pid, slug, vid = product()
+    get(f"/products/{slug}")
+    eq(get(f"/products/{slug}").header("X-Cache"), "hit")
+    sql(D, "UPDATE variants SET price = 123456 WHERE id = ?", (vid,))
+    r = get(f"/products/{slug}")
+    eq(r.header("X-Cache"), "miss")
+    contains(r.text, "€1,234.56")
+    # A stock change shows on the next view, too.
+    sql(D, "UPDATE variants SET stock = 2 WHERE id = ?", (vid,))
+    r = get(f"/products/{slug}")
+    eq(r.header("X-Cache"), "miss")
+    contains(r.text, f'data-live-field="v{vid}">Only 2 left</span>')
+
+
+@test
+def home_and_lists_follow_the_catalog():
+    get("/")
+    eq(get("/").header("X-Cache"), "hit")
+    eq(get("/products", query="sort=price&page=2").header("X-Cache"), "miss")
+    eq(get("/products", query="sort=price&page=2").header("X-Cache"), "hit")
+    sql(D, "UPDATE products SET name = 'Renamed Thing' WHERE id = "
+           "(SELECT min(id) FROM products WHERE featured AND active)")
+    r = get("/")
+    eq(r.header("X-Cache"), "miss")
+    contains(r.text, "Renamed Thing")
+    eq(get("/products", query="sort=price&page=2").header("X-Cache"), "miss")
+
+
+@test
+def the_visitor_is_never_cached():
+    pid, slug, vid = product()
+    get(f"/products/{slug}")
+    # Whoever sees the cached fragment gets their own header: a visitor
+    # with a cart sees its count, one without sees none.
+    sid = "a" * 43
+    r = get(f"/products/{slug}", headers={"Cookie": f"sid={sid}"})
+    eq(r.header("X-Cache"), "hit")
+    lacks(r.text, 'class="badge"')
+    rows = sql(D, "SELECT value FROM entries WHERE key LIKE 'frag:%'",
+               db="cache.db")
+    for (html,) in rows:
+        text = html.decode() if isinstance(html, bytes) else html
+        lacks(text, "Sign in")
+        lacks(text, "skip-link")
+
+
+@test
+def json_is_never_from_the_cache():
+    pid, slug, vid = product()
+    get(f"/products/{slug}")
+    r = get(f"/products/{slug}", headers={"Accept": "application/json"})
+    eq(r.header("X-Cache"), None)
+    eq(r.json()["product"]["slug"], slug)
+
+
+@test
+def bad_missing_cache_is_a_miss():
+    d = datadir(seed=True)
+    os.remove(os.path.join(d, "cache.db"))
+    pid, slug, vid = product()
+    r = get(f"/products/{slug}", data_dir=d)
+    eq(r.header("X-Cache"), None)
+    contains(r.text, "<h1>")
+    r = get("/", data_dir=d)
+    eq(r.header("X-Cache"), None)
+
+
+run()
