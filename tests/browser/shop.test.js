@@ -380,6 +380,16 @@ test("live_stock_line", async (t) => {
 	expectEqual(await page.evaluate(() => window.shopTestMarker),
 	    "watching", "marker set before the updates");
 	await t.shot(page, "sold-out");
+
+	// The page as served now (its cached fragment made anew) agrees.
+	const fresh = await watcher.context.newPage();
+	await openProduct(fresh, "speckled-travel-mug", "Speckled Travel Mug");
+	await expectText(fresh.locator("p[data-live-field=label]"), "Sold out");
+	await expectText(fresh.locator(".product-info .notice"), "This " +
+	    "product is sold out at the moment. See similar products.");
+	expectEqual(await fresh.getByRole("button", { name: "Add to cart" })
+	    .count(), 0, "add-to-cart buttons when sold out");
+	await t.shot(fresh, "sold-out-reloaded");
 });
 
 test("declined_card", async (t) => {
