@@ -410,6 +410,52 @@ test("live_stock_line", async (t) => {
 	await t.shot(fresh, "sold-out-reloaded");
 });
 
+test("bad_checkout_form", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	await openProduct(page, "golden-pothos", "Golden Pothos");
+	await addToCart(page, "Small", 1);
+	await fillCheckout(page, { ...CUSTOMER, email: "not an address",
+	    name: "" });
+	// The form comes back with 422, which Chromium logs.
+	t.allowed.push(/status of 422/);
+	expectEqual(await clickAndReload(page, page.getByRole("button",
+	    { name: /^Place order and pay / })), 422, "status of the form");
+	expectEqual(page.url(), `${shop.shop}/checkout`, "still at checkout");
+	const summary = page.getByRole("alert");
+	await expectText(summary.getByRole("heading"),
+	    "Please check what you entered");
+	await expectText(summary.getByRole("list"), "Enter an email address " +
+	    "like name@example.com. Full name is required.");
+	const email = page.getByLabel("Email", { exact: true });
+	expectEqual(await email.getAttribute("aria-invalid"), "true",
+	    "email aria-invalid");
+	expectEqual(await email.inputValue(), "not an address", "email kept");
+	expectEqual(await page.getByLabel("City", { exact: true }).inputValue(),
+	    CUSTOMER.city, "city kept");
+	// A field in error is outlined in the error colour.
+	expectEqual(await email.evaluate((el) =>
+	    getComputedStyle(el).borderTopColor), "rgb(180, 35, 24)",
+	    "border of a field in error");
+	expectEqual(await page.getByLabel("City", { exact: true }).evaluate(
+	    (el) => getComputedStyle(el).borderTopColor),
+	    "rgb(140, 149, 159)", "border of a valid field");
+	// The summary's links lead to their fields.
+	await summary.getByRole("link", { name: "Full name is required." })
+	    .click();
+	expectEqual(await page.getByLabel("Full name", { exact: true })
+	    .evaluate((el) => el === document.activeElement ||
+	    location.hash === "#" + el.id), true, "link to the field");
+	await t.shot(page, "errors");
+
+	await page.getByLabel("Email", { exact: true }).fill(CUSTOMER.email);
+	await page.getByLabel("Full name", { exact: true }).fill(CUSTOMER.name);
+	await placeOrder(page);
+	await payWith(page, CARD_OK);
+	await expectText(orderStatus(page), "Status: Paid");
+});
+
 test("declined_card", async (t) => {
 	const s = await t.session("buyer");
 	const page = await s.open();
