@@ -2,8 +2,8 @@
  * Shopfile in Debian's Chromium, driven by playwright-core: a purchase from
  * the home page to a paid order, the order status and a product's stock
  * line changing without a reload (static/live.js over server-sent events),
- * a declined card, paying after leaving the payment page, and the whole
- * purchase with JavaScript off.
+ * a checkout form with mistakes, a declined card, paying after leaving the
+ * payment page, and the whole purchase with JavaScript off.
  *
  *   node tests/browser/shop.test.js [test-name...]
  *
