@@ -109,13 +109,7 @@ country_known(const char *code)
 static int
 thread_init(struct shop *s)
 {
-	char	err[256];
-
-	if (s->cfg->stripe_secret_key == NULL)
-		return 0;
-	if ((s->app_data = stripe_new(s->cfg->stripe_api_base,
-	    s->cfg->stripe_secret_key, err, sizeof(err))) == NULL)
-		log_error("checkout: %s", err);
+	s->app_data = settle_client(s->cfg);
 	return 0;
 }
 
@@ -130,13 +124,6 @@ static const char *
 fmt(struct req *r, long long amount, const char *currency)
 {
 	return money_format(r->arena, amount, currency);
-}
-
-static const char *
-rate_text(struct arena *a, int bp)
-{
-	return bp % 100 == 0 ? arena_printf(a, "%d%%", bp / 100) :
-	    arena_printf(a, "%d.%02d%%", bp / 100, bp % 100);
 }
 
 /* The summary of a quote: lines and amounts, raw and formatted. */
@@ -172,7 +159,7 @@ quote_tval(struct req *r, const struct quote *q)
 	tval_set_str(a, t, "tax_formatted", fmt(r, q->tax, q->currency));
 	tval_set_str(a, t, "total_formatted", fmt(r, q->total, q->currency));
 	tval_set_str(a, t, "tax_name", q->rate.name);
-	tval_set_str(a, t, "tax_rate", rate_text(a, q->rate.rate_bp));
+	tval_set_str(a, t, "tax_rate", tax_rate_text(a, q->rate.rate_bp));
 	tval_set_bool(a, t, "tax_inclusive", q->rate.inclusive);
 	tval_set_bool(a, t, "has_tax", q->rate.rate_bp > 0);
 	return t;
@@ -403,7 +390,7 @@ order_tval(struct req *r, const struct order *o)
 		tval_set_str(a, t, "refunded_formatted", fmt(r,
 		    o->amount_refunded, o->currency));
 	tval_set_str(a, t, "tax_name", o->tax_name);
-	tval_set_str(a, t, "tax_rate", rate_text(a, o->tax_rate_bp));
+	tval_set_str(a, t, "tax_rate", tax_rate_text(a, o->tax_rate_bp));
 	tval_set_bool(a, t, "tax_inclusive", o->tax_inclusive);
 	tval_set_bool(a, t, "has_tax", o->tax_rate_bp > 0);
 	tval_set_str(a, t, "shipping_name", o->shipping_name);
@@ -602,7 +589,12 @@ h_place(struct req *r)
 	in.in_write = empty_cart;
 	in.in_write_arg = &pl;
 
-	/* The total shown is the total charged, or the shopper is asked. */
+	/*
+	 * The total shown is the total charged, or the shopper is asked
+	 * again: prices may have changed since the page was shown, or the
+	 * country or shipping chosen make another total than the summary
+	 * (which, without script, shows the choice it was rendered with).
+	 */
 	want = form_int(&f, "total");
 	if (want > 0 && cart.nlines > 0) {
 		if (quote_build(d, a, ids, qty, cart.nlines, in.shipping_code,
@@ -610,10 +602,12 @@ h_place(struct req *r)
 			return 503;
 		if (q.problem == QUOTE_OK && q.total != want) {
 			form_set(&f, "total", "");
-			return checkout_page(r, 409, &f, "The total changed "
-			    "since the page was shown (prices or shipping "
-			    "changed). Please check the new total and place "
-			    "your order again.");
+			form_error(&f, NULL, arena_printf(a, "The total for this "
+			    "address and shipping is %s, not the %s shown. "
+			    "Check the summary, then place your order.",
+			    fmt(r, q.total, q.currency), fmt(r, want,
+			    q.currency)));
+			return checkout_page(r, 409, &f, NULL);
 		}
 	}
 	res = order_create(d, a, &in, &o, &q);

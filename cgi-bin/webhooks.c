@@ -43,13 +43,7 @@ static const struct route routes[] = {
 static int
 thread_init(struct shop *s)
 {
-	char	err[256];
-
-	if (s->cfg->stripe_secret_key == NULL)
-		return 0;
-	if ((s->app_data = stripe_new(s->cfg->stripe_api_base,
-	    s->cfg->stripe_secret_key, err, sizeof(err))) == NULL)
-		log_error("webhooks: %s", err);
+	s->app_data = settle_client(s->cfg);
 	return 0;
 }
 

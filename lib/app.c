@@ -434,10 +434,10 @@ serve(struct shop *s, struct req *r)
 			log_error("handler for %s returned %d", r->path, rc);
 			rc = 500;
 		}
-		if (rc >= 500 && rc != 503)
-			log_error("%s %s: %d %s", r->method_name,
-			    r->path ? r->path : "?", rc, r->error ? r->error :
-			    http_reason(rc));
+		if (rc >= 500)
+			log_msg(rc == 503 ? LL_WARN : LL_ERROR, "%s %s: %d %s",
+			    r->method_name, r->path ? r->path : "?", rc,
+			    r->error ? r->error : http_reason(rc));
 		page_error(r, rc, rc >= 500 && rc != 503 ? NULL : r->error);
 	}
 	http_finish(r);

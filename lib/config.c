@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "envfile.h"
 
 #ifndef SHOP_DEFAULT_TEMPLATES
 #define SHOP_DEFAULT_TEMPLATES	"/usr/local/share/shopfile/templates"
@@ -26,6 +27,10 @@ config_load(struct config *c, char *err, size_t errlen)
 	size_t		 n;
 
 	memset(c, 0, sizeof(*c));
+	/* Variables the environment does not set may come from a file. */
+	if ((p = getenv("SHOP_ENV_FILE")) != NULL && *p != '\0' &&
+	    envfile_apply(p, false, err, errlen) != 0)
+		return -1;
 	c->data_dir = env("SHOP_DATA_DIR", "var");
 	c->template_dir = env("SHOP_TEMPLATE_DIR", SHOP_DEFAULT_TEMPLATES);
 	c->media_dir = env("SHOP_MEDIA_DIR", NULL);

@@ -36,7 +36,9 @@ struct config {
 };
 
 /*
- * Fill c from the environment; strings point into the environment or c.
+ * Fill c from the environment, after reading the file SHOP_ENV_FILE
+ * names (if set) for what the environment does not set; strings point
+ * into the environment or c.
  * Returns 0, or -1 with a message in err when a value is unusable.
  */
 int	config_load(struct config *c, char *err, size_t errlen);

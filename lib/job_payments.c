@@ -18,22 +18,24 @@
 /* Holds are released this long after they end: clocks differ. */
 #define RELEASE_GRACE		60
 
-/* A client for this run, or NULL (ctx->err says why) when unset. */
+/* A client for this run, or NULL (ctx->err says why). */
 static struct stripe *
 client(struct job_ctx *ctx)
 {
-	const struct config	*cfg = ctx->cfg;
-	struct stripe		*c;
+	struct stripe	*c = settle_client(ctx->cfg);
 
-	if (cfg->stripe_secret_key == NULL) {
-		snprintf(ctx->err, sizeof(ctx->err), "STRIPE_SECRET_KEY is "
-		    "not set");
-		return NULL;
-	}
-	if ((c = stripe_new(cfg->stripe_api_base, cfg->stripe_secret_key,
-	    ctx->err, sizeof(ctx->err))) == NULL)
-		return NULL;
+	if (c == NULL)
+		snprintf(ctx->err, sizeof(ctx->err), "no gateway client: "
+		    "STRIPE_SECRET_KEY or STRIPE_API_BASE is unusable");
 	return c;
+}
+
+/* A shop without payments has nothing to reconcile: not a failure. */
+static enum job_result
+unconfigured(const char *what)
+{
+	log_info("%s: skipped: STRIPE_SECRET_KEY is not set", what);
+	return JOB_OK;
 }
 
 static void
@@ -61,6 +63,8 @@ job_reconcile(struct job_ctx *ctx)
 
 	if (job_opt_int(ctx, "$.hours", RECONCILE_HOURS, 1, 720, &hours) != 0)
 		return JOB_FAIL;
+	if (ctx->cfg->stripe_secret_key == NULL)
+		return unconfigured("reconcile");
 	if ((c = client(ctx)) == NULL)
 		return JOB_RETRY;
 	rc = settle_reconcile(ctx->db[DB_PRIMARY], c, ctx->arena,
@@ -82,6 +86,8 @@ job_release_holds(struct job_ctx *ctx)
 	struct stripe		*c;
 	int			 rc;
 
+	if (ctx->cfg->stripe_secret_key == NULL)
+		return unconfigured("release holds");
 	if ((c = client(ctx)) == NULL)
 		return JOB_RETRY;
 	rc = settle_expire_holds(ctx->db[DB_PRIMARY], c, ctx->arena,

@@ -95,6 +95,13 @@ tax_rate_for(struct db *d, struct arena *a, const char *country,
 	return rc < 0 ? -1 : 0;
 }
 
+const char *
+tax_rate_text(struct arena *a, int bp)
+{
+	return bp % 100 == 0 ? arena_printf(a, "%d%%", bp / 100) :
+	    arena_printf(a, "%d.%02d%%", bp / 100, bp % 100);
+}
+
 /* Round a non-negative num/den half up, in integers only. */
 static long long
 div_round(long long num, long long den)

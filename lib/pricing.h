@@ -79,6 +79,9 @@ struct shipping_method *shipping_methods(struct db *, struct arena *, size_t *n)
 int		 tax_rate_for(struct db *, struct arena *, const char *country,
 		    struct tax_rate *);
 
+/* A rate for people: 2000 -> "20%", 825 -> "8.25%" (arena). */
+const char	*tax_rate_text(struct arena *, int rate_bp);
+
 /*
  * Tax on an amount (RFC-free arithmetic, half up): exclusive rates add
  * amount * bp / 10000, inclusive rates hold amount * bp / (10000 + bp).

@@ -46,6 +46,23 @@ meta_id(const struct stripe_session *s)
 	return id;
 }
 
+struct stripe *
+settle_client(const struct config *cfg)
+{
+	struct stripe	*c;
+	char		 err[256];
+
+	if (cfg->stripe_secret_key == NULL) {
+		log_warn("STRIPE_SECRET_KEY is not set: no payment can be made "
+		    "or checked");
+		return NULL;
+	}
+	if ((c = stripe_new(cfg->stripe_api_base, cfg->stripe_secret_key, err,
+	    sizeof(err))) == NULL)
+		log_error("payments: %s", err);
+	return c;
+}
+
 void
 settle_fact(const struct stripe_session *s, enum order_source src,
     const char *ref, struct payment_fact *f)
@@ -121,13 +138,6 @@ apply_other(struct db *d, struct arena *a, const struct stripe_session *s,
 	return out;
 }
 
-static const char *
-rate_text(struct arena *a, int bp)
-{
-	return bp % 100 == 0 ? arena_printf(a, "%d%%", bp / 100) :
-	    arena_printf(a, "%d.%02d%%", bp / 100, bp % 100);
-}
-
 /*
  * The items of o's session: its lines, then shipping, then tax when it
  * is added to the prices; they sum to o->total.
@@ -157,7 +167,7 @@ session_items(struct arena *a, const struct order *o, size_t *n)
 	}
 	if (!o->tax_inclusive && o->tax > 0) {
 		it[k].name = arena_printf(a, "%s %s", o->tax_name,
-		    rate_text(a, o->tax_rate_bp));
+		    tax_rate_text(a, o->tax_rate_bp));
 		it[k].unit_amount = o->tax;
 		it[k].quantity = 1;
 		k++;

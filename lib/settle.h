@@ -23,6 +23,13 @@ struct stripe;
 struct stripe_error;
 struct stripe_session;
 
+/*
+ * A gateway client from the configuration (STRIPE_API_BASE and
+ * STRIPE_SECRET_KEY), one per thread; NULL, logged, when payments are not
+ * configured or the client cannot be made.
+ */
+struct stripe	*settle_client(const struct config *);
+
 /* The facts a session states, for payment.h (strings point into s). */
 void		 settle_fact(const struct stripe_session *, enum order_source,
 		    const char *ref, struct payment_fact *);

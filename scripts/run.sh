@@ -121,4 +121,18 @@ else
 	echo "  payments: $STRIPE_API_BASE"
 fi
 echo "Press Ctrl-C to stop."
-wait
+
+# Until Ctrl-C or SIGTERM (the trap), one of the processes stopping, or
+# make (our parent) being killed: a signal to make alone reaches no one
+# else, so its going away is noticed here.
+parent=$(ps -o ppid= -p $$ | tr -d ' ')
+while :; do
+	for p in $pids; do
+		if ! kill -0 "$p" 2>/dev/null; then
+			echo "run: a process stopped (see $RUN/*.log)" >&2
+			stop
+		fi
+	done
+	[ "$(ps -o ppid= -p $$ | tr -d ' ')" = "$parent" ] || stop
+	sleep 1
+done

@@ -122,7 +122,8 @@ for s in $suites; do
 	server)	run_py tests/server server ;;
 	worker)	run_py tests/worker worker ;;
 	memcheck)
-		prun_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 ;;
+		prun_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 \
+		    SHOP_FCGI=1 ;;
 	asan)
 		run_unit build/asan asan
 		prun_py tests/cgi asan SHOP_BUILD=build/asan \

@@ -45,6 +45,7 @@
 #include "outbox.h"
 #include "queue.h"
 #include "tmpl.h"
+#include "envfile.h"
 #include "worker.h"
 
 #define CLEANUP_EVERY_MS	60000
@@ -203,7 +204,7 @@ load(struct worker *w, bool first)
 	char			 err[512];
 	struct db		*old[DB__MAX];
 
-	if (w->envfile != NULL && envfile_apply(w->envfile, err,
+	if (w->envfile != NULL && envfile_apply(w->envfile, true, err,
 	    sizeof(err)) != 0) {
 		log_error("%s", err);
 		return -1;

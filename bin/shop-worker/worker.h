@@ -12,8 +12,6 @@
 #include "job.h"
 
 #define WORKER_MAX_QUEUES	512	/* bytes of SHOP_WORKER_QUEUES */
-#define ENVFILE_MAX		(64 * 1024)
-#define ENVFILE_MAX_LINE	4096
 
 /*
  * The worker's settings, from the environment (each variable is listed in
@@ -42,18 +40,6 @@ struct worker_settings {
  */
 int	settings_load(struct worker_settings *s, char *err, size_t errlen);
 
-/*
- * An environment file: "NAME=value" lines, blank lines and "#" comments;
- * a value in one pair of matching quotes loses them. NAME is
- * [A-Za-z_][A-Za-z0-9_]*. fn is called for each pair in order (strings
- * valid only during the call). Returns 0, or -1 with "line N: why" in err
- * and no call made for any line if one is bad.
- */
-int	envfile_parse(const char *text, size_t len,
-	    void (*fn)(const char *name, const char *value, void *), void *arg,
-	    char *err, size_t errlen);
 
-/* Read path (at most ENVFILE_MAX bytes) and setenv() each pair. */
-int	envfile_apply(const char *path, char *err, size_t errlen);
 
 #endif

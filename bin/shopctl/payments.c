@@ -40,17 +40,11 @@ hours_arg(const char *s, long long *h)
 static struct stripe *
 gateway(struct ctl *c)
 {
-	struct stripe	*s;
-	char		 err[256];
+	struct stripe	*s = settle_client(&c->cfg);
 
-	if (c->cfg.stripe_secret_key == NULL) {
-		ctl_err("STRIPE_SECRET_KEY is not set: the gateway cannot be "
-		    "asked");
-		return NULL;
-	}
-	if ((s = stripe_new(c->cfg.stripe_api_base, c->cfg.stripe_secret_key,
-	    err, sizeof(err))) == NULL)
-		ctl_err("%s", err);
+	if (s == NULL)
+		ctl_err("the gateway cannot be asked: STRIPE_SECRET_KEY and "
+		    "STRIPE_API_BASE must be set and usable");
 	return s;
 }
 

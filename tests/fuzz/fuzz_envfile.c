@@ -1,13 +1,13 @@
 /*
- * Fuzz target: shop-worker's environment file (bin/shop-worker/
- * settings.c). Every pair it hands over has a well-formed name and a
- * value without line breaks or NUL.
+ * Fuzz target: the environment file parser (lib/envfile.c) that
+ * shop-worker -c and SHOP_ENV_FILE use. Every pair it hands over has a
+ * well-formed name and a value without line breaks or NUL.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../bin/shop-worker/settings.c"
+#include "envfile.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -20,7 +20,7 @@ check(const char *name, const char *value, void *arg)
 	if (*name == '\0' || (*name >= '0' && *name <= '9'))
 		abort();
 	for (p = name; *p; p++)
-		if (!name_char(*p, false))
+		if (!envfile_name_char(*p, false))
 			abort();
 	if (strpbrk(value, "\n") != NULL || strlen(value) > ENVFILE_MAX_LINE)
 		abort();

@@ -62,6 +62,12 @@ def run():
             passed += 1
             print(f"ok   {name}:{fn.__name__} ({time.monotonic() - t0:.2f}s)")
         sys.stdout.flush()
+    # The long-lived processes' wrapper (valgrind) speaks at their end.
+    for why in fcgi_stop_all():
+        failed += 1
+        print(f"FAIL {name}:memcheck")
+        for line in why.splitlines():
+            print("     " + line)
     for fn in reversed(_cleanup):
         try:
             fn()
@@ -248,6 +254,9 @@ def cgi(prog, path="/", method="GET", query="", body=b"", headers=None,
             e.pop(k, None)
         else:
             e[k] = v
+    if FCGI and prog not in FCGI_NEVER:
+        out, stderr = _fcgi(prog, e, body, timeout)
+        return parse_cgi(out, stderr)
     cmd = WRAP + [os.path.join(BUILD, "cgi-bin", prog)]
     p = subprocess.run(cmd, input=body, env=e, capture_output=True,
                        timeout=timeout)
@@ -258,6 +267,154 @@ def cgi(prog, path="/", method="GET", query="", body=b"", headers=None,
     if p.returncode != 0:
         raise AssertionError(f"{prog} exited {p.returncode}: {stderr[-3000:]}")
     return parse_cgi(p.stdout, stderr)
+
+
+# ------------------------------------------------------- FastCGI servers
+#
+# With SHOP_FCGI=1 (the memcheck suite) cgi() does not start the program
+# once per request: it sends the request over FastCGI to a long-lived
+# process of it, started under SHOP_WRAP once per program and process
+# environment, and stopped (and its wrapper's verdict read) when the test
+# file ends. Valgrind's start-up is then paid once, not per request, and
+# what it checks is a process that served many requests.
+
+FCGI = os.environ.get("SHOP_FCGI") == "1"
+# Request variables; everything else is the process's environment.
+FCGI_PARAMS = ("GATEWAY_INTERFACE", "SERVER_", "REMOTE_", "REQUEST_",
+               "QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "CONTENT_",
+               "HTTP_", "HTTPS")
+# Programs that hold streams open with threads: always run as CGI.
+FCGI_NEVER = ("live",)
+
+
+def _fcgi_record(rtype, content, req_id=1):
+    import struct
+    pad = -len(content) % 8
+    return struct.pack(">BBHHBx", 1, rtype, req_id, len(content), pad) + \
+        content + b"\0" * pad
+
+
+def _fcgi_pairs(params):
+    import struct
+    out = b""
+    for k, v in params.items():
+        k, v = k.encode(), v.encode()
+        for n in (len(k), len(v)):
+            out += bytes([n]) if n < 128 else struct.pack(">I", n | 1 << 31)
+        out += k + v
+    return out
+
+
+class FcgiServer:
+    """One program as a FastCGI process on a Unix socket (RFC-less but
+    per the FastCGI 1.0 specification: BEGIN_REQUEST, PARAMS, STDIN;
+    STDOUT, STDERR, END_REQUEST)."""
+
+    def __init__(self, prog, env):
+        d = tempdir("shopfcgi-")
+        self.prog = prog
+        self.path = os.path.join(d, "sock")
+        self.log_path = os.path.join(d, "stderr.log")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.path)
+        listener.listen(16)
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            WRAP + [os.path.join(BUILD, "cgi-bin", prog)], stdin=listener,
+            stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        listener.close()
+        self.offset = 0
+
+    def request(self, params, body, timeout):
+        import struct
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(self.path)
+        msg = _fcgi_record(1, struct.pack(">HB5x", 1, 0))
+        pairs = _fcgi_pairs(params)
+        for i in range(0, len(pairs), 65535):
+            msg += _fcgi_record(4, pairs[i:i + 65535])
+        msg += _fcgi_record(4, b"")
+        for i in range(0, len(body), 65535):
+            msg += _fcgi_record(5, body[i:i + 65535])
+        msg += _fcgi_record(5, b"")
+        s.sendall(msg)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        out, pos, ended = b"", 0, False
+        while pos + 8 <= len(data):
+            _, rtype, _, n, pad = struct.unpack(">BBHHB", data[pos:pos + 7])
+            content = data[pos + 8:pos + 8 + n]
+            pos += 8 + n + pad
+            if rtype == 6:
+                out += content
+            elif rtype == 3:
+                ended = True
+        if not ended:
+            raise AssertionError(f"{self.prog}: the FastCGI process ended "
+                                 f"the request without END_REQUEST "
+                                 f"(exit {self.proc.poll()}):\n"
+                                 f"{self.stderr()[-3000:]}")
+        return out, self.stderr()
+
+    def stderr(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self.offset)
+            text = f.read()
+        self.offset += len(text)
+        return text.decode("utf-8", "replace")
+
+    def stop(self):
+        """SIGTERM, then the wrapper's verdict: None if clean, else why."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        self.offset = 0
+        if rc == 0:
+            return None
+        return (f"{self.prog} (FastCGI, {' '.join(WRAP[:1]) or 'bare'}) "
+                f"exited {rc}:\n{self.stderr()[-6000:]}")
+
+
+_fcgi_servers = {}
+
+
+def _fcgi(prog, e, body, timeout):
+    params = {k: v for k, v in e.items() if k.startswith(FCGI_PARAMS)}
+    penv = {k: v for k, v in e.items() if not k.startswith(FCGI_PARAMS)}
+    key = (prog, tuple(sorted(penv.items())))
+    srv = _fcgi_servers.get(key)
+    if srv is None or srv.proc.poll() is not None:
+        srv = _fcgi_servers[key] = FcgiServer(prog, penv)
+    end = time.monotonic() + 30
+    while True:
+        try:
+            return srv.request(params, body, timeout)
+        except (FileNotFoundError, ConnectionRefusedError):
+            if time.monotonic() > end or srv.proc.poll() is not None:
+                raise
+            time.sleep(0.02)
+
+
+def fcgi_stop_all():
+    """Stop every FastCGI server; the list of their wrappers' findings."""
+    found = []
+    for srv in _fcgi_servers.values():
+        why = srv.stop()
+        if why:
+            found.append(why)
+    _fcgi_servers.clear()
+    return found
 
 
 def parse_cgi(out, stderr=""):
@@ -412,3 +569,86 @@ class Lighttpd:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class Apache:
+    """Apache 2.4 with mod_fcgid on a free loopback port, from
+    httpd-conf/apache.conf.in, serving the programs of a build directory
+    against a data directory.
+
+    The FastCGI programs must not run as root, and Apache will not serve
+    as root: run as root (CI), the server runs as www-data from a copy of
+    what it serves (programs, templates, static files) in a directory
+    www-data can read, with the data directory handed to www-data, as a
+    real installation would be (make install)."""
+
+    def __init__(self, data_dir, build=None, env=None, port=None):
+        import pwd
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.base = tempdir("shopapache-")
+        os.chmod(self.base, 0o755)
+        self.run_dir = os.path.join(self.base, "run")
+        os.makedirs(os.path.join(self.run_dir, "fcgid"))
+        root = os.path.join(self.base, "root")
+        shutil.copytree(os.path.join(ROOT, "templates"),
+                        os.path.join(root, "templates"))
+        shutil.copytree(os.path.join(ROOT, "static"),
+                        os.path.join(root, "static"))
+        shutil.copytree(os.path.join(os.path.abspath(build or BUILD),
+                                     "cgi-bin"),
+                        os.path.join(root, "build", "cgi-bin"))
+        self.conf = os.path.join(self.run_dir, "apache.conf")
+        fill(os.path.join(ROOT, "httpd-conf", "apache.conf.in"), self.conf, {
+            "ROOT": root, "BUILD": os.path.join(root, "build"),
+            "PORT": self.port, "DATA": data_dir, "RUN": self.run_dir,
+            "BASE_URL": f"http://127.0.0.1:{self.port}",
+        })
+        self.env = {"PATH": "/usr/sbin:/usr/bin:/bin",
+                    "APACHE_RUN_DIR": self.run_dir}
+        # The programs' settings, as a deployment would write them.
+        with open(os.path.join(data_dir, "shop.env"), "w") as f:
+            for k, v in (env or {}).items():
+                f.write(f"{k}={v}\n")
+        os.chmod(os.path.join(data_dir, "shop.env"), 0o600)
+        self.prefix = []
+        if os.geteuid() == 0:
+            u = pwd.getpwnam("www-data")
+            for d in (self.base, data_dir):
+                for top, dirs, files in os.walk(d):
+                    os.chown(top, u.pw_uid, u.pw_gid)
+                    for f in files:
+                        os.chown(os.path.join(top, f), u.pw_uid, u.pw_gid)
+            self.prefix = ["setpriv", "--reuid", "www-data", "--regid",
+                           "www-data", "--clear-groups"]
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
+        self.proc = subprocess.Popen(
+            self.prefix + ["apache2", "-f", self.conf, "-DFOREGROUND"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        at_exit(self.stop)
+        wait_port(self.port, proc=self.proc)
+        return self
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.run_dir, "error.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def client(self):
+        return Client(self.port)

@@ -27,6 +27,8 @@ def env_for(data, **extra):
         "SHOP_SCHEDULE_EVICT_CACHE": "off",
         "SHOP_SCHEDULE_BACKUP": "off",
         "SHOP_SCHEDULE_SWEEP_SESSIONS": "off",
+        "SHOP_SCHEDULE_RECONCILE_PAYMENTS": "off",
+        "SHOP_SCHEDULE_RELEASE_RESERVATIONS": "off",
     })
     e.pop("SMTP_URL", None)
     e.update(extra)
