@@ -163,10 +163,14 @@ def unknown_email_gets_the_same_answer_and_no_mail():
 def expired_forged_and_superseded_tokens():
     d = fx.datadir()
     customer(d)
+    # One mail at a time: two written in the same drain may share an mtime.
+    tokens = []
     for _ in range(2):
         status(acct("/account/password/forgot", "POST", d=d,
                     body={"email": "ann@example.com"}), 303)
-    first, second = [reset_token(m) for m in mails(d)]
+        tokens += [t for t in map(reset_token, mails(d)) if t not in tokens]
+    eq(len(tokens), 2)
+    first, second = tokens
     # Only the newest link works.
     status(acct("/account/password/reset", query="token=" + first, d=d), 404)
     status(acct("/account/password/reset", query="token=" + second, d=d), 200)
