@@ -345,12 +345,9 @@ h_form(struct req *r)
 	return checkout_page(r, 200, &f, NULL);
 }
 
-/*
- * An order for its page and for JSON; confirming: its payment is complete
- * at the gateway and the money on its way (only the gateway knows).
- */
+/* An order for its page and for JSON. */
 static struct tval *
-order_tval(struct req *r, const struct order *o, bool confirming)
+order_tval(struct req *r, const struct order *o)
 {
 	struct arena	*a = r->arena;
 	struct tval	*t = tval_map(a), *lines, *ad;
@@ -368,8 +365,14 @@ order_tval(struct req *r, const struct order *o, bool confirming)
 	tval_set_bool(a, t, "cancelled", o->state == ORDER_CANCELLED);
 	tval_set_bool(a, t, "refunded", o->state == ORDER_REFUNDED ||
 	    o->state == ORDER_PARTIALLY_REFUNDED);
+	/*
+	 * Processing: the session is complete and the money on its way (the
+	 * payment is recorded without its amount). We wait to hear. An open
+	 * session (the customer left the payment page) is paid with the pay
+	 * button, which asks the gateway first and never charges twice.
+	 */
 	tval_set_bool(a, t, "confirming", o->state == ORDER_PENDING &&
-	    confirming);
+	    *o->payment_intent != '\0');
 	tval_set_str(a, t, "email", o->email);
 	tval_set_str(a, t, "currency", o->currency);
 	tval_set_int(a, t, "subtotal", o->subtotal);
@@ -427,13 +430,13 @@ order_tval(struct req *r, const struct order *o, bool confirming)
  */
 static int
 order_page(struct req *r, int status, const struct order *o,
-    const char *notice, bool confirming)
+    const char *notice)
 {
 	struct arena	*a = r->arena;
 	struct tval	*data = page_data(r);
 
 	tval_set_str(a, data, "title", arena_printf(a, "Order %s", o->number));
-	tval_set(a, data, "order", order_tval(r, o, confirming));
+	tval_set(a, data, "order", order_tval(r, o));
 	if (notice != NULL)
 		tval_set_str(a, data, "notice", notice);
 	/* Live updates start after what this page already shows. */
@@ -459,7 +462,7 @@ payment_answer(struct req *r, const struct order *o, enum settle_result res,
 		if (r->want_json) {
 			data = tval_map(a);
 			tval_set_bool(a, data, "ok", true);
-			tval_set(a, data, "order", order_tval(r, o, false));
+			tval_set(a, data, "order", order_tval(r, o));
 			tval_set_str(a, data, "payment_url", url);
 			page_json(r, created ? 201 : 200, data);
 			return 0;
@@ -479,8 +482,7 @@ payment_answer(struct req *r, const struct order *o, enum settle_result res,
 		    res == SETTLE_PAID ? "This order is paid already; it "
 		    "cannot be paid again." : res == SETTLE_PROCESSING ?
 		    "Your payment is on its way; there is nothing more to pay." :
-		    "This order can no longer be paid.",
-		    res == SETTLE_PROCESSING);
+		    "This order can no longer be paid.");
 	case SETTLE_GATEWAY:
 	case SETTLE_BUSY:
 		log_warn("checkout: order %s: payment not started: %s",
@@ -490,7 +492,7 @@ payment_answer(struct req *r, const struct order *o, enum settle_result res,
 		    "saved, but the payment service %s. Nothing has been "
 		    "charged. Please try again in a moment with the button "
 		    "below.", o->number, res == SETTLE_BUSY ? "was busy" :
-		    "could not be reached"), false);
+		    "could not be reached"));
 	default:
 		return 503;
 	}
@@ -690,7 +692,7 @@ h_success(struct req *r)
 	if ((o = order_by_id(d, r->arena, o->id)) == NULL)
 		return 503;
 	if (r->want_json)
-		return order_page(r, 200, o, NULL, sr == SETTLE_PROCESSING);
+		return order_page(r, 200, o, NULL);
 	resp_redirect(r, 303, arena_printf(r->arena, "/orders/%s", o->token));
 	r->cache_control = "no-store";
 	return 0;
@@ -704,38 +706,25 @@ path_order(struct req *r)
 }
 
 /*
- * GET /orders/{token}: what was ordered and where it stands. A pending
- * order with a session is looked up at the gateway, as the success page
- * does: a session that is open (the customer may be back from its cancel
- * link) or expired leaves the order payable; a complete one with the
- * money on its way is "being confirmed"; a paid one is settled now. When
- * the gateway does not answer, the order is shown payable: paying asks
- * the gateway about the session first, so it cannot charge twice.
+ * GET /orders/{token}: what was ordered and where it stands, from this
+ * database alone: a page view never waits on the gateway. A pending order
+ * whose payment is on its way says so; any other pending order shows the
+ * pay button, which asks the gateway about the session first, so it
+ * cannot charge twice.
  */
 static int
 h_order(struct req *r)
 {
-	struct stripe		*c = r->shop->app_data;
-	struct db		*d = req_db(r, DB_PRIMARY);
-	struct order		*o;
-	struct stripe_error	 err;
-	enum settle_result	 sr = SETTLE_OK;
-	const char		*notice = NULL;
+	struct order	*o;
+	const char	*notice = NULL;
 
 	if ((o = path_order(r)) == NULL)
 		return 404;
-	if (o->state == ORDER_PENDING && *o->session_id != '\0' && c != NULL) {
-		memset(&err, 0, sizeof(err));
-		sr = settle_session(d, c, r->arena, o->session_id, NULL, &err);
-		if (sr == SETTLE_PAID &&
-		    (o = order_by_id(d, r->arena, o->id)) == NULL)
-			return 503;
-	}
 	if (req_query(r, "cancelled") != NULL && o->state == ORDER_PENDING &&
-	    sr != SETTLE_PROCESSING)
+	    *o->payment_intent == '\0')
 		notice = "You left the payment page without paying. Your order "
 		    "is kept for a while: you can pay for it below.";
-	return order_page(r, 200, o, notice, sr == SETTLE_PROCESSING);
+	return order_page(r, 200, o, notice);
 }
 
 /* POST /orders/{token}/pay: pay again (the order must still be pending). */

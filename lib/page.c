@@ -44,8 +44,11 @@ site_session(struct req *r, struct tval *site)
 
 	if (s == NULL)
 		return;
-	if (s->cart_count > 0)
+	if (s->cart_count > 0) {
 		tval_set_int(r->arena, site, "cart_count", s->cart_count);
+		tval_set_str(r->arena, site, "cart_noun",
+		    s->cart_count == 1 ? "item" : "items");
+	}
 	if (s->user_id != 0) {
 		u = tval_set_map(r->arena, site, "user");
 		tval_set_str(r->arena, u, "name", s->user_name);

@@ -33,7 +33,8 @@ static const char sql_paid[] =
     "coalesce(nullif(?3, ''), payment_intent), session_id = ?4 "
     "WHERE id = ?1";
 static const char sql_hold[] =
-    "UPDATE orders SET reserved_until = max(reserved_until, ?2) "
+    "UPDATE orders SET reserved_until = max(reserved_until, ?2), "
+    "payment_intent = coalesce(nullif(?3, ''), payment_intent) "
     "WHERE id = ?1";
 static const char sql_refund[] =
     "UPDATE orders SET amount_refunded = ?2 WHERE id = ?1";
@@ -267,6 +268,8 @@ payment_apply_processing(struct db *d, struct arena *a,
 		return OUTCOME_ERROR;
 	sqlite3_bind_int64(st, 1, o->id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL) + PROCESSING_HOLD);
+	sqlite3_bind_text(st, 3, f->payment_intent ? f->payment_intent : "",
+	    -1, SQLITE_STATIC);
 	rc = db_step(d, st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? OUTCOME_APPLIED : OUTCOME_ERROR;

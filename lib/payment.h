@@ -47,7 +47,8 @@ enum order_outcome payment_apply_paid(struct db *, struct arena *,
 
 /*
  * The session completed but the money is still on its way (asynchronous
- * methods): keep the order pending and its stock held (in a write).
+ * methods): keep the order pending and its stock held, and record the
+ * payment intent, which tells that a payment is in flight (in a write).
  */
 enum order_outcome payment_apply_processing(struct db *, struct arena *,
 		    const struct payment_fact *, long long *order_id);

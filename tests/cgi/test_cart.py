@@ -95,6 +95,17 @@ def guest_add_makes_session_and_redirects():
 
 
 @test
+def one_item_badge_is_singular():
+    d = fx.datadir()
+    sc = session_cookie(add(d, fx.HAT, 1))
+    r = cart("/cart", cookie=sc, data_dir=d)
+    status(r, 200)
+    contains(r.text, '<span class="badge">1<span class="visually-hidden"> '
+             'item</span></span>')
+    contains(r.text, 'Subtotal (1 item)</th>')
+
+
+@test
 def add_json_answers_cart_resource():
     d = fx.datadir()
     r = add(d, fx.HAT, 3, headers=JSON)

@@ -218,6 +218,7 @@ layout_render(bool signed_in)
 	tval_set_str(a, site, "q", "\"mug\"");
 	if (signed_in) {
 		tval_set_int(a, site, "cart_count", 3);
+		tval_set_str(a, site, "cart_noun", "items");
 		user = tval_set_map(a, site, "user");
 		tval_set_str(a, user, "name", "Ada <b>");
 	}

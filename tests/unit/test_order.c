@@ -441,6 +441,35 @@ START_TEST(expired_then_paid)
 }
 END_TEST
 
+START_TEST(processing_is_recorded)
+{
+	struct order		*o = place("FR", 1, 1, NULL, CREATE_OK);
+	struct payment_fact	 f;
+	long long		 oid, until;
+	enum order_state	 st;
+
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st), 1);
+	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_p", "u",
+	    (long long)time(NULL) + 3600), 0);
+	/* An open session: no payment is known to be on its way. */
+	ck_assert_str_eq(order_by_id(d, a, o->id)->payment_intent, "");
+	o = order_by_id(d, a, o->id);
+	f = fact_for(o, "cs_p", o->total);
+	ck_assert_int_eq(db_begin(d), 0);
+	ck_assert_int_eq(payment_apply_processing(d, a, &f, &oid),
+	    OUTCOME_APPLIED);
+	ck_assert_int_eq(db_commit(d), 0);
+	ck_assert_int_eq(oid, o->id);
+	o = order_by_id(d, a, o->id);
+	ck_assert_int_eq(o->state, ORDER_PENDING);
+	ck_assert_str_eq(o->payment_intent, "pi_1");
+	ck_assert_int_ge(o->reserved_until, (long long)time(NULL) + 2 * 86400);
+	/* The money arrives. */
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_APPLIED);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->state, ORDER_PAID);
+}
+END_TEST
+
 START_TEST(refunds)
 {
 	struct order		*o = place("FR", 1, 2, NULL, CREATE_OK);
@@ -541,6 +570,7 @@ main(void)
 	tcase_add_test(tc, paid_by_metadata_before_session_known);
 	tcase_add_test(tc, amount_mismatch);
 	tcase_add_test(tc, expired_then_paid);
+	tcase_add_test(tc, processing_is_recorded);
 	tcase_add_test(tc, refunds);
 	tcase_add_test(tc, events_stored_once);
 	tcase_add_test(tc, recovered);

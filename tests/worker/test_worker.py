@@ -158,8 +158,8 @@ def recurring_runs_once_per_slot_across_workers():
     if not 2 <= jobs[0] <= 5:
         raise AssertionError(f"{jobs[0]} runs in 3.5 s of 1 s slots")
     eq(jobs[0], slots, "one job per slot")
-    eq(q(d, "SELECT count(*) FROM recurring_runs GROUP BY scheduled_at "
-         "HAVING count(*) > 1"), [], "no slot twice")
+    eq(q(d, "SELECT count(*) FROM recurring_runs WHERE task = 'trim_cable' "
+         "GROUP BY scheduled_at HAVING count(*) > 1"), [], "no slot twice")
     eq(q(d, "SELECT count(*) FROM jobs WHERE task = 'trim_cable' AND "
          "state != 'done'"), [(0,)])
     eq(q(d, "SELECT schedule FROM recurring WHERE task = 'backup'"),

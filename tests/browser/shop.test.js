@@ -1,0 +1,690 @@
+/*
+ * Shopfile in Debian's Chromium, driven by playwright-core: a purchase from
+ * the home page to a paid order, the order status and a product's stock
+ * line changing without a reload (static/live.js over server-sent events),
+ * a checkout form with mistakes, a declined card, paying after leaving the
+ * payment page, and the whole purchase with JavaScript off.
+ *
+ *   node tests/browser/shop.test.js [test-name...]
+ *
+ * It starts the shop with tests/browser/env.py (gateway, lighttpd,
+ * shop-worker on free ports), prints "ok NAME (Ns)" or "FAIL NAME" per
+ * test and ends with "N passed, N failed". Screenshots of every step go to
+ * build/test-artifacts/browser/NAME/ (SHOP_ARTIFACTS to change).
+ *
+ * Every page is watched: a console message about the Content Security
+ * Policy, any other console error, or an uncaught JavaScript error fails
+ * the test it happens in.
+ */
+"use strict";
+
+const { chromium } = require("playwright-core");
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+const readline = require("node:readline");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const ARTIFACTS = path.resolve(process.env.SHOP_ARTIFACTS ||
+    path.join(ROOT, "build", "test-artifacts", "browser"));
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+// Playwright gives every launch a fresh temporary profile of its own
+// (--user-data-dir); these keep Chromium off the network it cannot reach.
+const CHROMIUM_ARGS = [
+	"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update",
+	"--disable-sync", "--disable-default-apps", "--disable-extensions",
+	"--no-default-browser-check", "--metrics-recording-only",
+	"--password-store=basic",
+];
+const STEP_TIMEOUT = 10000;	/* ms: one click, one navigation */
+const LIVE_TIMEOUT = 15000;	/* ms: a live update to arrive */
+const TEST_TIMEOUT = 60000;	/* ms: a whole test */
+
+const CARD_OK = "4242 4242 4242 4242";
+const CARD_ASYNC_OK = "4000 0000 0000 2503";
+const CARD_DECLINED = "4000 0000 0000 0002";
+
+const CUSTOMER = {
+	email: "ada@example.test",
+	name: "Ada Lovelace",
+	line1: "12 Rue des Lilas",
+	city: "Paris",
+	postcode: "75011",
+	country: "France",
+	shipping: /^Standard \(3-5 days\)/,
+};
+
+let shop;		/* what env.py printed */
+let browser;
+
+/* ------------------------------------------------------------ helpers */
+
+function sleep(ms) {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/* The visible text of a locator, whitespace collapsed. */
+async function textOf(locator) {
+	return (await locator.innerText()).replace(/\s+/g, " ").trim();
+}
+
+/*
+ * Wait until the text of the one element locator finds is exactly want
+ * (a string) or matches it (a RegExp); throws with what it last saw.
+ */
+async function expectText(locator, want, timeout = STEP_TIMEOUT) {
+	const end = Date.now() + timeout;
+	let got = "(no element)";
+
+	for (;;) {
+		try {
+			if (await locator.count() === 1)
+				got = await textOf(locator);
+			else
+				got = `(${await locator.count()} elements)`;
+		} catch (e) {
+			got = `(${e.message.split("\n")[0]})`;
+		}
+		if (typeof want === "string" ? got === want : want.test(got))
+			return got;
+		if (Date.now() > end)
+			throw new Error(`${locator}: text ${JSON.stringify(got)}, ` +
+			    `want ${want instanceof RegExp ? want :
+			    JSON.stringify(want)} (after ${timeout} ms)`);
+		await sleep(50);
+	}
+}
+
+function expectEqual(got, want, what) {
+	if (got !== want)
+		throw new Error(`${what}: got ${JSON.stringify(got)}, want ` +
+		    `${JSON.stringify(want)}`);
+}
+
+function expectMatch(got, re, what) {
+	if (!re.test(got))
+		throw new Error(`${what}: ${JSON.stringify(got)} does not ` +
+		    `match ${re}`);
+}
+
+/*
+ * A test's browser context: its pages are watched for CSP reports,
+ * console errors and uncaught errors, and shot() saves numbered
+ * screenshots of a page under the test's artifact folder.
+ */
+class Session {
+	constructor(t, name, options = {}) {
+		this.t = t;
+		this.name = name;
+		this.options = options;
+	}
+
+	async open() {
+		this.context = await browser.newContext({
+			baseURL: shop.shop,
+			viewport: { width: 1280, height: 900 },
+			locale: "en-GB",
+			...this.options,
+		});
+		this.context.setDefaultTimeout(STEP_TIMEOUT);
+		this.context.setDefaultNavigationTimeout(STEP_TIMEOUT);
+		this.context.on("page", (p) => this.watch(p));
+		this.page = await this.context.newPage();
+		return this.page;
+	}
+
+	watch(page) {
+		const where = () => `${this.name} at ${page.url()}`;
+
+		page.on("console", (msg) => {
+			const text = msg.text();
+			if (/Content[- ]Security[- ]Policy/i.test(text))
+				this.t.problems.push(`CSP (${where()}): ${text}`);
+			else if (msg.type() === "error" &&
+			    !this.t.allowed.some((re) => re.test(text)))
+				this.t.problems.push(`console error (${where()}): ` +
+				    `${text} ${msg.location().url || ""}`);
+		});
+		page.on("pageerror", (err) =>
+		    this.t.problems.push(`JavaScript error (${where()}): ` +
+		    `${err.message}`));
+	}
+
+	async close() {
+		if (this.context)
+			await this.context.close();
+	}
+}
+
+/* ------------------------------------------------------------ steps */
+
+/* Open a product page from the catalog and check its heading. */
+async function openProduct(page, slug, name) {
+	await page.goto(`/products/${slug}`);
+	await expectText(page.getByRole("heading", { level: 1 }), name);
+}
+
+/* Choose a variant (its label starts with title) and add qty to the cart. */
+async function addToCart(page, variant, qty = 1) {
+	if (variant)
+		await page.getByRole("radio", {
+			name: new RegExp(`^${variant} `),
+		}).check();
+	await page.getByLabel("Quantity", { exact: true }).fill(String(qty));
+	await Promise.all([
+		page.waitForURL(/\/cart(\?notice=added)?$/),
+		page.getByRole("button", { name: "Add to cart" }).click(),
+	]);
+}
+
+/* From the cart page, to the checkout form filled in by its labels. */
+async function fillCheckout(page, who = CUSTOMER) {
+	await Promise.all([
+		page.waitForURL(/\/checkout$/),
+		page.getByRole("link", { name: "Check out" }).click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }), "Checkout");
+	await page.getByLabel("Email", { exact: true }).fill(who.email);
+	await page.getByLabel("Full name", { exact: true }).fill(who.name);
+	await page.getByLabel("Address", { exact: true }).fill(who.line1);
+	await page.getByLabel("City", { exact: true }).fill(who.city);
+	await page.getByLabel("Postcode", { exact: true }).fill(who.postcode);
+	await page.getByLabel("Country", { exact: true })
+	    .selectOption({ label: who.country });
+	await page.getByRole("radio", { name: who.shipping }).check();
+}
+
+/* Place the order: the gateway's hosted page, "Pay €N". */
+async function placeOrder(page) {
+	const button = page.getByRole("button", { name: /^Place order and pay / });
+	const total = (await textOf(button)).replace(/^Place order and pay /, "");
+
+	await Promise.all([
+		page.waitForURL((u) => u.href.startsWith(shop.gateway + "/c/pay/")),
+		button.click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    `Pay ${total}`);
+	return total;
+}
+
+/*
+ * Click what loads the page at the same address again (a form posted to
+ * itself, a "check again" link) and wait for the new document; returns
+ * the HTTP status it came with.
+ */
+async function clickAndReload(page, locator) {
+	const url = page.url().split("?")[0];
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().isNavigationRequest() &&
+		    r.url().split("?")[0] === url),
+		locator.click(),
+	]);
+	await page.waitForLoadState("load");
+	return resp.status();
+}
+
+/*
+ * Fill the hosted payment page with a card and submit it: to the shop's
+ * order page, or (landOnShop false) back to the payment page, whose
+ * status is returned.
+ */
+async function payWith(page, card, { landOnShop = true } = {}) {
+	await page.getByLabel("Card number").fill(card);
+	await page.getByLabel("Expiry date (MM / YY)").fill("12 / 34");
+	await page.getByLabel("Security code (CVC)").fill("123");
+	const pay = page.getByRole("button", { name: /^Pay / });
+	if (!landOnShop)
+		return clickAndReload(page, pay);
+	await Promise.all([
+		page.waitForURL(/\/orders\/[A-Za-z0-9_-]{32}$/),
+		pay.click(),
+	]);
+	expectEqual(new URL(page.url()).origin, shop.shop, "order page origin");
+}
+
+/* The order page's status line, a live region. */
+function orderStatus(page) {
+	return page.getByRole("status").and(page.locator(".order-state"));
+}
+
+const WAITING = /^We are waiting for the payment service to confirm your payment\. /;
+
+function thanks(total) {
+	return `Thank you: your payment of ${total} is received. A ` +
+	    `confirmation is on its way to ${CUSTOMER.email}.`;
+}
+
+/* ------------------------------------------------------------ tests */
+
+const tests = [];
+
+function test(name, fn) {
+	tests.push({ name, fn });
+}
+
+test("purchase", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	await page.goto("/");
+	await expectText(page.getByRole("heading", { level: 1 }), "Shopfile");
+	await t.shot(page, "home");
+
+	await Promise.all([
+		page.waitForURL(/\/products\/monstera-deliciosa$/),
+		page.getByRole("link", { name: "Monstera Deliciosa" }).click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Monstera Deliciosa");
+	await expectText(page.locator("p[data-live-field=label]"), "In stock");
+	// The sold-out size cannot be chosen.
+	expectEqual(await page.getByRole("radio", { name: /^Medium / })
+	    .isDisabled(), true, "sold-out Medium disabled");
+	await page.getByRole("radio", { name: /^Large / }).check();
+	await t.shot(page, "product");
+
+	await addToCart(page, null, 2);
+	await expectText(page.locator(".site-nav .badge"), "2 items");
+	await expectText(page.getByRole("heading", { level: 1 }), "Your cart");
+	await expectText(page.locator("table.cart-lines tbody th[scope=row]"),
+	    "Monstera Deliciosa Large");
+	await expectText(page.locator("table.cart-lines tfoot"),
+	    "Subtotal (2 items) €90.00");
+	await t.shot(page, "cart");
+
+	await fillCheckout(page);
+	await t.shot(page, "checkout");
+
+	const total = await placeOrder(page);
+	expectEqual(total, "€90.00", "total to pay (free shipping over €50)");
+	await t.shot(page, "gateway");
+
+	await payWith(page, CARD_OK);
+	await expectText(orderStatus(page), "Status: Paid");
+	await expectText(page.locator(".notice-ok"), thanks("€90.00"));
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    /^Order \S+$/);
+	// The cart was emptied by the order.
+	expectEqual(await page.locator(".site-nav .badge").count(), 0,
+	    "cart badge after the order");
+	await t.shot(page, "paid");
+});
+
+test("live_order_status", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	await openProduct(page, "espresso-cup-pair", "Espresso Cup Pair");
+	await addToCart(page, null, 1);
+	await expectText(page.locator(".site-nav .badge"), "1 item");
+	await fillCheckout(page);
+	const total = await placeOrder(page);
+	await payWith(page, CARD_ASYNC_OK);
+	// Completed but not yet paid: the page says it is waiting.
+	await expectText(orderStatus(page), "Status: Awaiting payment");
+	await expectText(page.locator(".order-waiting"), WAITING);
+	expectEqual(await page.locator(".order-paid-later").isVisible(), false,
+	    "thanks before the payment");
+	await t.shot(page, "confirming");
+
+	let navigations = 0;
+	page.on("framenavigated", (f) => {
+		if (f === page.mainFrame())
+			navigations++;
+	});
+	await page.evaluate(() => {
+		window.shopTestMarker = "still the same document";
+	});
+	const url = page.url();
+
+	await expectText(orderStatus(page), "Status: Paid", LIVE_TIMEOUT);
+	expectEqual(navigations, 0, "navigations while waiting");
+	expectEqual(page.url(), url, "URL");
+	expectEqual(await page.evaluate(() => window.shopTestMarker),
+	    "still the same document", "marker set before the update");
+	expectEqual(await orderStatus(page).getAttribute("data-live-state"),
+	    "paid", "data-live-state");
+	// What was said while waiting gives way to the thanks.
+	expectEqual(await page.locator(".order-waiting").isVisible(), false,
+	    "waiting notice once paid");
+	await expectText(page.locator(".order-paid-later"), thanks(total));
+	await t.shot(page, "paid-live");
+});
+
+test("live_stock_line", async (t) => {
+	const watcher = await t.session("watcher");
+	const page = await watcher.open();
+
+	await openProduct(page, "speckled-travel-mug", "Speckled Travel Mug");
+	const line = page.locator("p[data-live-field=label]");
+	const black = page.locator("label[for=variant-13] [data-live-field]");
+	const white = page.locator("label[for=variant-12] [data-live-field]");
+	await expectText(line, "Only 3 left");
+	await expectText(black, "Only 1 left");
+	await expectText(white, "Only 2 left");
+	await page.evaluate(() => {
+		window.shopTestMarker = "watching";
+	});
+	await t.shot(page, "before");
+
+	// Someone else buys the last black mug.
+	const buyer = await t.session("buyer");
+	const other = await buyer.open();
+	await openProduct(other, "speckled-travel-mug", "Speckled Travel Mug");
+	await addToCart(other, "Black", 1);
+	await fillCheckout(other);
+	await placeOrder(other);
+	await t.shot(other, "buyer-gateway");
+
+	await expectText(line, "Only 2 left", LIVE_TIMEOUT);
+	await expectText(black, "Sold out");
+	await expectText(white, "Only 2 left");
+	await t.shot(page, "after-one");
+
+	await payWith(other, CARD_OK);
+	await expectText(orderStatus(other), "Status: Paid");
+
+	// And then both white ones.
+	await openProduct(other, "speckled-travel-mug", "Speckled Travel Mug");
+	await addToCart(other, "White", 2);
+	await fillCheckout(other);
+	await placeOrder(other);
+
+	await expectText(line, "Sold out", LIVE_TIMEOUT);
+	await expectText(white, "Sold out");
+	await expectText(black, "Sold out");
+	expectEqual(await page.evaluate(() => window.shopTestMarker),
+	    "watching", "marker set before the updates");
+	await t.shot(page, "sold-out");
+
+	// The page as served now (its cached fragment made anew) agrees.
+	const fresh = await watcher.context.newPage();
+	await openProduct(fresh, "speckled-travel-mug", "Speckled Travel Mug");
+	await expectText(fresh.locator("p[data-live-field=label]"), "Sold out");
+	await expectText(fresh.locator(".product-info .notice"), "This " +
+	    "product is sold out at the moment. See similar products.");
+	expectEqual(await fresh.getByRole("button", { name: "Add to cart" })
+	    .count(), 0, "add-to-cart buttons when sold out");
+	await t.shot(fresh, "sold-out-reloaded");
+});
+
+test("bad_checkout_form", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	await openProduct(page, "golden-pothos", "Golden Pothos");
+	await addToCart(page, "Small", 1);
+	await fillCheckout(page, { ...CUSTOMER, email: "not an address",
+	    name: "" });
+	// The form comes back with 422, which Chromium logs.
+	t.allowed.push(/status of 422/);
+	expectEqual(await clickAndReload(page, page.getByRole("button",
+	    { name: /^Place order and pay / })), 422, "status of the form");
+	expectEqual(page.url(), `${shop.shop}/checkout`, "still at checkout");
+	const summary = page.getByRole("alert");
+	await expectText(summary.getByRole("heading"),
+	    "Please check what you entered");
+	await expectText(summary.getByRole("list"), "Enter an email address " +
+	    "like name@example.com. Full name is required.");
+	const email = page.getByLabel("Email", { exact: true });
+	expectEqual(await email.getAttribute("aria-invalid"), "true",
+	    "email aria-invalid");
+	expectEqual(await email.inputValue(), "not an address", "email kept");
+	expectEqual(await page.getByLabel("City", { exact: true }).inputValue(),
+	    CUSTOMER.city, "city kept");
+	// A field in error is outlined in the error colour.
+	expectEqual(await email.evaluate((el) =>
+	    getComputedStyle(el).borderTopColor), "rgb(180, 35, 24)",
+	    "border of a field in error");
+	expectEqual(await page.getByLabel("City", { exact: true }).evaluate(
+	    (el) => getComputedStyle(el).borderTopColor),
+	    "rgb(140, 149, 159)", "border of a valid field");
+	// The summary's links lead to their fields.
+	await summary.getByRole("link", { name: "Full name is required." })
+	    .click();
+	expectEqual(await page.getByLabel("Full name", { exact: true })
+	    .evaluate((el) => el === document.activeElement ||
+	    location.hash === "#" + el.id), true, "link to the field");
+	await t.shot(page, "errors");
+
+	await page.getByLabel("Email", { exact: true }).fill(CUSTOMER.email);
+	await page.getByLabel("Full name", { exact: true }).fill(CUSTOMER.name);
+	await placeOrder(page);
+	await payWith(page, CARD_OK);
+	await expectText(orderStatus(page), "Status: Paid");
+});
+
+test("declined_card", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	// The gateway answers a refused card with 422, which Chromium logs.
+	t.allowed.push(/status of 422/);
+	await openProduct(page, "morning-person-mug", "Morning Person Mug");
+	await addToCart(page, null, 1);
+	await fillCheckout(page);
+	await placeOrder(page);
+	expectEqual(await payWith(page, CARD_DECLINED, { landOnShop: false }),
+	    422, "status of the refused payment");
+	expectMatch(page.url(), new RegExp("^" + shop.gateway + "/c/pay/"),
+	    "still on the payment page");
+	await expectText(page.getByRole("alert"), "Your card was declined.");
+	expectEqual(await page.getByLabel("Card number")
+	    .getAttribute("aria-invalid"), "true", "card number aria-invalid");
+	await t.shot(page, "declined");
+
+	await payWith(page, CARD_OK);
+	await expectText(orderStatus(page), "Status: Paid");
+	await t.shot(page, "paid");
+});
+
+test("cancel_then_pay", async (t) => {
+	const s = await t.session("buyer");
+	const page = await s.open();
+
+	await openProduct(page, "creme-glaze-mug", "Crème Glaze Mug");
+	await addToCart(page, null, 1);
+	await fillCheckout(page);
+	const total = await placeOrder(page);
+	await Promise.all([
+		page.waitForURL(/\/orders\/[A-Za-z0-9_-]{32}\?cancelled=1$/),
+		page.getByRole("link", { name: "Cancel and return to the shop" })
+		    .click(),
+	]);
+	await expectText(orderStatus(page), "Status: Awaiting payment");
+	await expectText(page.locator(".notice").first(), "You left the " +
+	    "payment page without paying. Your order is kept for a while: " +
+	    "you can pay for it below.");
+	// Nothing is on its way: no "waiting" notice, a button to pay.
+	expectEqual(await page.locator(".order-waiting").count(), 0,
+	    "waiting notices");
+	const pay = page.getByRole("button", { name: `Pay ${total} now` });
+	await t.shot(page, "cancelled");
+
+	await Promise.all([
+		page.waitForURL((u) => u.href.startsWith(shop.gateway + "/c/pay/")),
+		pay.click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    `Pay ${total}`);
+	await payWith(page, CARD_OK);
+	await expectText(orderStatus(page), "Status: Paid");
+	await expectText(page.locator(".notice-ok"), thanks(total));
+	await t.shot(page, "paid");
+});
+
+test("without_javascript", async (t) => {
+	const s = await t.session("buyer", { javaScriptEnabled: false });
+	const page = await s.open();
+
+	await page.goto("/");
+	await page.getByRole("searchbox", { name: "Search products" })
+	    .fill("latte");
+	await Promise.all([
+		page.waitForURL(/\/search\?q=latte$/),
+		page.getByRole("button", { name: "Search", exact: true }).click(),
+	]);
+	await t.shot(page, "search");
+	await Promise.all([
+		page.waitForURL(/\/products\/tall-latte-mug$/),
+		page.getByRole("link", { name: "Tall Latte Mug" }).click(),
+	]);
+	await addToCart(page, "Sage", 2);
+	await expectText(page.locator(".site-nav .badge"), "2 items");
+	await fillCheckout(page);
+	await t.shot(page, "checkout");
+	const total = await placeOrder(page);
+	await payWith(page, CARD_ASYNC_OK);
+	await expectText(orderStatus(page), "Status: Awaiting payment");
+	await expectText(page.locator(".order-waiting"), WAITING);
+	await t.shot(page, "confirming");
+
+	// No script: the status changes when the page is asked again.
+	const again = page.getByRole("link", { name: "Check again" });
+	const end = Date.now() + LIVE_TIMEOUT;
+	for (;;) {
+		expectEqual(await clickAndReload(page, again), 200,
+		    "order page status");
+		if (await textOf(orderStatus(page)) !== "Status: Awaiting payment" ||
+		    Date.now() > end)
+			break;
+		await sleep(500);
+	}
+	await expectText(orderStatus(page), "Status: Paid", 0);
+	expectEqual(await page.locator(".order-waiting").count(), 0,
+	    "waiting notice once paid");
+	await expectText(page.locator(".notice-ok"), thanks(total));
+	await t.shot(page, "paid");
+});
+
+/* ------------------------------------------------------------ runner */
+
+function startShop() {
+	return new Promise((resolve, reject) => {
+		const env = spawn(process.env.PYTHON || "python3",
+		    [path.join(__dirname, "env.py")],
+		    { stdio: ["pipe", "pipe", "inherit"] });
+		const lines = readline.createInterface({ input: env.stdout });
+
+		env.on("exit", (code) => reject(new Error(`env.py exited ${code}`)));
+		lines.once("line", (line) => {
+			shop = JSON.parse(line);
+			shop.process = env;
+			resolve();
+		});
+	});
+}
+
+function stopShop() {
+	if (!shop || !shop.process || shop.process.exitCode !== null)
+		return Promise.resolve();
+	return new Promise((resolve) => {
+		shop.process.once("exit", resolve);
+		shop.process.stdin.end();
+	});
+}
+
+async function runTest(tc) {
+	const dir = path.join(ARTIFACTS, tc.name);
+	const sessions = [];
+	let step = 0;
+	const t = {
+		problems: [],
+		allowed: [],
+		async session(name, options) {
+			const s = new Session(t, name, options);
+			sessions.push(s);
+			return s;
+		},
+		async shot(page, label) {
+			const file = path.join(dir,
+			    `${String(++step).padStart(2, "0")}-${label}.png`);
+			await page.screenshot({ path: file, fullPage: true });
+			t.shots.push(file);
+		},
+		shots: [],
+	};
+	fs.rmSync(dir, { recursive: true, force: true });
+	fs.mkdirSync(dir, { recursive: true });
+
+	let timer;
+	try {
+		await Promise.race([
+			tc.fn(t),
+			new Promise((_, reject) => {
+				timer = setTimeout(() => reject(new Error(
+				    `test took over ${TEST_TIMEOUT} ms`)), TEST_TIMEOUT);
+			}),
+		]);
+		if (t.problems.length)
+			throw new Error(t.problems.join("\n"));
+	} catch (e) {
+		// The page as it was when the test failed.
+		for (const s of sessions)
+			for (const p of s.context ? s.context.pages() : [])
+				await t.shot(p, `failure-${s.name}`).catch(() => {});
+		throw Object.assign(e, { shots: t.shots });
+	} finally {
+		clearTimeout(timer);
+		for (const s of sessions)
+			await s.close().catch(() => {});
+	}
+	return t.shots;
+}
+
+async function main() {
+	const only = new Set(process.argv.slice(2));
+	const chosen = tests.filter((tc) => !only.size || only.has(tc.name));
+	let passed = 0, failed = 0;
+
+	if (only.size && chosen.length !== only.size) {
+		console.error(`unknown test among: ${[...only].join(" ")}`);
+		process.exit(2);
+	}
+	await startShop();
+	console.log(`shop ${shop.shop}, gateway ${shop.gateway}, ` +
+	    `data ${shop.data}`);
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: CHROMIUM_ARGS,
+	});
+	console.log(`Chromium ${browser.version()}`);
+	for (const tc of chosen) {
+		const t0 = Date.now();
+		try {
+			const shots = await runTest(tc);
+			passed++;
+			console.log(`ok   ${tc.name} (${((Date.now() - t0) / 1000)
+			    .toFixed(2)}s)`);
+			for (const f of shots)
+				console.log(`     ${path.relative(ROOT, f)}`);
+		} catch (e) {
+			failed++;
+			console.log(`FAIL ${tc.name} (${((Date.now() - t0) / 1000)
+			    .toFixed(2)}s)`);
+			for (const line of String(e.stack || e).split("\n"))
+				console.log(`     ${line}`);
+			for (const f of e.shots || [])
+				console.log(`     ${path.relative(ROOT, f)}`);
+		}
+	}
+	await browser.close();
+	await stopShop();
+	if (failed)
+		console.log(`logs: ${shop.shop_logs} ${shop.gateway_logs} ` +
+		    `${shop.worker_log} (removed unless SHOP_KEEP=1)`);
+	console.log(`${passed} passed, ${failed} failed`);
+	process.exit(failed || !passed ? 1 : 0);
+}
+
+main().catch(async (e) => {
+	console.log(`error: ${e.stack || e}`);
+	if (browser)
+		await browser.close().catch(() => {});
+	await stopShop().catch(() => {});
+	console.log("0 passed, 1 failed");
+	process.exit(1);
+});
