@@ -453,8 +453,8 @@ def async_payment_is_shown_as_being_confirmed():
     sec = order_section(r.text)
     contains(sec, 'Status: <strong data-live-field="label">Awaiting payment'
              '</strong>')
-    contains(sec, f'<p class="notice notice-info">{CONFIRMING} <a href='
-             f'"/orders/{tok}">Check again</a></p>')
+    contains(sec, f'<p class="notice notice-info order-waiting">{CONFIRMING}'
+             f' <a href="/orders/{tok}">Check again</a></p>')
     lacks(sec, PAY_FORM)
     # Paying again now is not asked for.
     r = post(c, f"/orders/{tok}/pay", headers=JSON)
@@ -531,9 +531,16 @@ def bad_sold_out_between_page_and_post():
     try:
         r = place(c, key, total)
         status(r, 409)
-        eq(r.json(), {"ok": False, "errors": {"form": "Some items in your "
-                      "cart cannot be bought as they are. Review your cart, "
-                      "then check out again."}})
+        said = ("Sorry, {} has sold out, or there are fewer left than "
+                "you asked for. Your cart shows what is left.")
+        eq(r.json(), {"ok": False, "errors": {"form": said.format(
+            "<script>alert(1)</script> Mug")}})
+        eq((orders(), stock(fx.SCRIPT_MUG)), (n, 1))
+        # The page says it too, the name escaped.
+        r = place(c, key, total, headers={})
+        status(r, 409)
+        contains(r.text, "<li>" + said.format(
+            "&lt;script&gt;alert(1)&lt;/script&gt; Mug") + "</li>")
         eq((orders(), stock(fx.SCRIPT_MUG)), (n, 1))
     finally:
         sql("UPDATE variants SET stock = 3 WHERE id = ?", (fx.SCRIPT_MUG,))
