@@ -3,7 +3,9 @@
 # home page, a product page and a search it prints requests/s and p99
 # latency, and each page's throughput as a ratio of the static file's in
 # the same run; then the resident size of the catalog processes before
-# and after (a process must not grow with the requests it serves).
+# and after (a process must not grow with the requests it serves). Then
+# jobs per second through one and two workers, and the latency of a live
+# message from its write to a client (scripts/bench-jobs.py).
 #
 # BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2).
 set -eu
@@ -88,3 +90,6 @@ echo "catalog requests served in this run: $total"
 echo "catalog process RSS (largest): before ${rss_before} KiB, after ${rss_after} KiB"
 [ "$pids_before" = "$pids_after" ] ||
     echo "note: catalog processes changed during the run ($pids_before -> $pids_after)"
+
+# Background jobs through one and two workers; live message latency.
+python3 scripts/bench-jobs.py "$BUILD" "$data" "$base"
