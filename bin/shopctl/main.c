@@ -39,6 +39,9 @@ static const struct ctl_cmd cmds[] = {
 	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
 	  "background jobs: list, retry or discard failed ones, enqueue" },
+	{ "orders", ctl_orders, "[list [--state S]|show N|ship N [--carrier C] "
+	  "[--tracking T] [--url U]]",
+	  "list and show orders; ship a paid one (the customer is mailed)" },
 	{ "reconcile", ctl_reconcile, "[--hours N] [--no-release]",
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",

@@ -39,5 +39,6 @@ int		 ctl_reconcile(struct ctl *, int, char **);
 int		 ctl_audit(struct ctl *, int, char **);
 int		 ctl_user(struct ctl *, int, char **);
 int		 ctl_jobs(struct ctl *, int, char **);
+int		 ctl_orders(struct ctl *, int, char **);
 
 #endif
