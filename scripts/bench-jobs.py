@@ -150,8 +150,8 @@ class Stream:
                         with self.cond:
                             self.seen[mark] = t
                             self.cond.notify_all()
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError, AttributeError):
+            pass    # closed under the reader: the run is over
 
     def wait(self, mark, timeout=10):
         with self.cond:
