@@ -700,13 +700,21 @@ fail:
 	return CREATE_ERROR;
 }
 
-int
-order_begin_attempt(struct db *d, long long id, const char *seen, int window,
-    long long *expires_at, enum order_state *state)
+/*
+ * The write of order_begin_attempt() (skip -1) and order_skip_attempt()
+ * (skip n): the order must still show the session the caller saw and,
+ * when skipping, still be on attempt n; else ORDER_ATTEMPT_CHANGED. An
+ * attempt that recorded no session is reused unless skipped or about to
+ * expire; otherwise the next begins.
+ */
+static int
+attempt_write(struct db *d, long long id, const char *seen, int skip,
+    int window, long long *expires_at, enum order_state *state)
 {
 	sqlite3_stmt	*st;
 	long long	 now = (long long)time(NULL), until;
-	int		 attempt = -1, rc, no_session, changed;
+	int		 attempt = -1;
+	bool		 no_session, changed;
 	const char	*current;
 
 	*state = ORDER_STATE__MAX;
@@ -715,16 +723,15 @@ order_begin_attempt(struct db *d, long long id, const char *seen, int window,
 	if ((st = db_prep(d, sql_attempt_state)) == NULL)
 		goto done;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(d, st)) != SQLITE_ROW) {
+	if (db_step(d, st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		goto done;
 	}
 	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
 	attempt = sqlite3_column_int(st, 1);
 	current = (const char *)sqlite3_column_text(st, 2);
-	no_session = current == NULL || *current == '\0';
-	changed = strcmp(current != NULL ? current : "",
-	    seen != NULL ? seen : "") != 0;
+	no_session = *current == '\0';
+	changed = strcmp(current, seen) != 0 || (skip >= 0 && attempt != skip);
 	until = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
 	if (*state != ORDER_PENDING) {
@@ -735,17 +742,15 @@ order_begin_attempt(struct db *d, long long id, const char *seen, int window,
 		db_rollback(d);
 		return ORDER_ATTEMPT_CHANGED;
 	}
-	if (attempt > 0 && no_session && until > now + 60) {
+	if (skip < 0 && attempt > 0 && no_session && until > now + 60) {
 		*expires_at = until;
 		goto done;
 	}
-	if ((st = db_prep(d, sql_attempt_new)) == NULL) {
-		attempt = -1;
+	attempt = -1;
+	if ((st = db_prep(d, sql_attempt_new)) == NULL)
 		goto done;
-	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now + window);
-	attempt = -1;
 	if (db_step(d, st) == SQLITE_ROW) {
 		attempt = sqlite3_column_int(st, 0);
 		/* The session expires when the hold ends, never before. */
@@ -763,51 +768,18 @@ done:
 }
 
 int
+order_begin_attempt(struct db *d, long long id, const char *seen, int window,
+    long long *expires_at, enum order_state *state)
+{
+	return attempt_write(d, id, seen != NULL ? seen : "", -1, window,
+	    expires_at, state);
+}
+
+int
 order_skip_attempt(struct db *d, long long id, int n, int window,
     long long *expires_at, enum order_state *state)
 {
-	sqlite3_stmt	*st;
-	long long	 now = (long long)time(NULL);
-	int		 attempt = -1, rc;
-	bool		 moved;
-
-	*state = ORDER_STATE__MAX;
-	if (db_begin(d) != 0)
-		return -1;
-	if ((st = db_prep(d, sql_attempt_state)) == NULL)
-		goto done;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(d, st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		goto done;
-	}
-	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
-	moved = sqlite3_column_int(st, 1) != n ||
-	    *(const char *)sqlite3_column_text(st, 2) != '\0';
-	sqlite3_reset(st);
-	if (*state != ORDER_PENDING)
-		goto done;
-	if (moved) {
-		db_rollback(d);
-		return ORDER_ATTEMPT_CHANGED;
-	}
-	if ((st = db_prep(d, sql_attempt_new)) == NULL)
-		goto done;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now + window);
-	if (db_step(d, st) == SQLITE_ROW) {
-		attempt = sqlite3_column_int(st, 0);
-		*expires_at = sqlite3_column_int64(st, 1);
-		if (db_step(d, st) != SQLITE_DONE)
-			attempt = -1;
-	}
-	sqlite3_reset(st);
-done:
-	if (attempt < 0 || db_commit(d) != 0) {
-		db_rollback(d);
-		return -1;
-	}
-	return attempt;
+	return attempt_write(d, id, "", n, window, expires_at, state);
 }
 
 int
