@@ -152,18 +152,6 @@ field_index(const struct form *f, const char *name)
 	abort();
 }
 
-/* Characters (code points) in well-formed UTF-8. */
-static size_t
-utf8_chars(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* Record the first error of field i. */
 static void
 set_error(struct form *f, size_t i, const char *msg)
@@ -235,7 +223,7 @@ read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 		return;
 	}
 	f->values[i] = v;
-	chars = utf8_chars(v);
+	chars = text_utf8_chars(v);
 	if (fd->type != FORM_INT && fd->max > 0 && chars > (size_t)fd->max) {
 		set_error(f, i, arena_printf(a, "%s must be at most %lld "
 		    "characters.", fd->label, fd->max));

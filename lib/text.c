@@ -47,6 +47,16 @@ text_utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+size_t
+text_utf8_chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 bool
 text_printable(const char *s, size_t n)
 {

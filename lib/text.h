@@ -12,6 +12,8 @@ struct buf;
 
 /* Well-formed UTF-8 (RFC 3629): no overlongs, surrogates or > U+10FFFF. */
 bool	 text_utf8_valid(const char *, size_t);
+/* Characters (code points) of well-formed UTF-8 text. */
+size_t	 text_utf8_chars(const char *);
 /* No NUL and no C0 control character other than tab, CR and LF. */
 bool	 text_printable(const char *, size_t);
 /* Copy with leading and trailing ASCII whitespace removed. */

@@ -25,6 +25,7 @@
 #include "order.h"
 #include "outbox.h"
 #include "shopctl.h"
+#include "text.h"
 #include "tval.h"
 
 #define LIST_DEFAULT	50
@@ -126,13 +127,16 @@ list(struct ctl *c, int argc, char **argv)
 		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, limit);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		const char *total = money_format(c->arena,
+		    sqlite3_column_int64(st, 2), col(st, 3));
+
 		if (n++ == 0)
 			printf("%-10s  %-18s  %12s  %-20s  %s\n", "number",
 			    "state", "total", "placed (UTC)", "email");
-		printf("%-10s  %-18s  %12s  %-20s  %s\n", col(st, 0),
-		    col(st, 1), money_format(c->arena,
-		    sqlite3_column_int64(st, 2), col(st, 3)), col(st, 5),
-		    col(st, 4));
+		/* Right-aligned by characters: "€" is three bytes. */
+		printf("%-10s  %-18s  %*s  %-20s  %s\n", col(st, 0),
+		    col(st, 1), (int)(12 + strlen(total) - text_utf8_chars(total)),
+		    total, col(st, 5), col(st, 4));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "form.h"
 #include "shopctl.h"
+#include "text.h"
 #include "user.h"
 
 /* The first line of standard input without its end, or "" at EOF. */
@@ -34,17 +35,6 @@ read_password(char *pw, size_t len)
 	}
 	pw[n] = '\0';
 	return 0;
-}
-
-static size_t
-utf8_chars(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 int
@@ -75,7 +65,7 @@ ctl_user(struct ctl *c, int argc, char **argv)
 		ctl_err("not an email address: %s", argv[i]);
 		return 2;
 	}
-	if (utf8_chars(name) < 1 || utf8_chars(name) > USER_NAME_MAX ||
+	if (text_utf8_chars(name) < 1 || text_utf8_chars(name) > USER_NAME_MAX ||
 	    !form_match(FORM_TEXT, name, strlen(name))) {
 		ctl_err("a name is 1 to %d characters of text", USER_NAME_MAX);
 		return 2;
@@ -87,8 +77,8 @@ ctl_user(struct ctl *c, int argc, char **argv)
 		sodium_bin2base64(pw, sizeof(pw), rnd, sizeof(rnd),
 		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		made = true;
-	} else if (utf8_chars(pw) < AUTH_PASSWORD_MIN ||
-	    utf8_chars(pw) > AUTH_PASSWORD_MAX ||
+	} else if (text_utf8_chars(pw) < AUTH_PASSWORD_MIN ||
+	    text_utf8_chars(pw) > AUTH_PASSWORD_MAX ||
 	    !form_match(FORM_PASSWORD, pw, strlen(pw))) {
 		ctl_err("a password is %d to %d characters, without control "
 		    "characters", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);

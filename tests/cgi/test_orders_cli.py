@@ -80,6 +80,8 @@ def list_and_show():
        [[pending["number"], "pending_payment", "€19.95"],
         [paid["number"], "paid", "€34.95"]])
     contains(rows[2], "ann@example.test")
+    # Totals end under their heading, counted in characters.
+    eq(rows[1].index("€19.95") + 6, rows[0].index("total") + 5)
     p = ctl(d, "orders", "list", "--state", "paid")
     eq(p.returncode, 0, p.stderr)
     eq([r.split()[0] for r in p.stdout.splitlines()[1:]], [paid["number"]])
