@@ -21,12 +21,14 @@
 #include "buf.h"
 #include "config.h"
 #include "db.h"
+#include "job.h"
 #include "log.h"
 #include "migrate.h"
 #include "shopctl.h"
 
 static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_check(struct ctl *, int, char **);
+static int	cmd_backup(struct ctl *, int, char **);
 
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
@@ -35,6 +37,8 @@ static const struct ctl_cmd cmds[] = {
 	  "fill an empty store with a demo catalog" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "backup", cmd_backup, "[--keep N]",
+	  "a consistent copy of the four databases while the shop runs" },
 	{ "user", ctl_user, "add [--admin] email name",
 	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
@@ -207,6 +211,43 @@ check_one(struct ctl *c, enum db_id id)
 	buf_free(&out);
 	db_close(d);
 	return problems;
+}
+
+/*
+ * backup [--keep N]: the worker's nightly backup, now: each database
+ * copied with SQLite's online backup API into backups/<time>-shopctl/
+ * of the data directory, checked, renamed into place whole. With --keep,
+ * only the newest N backups (nightly ones included) are kept.
+ */
+static int
+cmd_backup(struct ctl *c, int argc, char **argv)
+{
+	char	 dir[4200], err[512], *end;
+	long	 keep = 0;
+	int	 i;
+
+	if (argc == 3 && strcmp(argv[1], "--keep") == 0) {
+		keep = strtol(argv[2], &end, 10);
+		if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' ||
+		    keep < 1 || keep > 1000) {
+			ctl_err("--keep takes a number of backups, 1 to 1000: "
+			    "%s", argv[2]);
+			return 2;
+		}
+	} else if (argc != 1) {
+		ctl_err("usage: shopctl backup [--keep N]");
+		return 2;
+	}
+	for (i = 0; i < DB__MAX; i++)
+		if (ctl_open(c, (enum db_id)i, 0) == NULL)
+			return 1;
+	if (job_backup_all(c->db, c->cfg.data_dir, "shopctl", (int)keep, dir,
+	    sizeof(dir), err, sizeof(err)) != 0) {
+		ctl_err("backup failed: %s", err);
+		return 1;
+	}
+	ctl_say(c, "backup: %s\n", dir);
+	return 0;
 }
 
 static int
