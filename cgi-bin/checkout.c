@@ -294,7 +294,32 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 	return form_fail(r, status, "checkout/form", data, f);
 }
 
-/* Prefill the form for a signed-in customer: email, default address. */
+/*
+ * Whether the form came back with an address of the customer's own: the
+ * saved-address list sent set to "Another address", or an address typed
+ * in. The default address must not overwrite it.
+ */
+static bool
+address_given(struct req *r, const struct form *f)
+{
+	static const char *const fields[] = {
+		"name", "line1", "line2", "city", "postcode",
+	};
+	size_t	i;
+
+	if (kv_get(&r->query, "address_id") != NULL)
+		return true;
+	for (i = 0; i < nitems(fields); i++)
+		if (*form_str(f, fields[i]) != '\0')
+			return true;
+	return false;
+}
+
+/*
+ * Prefill the form for a signed-in customer: the account's email, and
+ * the saved address chosen in the list (address_id), or else the default
+ * address unless the customer gave another.
+ */
 static void
 prefill(struct req *r, struct form *f)
 {
@@ -307,6 +332,8 @@ prefill(struct req *r, struct form *f)
 		return;
 	if (*form_str(f, "email") == '\0')
 		form_set(f, "email", s->user_email);
+	if (want == 0 && address_given(r, f))
+		return;
 	if ((ad = user_addresses(req_db(r, DB_PRIMARY), r->arena, s->user_id,
 	    &n)) == NULL)
 		return;

@@ -11,7 +11,7 @@
 #   memcheck   the CGI tests again under valgrind: no leak, no error
 #   asan       unit and CGI tests again built with ASan and UBSan
 #   fuzz       every fuzz target for a short while
-#   browser    Chromium driven through a purchase
+#   browser    Chromium driven through purchases and the customer account
 #
 # usage: tests/run.sh [suite...]    (default: all, in the order above)
 set -u

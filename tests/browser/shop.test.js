@@ -3,7 +3,11 @@
  * the home page to a paid order, the order status and a product's stock
  * line changing without a reload (static/live.js over server-sent events),
  * a checkout form with mistakes, a declined card, paying after leaving the
- * payment page, and the whole purchase with JavaScript off.
+ * payment page, and the whole purchase with JavaScript off. Then the
+ * customer's account: signing up, out and in again with the guest cart
+ * merged into the account's, the address book and the checkout form it
+ * fills in, sign-up and log-in forms with mistakes, and a password reset
+ * by the link in the mail shop-worker writes to <data>/mail/.
  *
  *   node tests/browser/shop.test.js [test-name...]
  *
@@ -254,6 +258,195 @@ const WAITING = /^We are waiting for the payment service to confirm your payment
 function thanks(total) {
 	return `Thank you: your payment of ${total} is received. A ` +
 	    `confirmation is on its way to ${CUSTOMER.email}.`;
+}
+
+/* ------------------------------------------------------------ accounts */
+
+/* The header's link to the account: the customer's name, or "Sign in". */
+function accountLink(page) {
+	return page.locator(".site-nav a[href='/account']");
+}
+
+/*
+ * The cart's lines as "Product Variant: quantity", sorted (the cart lists
+ * lines by the second they were added, then by variant), joined by "; ".
+ */
+async function cartLines(page) {
+	const lines = await page.locator("table.cart-lines tbody tr")
+	    .evaluateAll((rows) => rows.map((tr) => {
+		const qty = tr.querySelector("input[name=quantity]");
+		return tr.querySelector("th a").innerText + " " +
+		    tr.querySelector("th .variant-title").innerText + ": " +
+		    (qty ? qty.value : "?");
+	}));
+	return lines.sort().join("; ");
+}
+
+/* From the header's "Sign in" to a new account: the account page. */
+async function signUp(page, who) {
+	await Promise.all([
+		page.waitForURL(/\/account\/login\?next=%2Faccount$/),
+		accountLink(page).click(),
+	]);
+	await Promise.all([
+		page.waitForURL(/\/account\/signup$/),
+		page.getByRole("link", { name: "Create an account" }).click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Create an account");
+	await page.getByLabel("Name", { exact: true }).fill(who.name);
+	await page.getByLabel("Email", { exact: true }).fill(who.email);
+	await page.getByLabel("Password", { exact: true }).fill(who.password);
+	await Promise.all([
+		page.waitForURL(/\/account\?notice=welcome$/),
+		page.getByRole("button", { name: "Create the account" }).click(),
+	]);
+}
+
+/* On the log-in page: sign in, to the account page. */
+async function logIn(page, email, password) {
+	await expectText(page.getByRole("heading", { level: 1 }), "Sign in");
+	await page.getByLabel("Email", { exact: true }).fill(email);
+	await page.getByLabel("Password", { exact: true }).fill(password);
+	await Promise.all([
+		page.waitForURL(/\/account\?notice=signed_in$/),
+		page.getByRole("button", { name: "Sign in" }).click(),
+	]);
+	await expectText(page.locator(".notice-ok"), "You are signed in.");
+}
+
+/* From any page: the account page's "Sign out", to the log-in page. */
+async function logOut(page) {
+	await page.goto("/account");
+	await Promise.all([
+		page.waitForURL(/\/account\/login\?notice=signed_out$/),
+		page.getByRole("button", { name: "Sign out" }).click(),
+	]);
+	await expectText(page.locator(".notice-ok"), "You are signed out.");
+	await expectText(accountLink(page), "Sign in");
+}
+
+/*
+ * The address book as the page shows it: one "name, line, ..., country"
+ * per card, "default: " before the one marked as the default address.
+ */
+async function addressBook(page) {
+	const cards = await page.locator(".address-list > li")
+	    .evaluateAll((lis) => lis.map((li) =>
+	    (li.querySelector(".badge-default") ? "default: " : "") +
+	    li.querySelector("address").innerText.split("\n").join(", ")));
+	return cards.join(" | ");
+}
+
+/* Fill the address form (a new or an edited address) and save it. */
+async function saveAddress(page, ad, notice) {
+	await page.getByLabel("Full name", { exact: true }).fill(ad.name);
+	await page.getByLabel("Address", { exact: true }).fill(ad.line1);
+	await page.getByLabel("Town or city", { exact: true }).fill(ad.city);
+	await page.getByLabel("Postcode", { exact: true }).fill(ad.postcode);
+	await page.getByLabel("Country", { exact: true }).fill(ad.country);
+	await Promise.all([
+		page.waitForURL((u) => u.pathname === "/account/addresses" &&
+		    u.search === `?notice=${notice}`),
+		page.getByRole("button", { name: "Save the address" }).click(),
+	]);
+}
+
+/* Click a button of the address book, back to it with its notice. */
+async function addressAction(page, name, notice, message) {
+	await Promise.all([
+		page.waitForURL((u) => u.pathname === "/account/addresses" &&
+		    u.search === `?notice=${notice}`),
+		page.getByRole("button", { name }).click(),
+	]);
+	await expectText(page.locator(".notice-ok"), message);
+}
+
+/* The checkout form's contact and address: "email | name | ... | country". */
+async function checkoutAddress(page) {
+	const values = [];
+	for (const label of ["Email", "Full name", "Address", "City",
+	    "Postcode", "Country"])
+		values.push(await page.getByLabel(label, { exact: true })
+		    .inputValue());
+	return values.join(" | ");
+}
+
+/* ------------------------------------------------------------ mail */
+
+/* The .eml files shop-worker has written to <data>/mail/ so far. */
+function mailFiles() {
+	try {
+		return fs.readdirSync(path.join(shop.data, "mail"))
+		    .filter((f) => f.endsWith(".eml"));
+	} catch (e) {
+		if (e.code === "ENOENT")
+			return [];
+		throw e;
+	}
+}
+
+/* Quoted-printable (RFC 2045, 6.7) to text. */
+function unQuotedPrintable(s) {
+	const bytes = Buffer.from(s.replace(/=\r?\n/g, ""), "latin1");
+	const out = [];
+	for (let i = 0; i < bytes.length; i++) {
+		if (bytes[i] === 0x3d && i + 2 < bytes.length) {
+			out.push(parseInt(bytes.toString("latin1", i + 1, i + 3),
+			    16));
+			i += 2;
+		} else
+			out.push(bytes[i]);
+	}
+	return Buffer.from(out).toString("utf8");
+}
+
+/*
+ * The text part of a message as shop-worker writes it (lib/mail.c): text
+ * in quoted-printable, alone or first in a multipart/alternative.
+ */
+function mailText(raw, file) {
+	const part = "Content-Type: text/plain; charset=utf-8\r\n" +
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+	const start = raw.indexOf(part);
+
+	if (start < 0)
+		throw new Error(`${file}: no text part`);
+	// "=" is "=3D" in the part, so "--=_" can only be the boundary.
+	const text = raw.slice(start + part.length);
+	const end = text.indexOf("\r\n--=_");
+	return unQuotedPrintable(end < 0 ? text : text.slice(0, end));
+}
+
+/*
+ * Wait for a mail to address that is not among the files in before (a
+ * mailFiles() list); its subject and text. The worker renames each file
+ * into place once written, so a file seen is whole.
+ */
+async function waitForMail(address, before, timeout = LIVE_TIMEOUT) {
+	const dir = path.join(shop.data, "mail");
+	const end = Date.now() + timeout;
+
+	for (;;) {
+		for (const f of mailFiles()) {
+			if (before.includes(f))
+				continue;
+			const raw = fs.readFileSync(path.join(dir, f), "utf8");
+			const head = raw.slice(0, raw.indexOf("\r\n\r\n"));
+			const to = /^To: (.*)$/m.exec(head);
+			if (!to || !to[1].endsWith(`<${address}>`))
+				continue;
+			return {
+				file: f,
+				subject: /^Subject: (.*)$/m.exec(head)[1],
+				text: mailText(raw, f),
+			};
+		}
+		if (Date.now() > end)
+			throw new Error(`no mail to ${address} in ${dir} ` +
+			    `after ${timeout} ms`);
+		await sleep(50);
+	}
 }
 
 /* ------------------------------------------------------------ tests */
@@ -557,6 +750,385 @@ test("without_javascript", async (t) => {
 	    "waiting notice once paid");
 	await expectText(page.locator(".notice-ok"), thanks(total));
 	await t.shot(page, "paid");
+});
+
+test("account_signup_cart_merge", async (t) => {
+	const s = await t.session("customer");
+	const page = await s.open();
+	const who = { name: "Grace Hopper", email: "grace@example.test",
+	    password: "cobol and compilers" };
+
+	// A guest fills a cart (3 of the 4 lined notebooks in stock).
+	await openProduct(page, "pocket-notebook-trio", "Pocket Notebook Trio");
+	await addToCart(page, "Lined", 3);
+	await expectText(page.locator(".site-nav .badge"), "3 items");
+	await expectText(accountLink(page), "Sign in");
+
+	// Signs up: the account page, the name in the header, the cart kept.
+	await signUp(page, who);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Your account");
+	await expectText(page.locator(".notice-ok"),
+	    "Welcome! Your account is ready.");
+	await expectText(page.getByText(/^Signed in as /),
+	    `Signed in as ${who.name} (${who.email}).`);
+	await expectText(page.locator("#address-title + p"),
+	    "You have no saved address yet.");
+	await expectText(accountLink(page), who.name);
+	await expectText(page.locator(".site-nav .badge"), "3 items");
+	await t.shot(page, "signed-up");
+
+	// Signs out: the session ends; the cart stays with the account, so
+	// the browser is a guest with an empty cart again.
+	await logOut(page);
+	expectEqual((await s.context.cookies()).map((c) => c.name).join(),
+	    "", "cookies after signing out");
+	expectEqual(await page.locator(".site-nav .badge").count(), 0,
+	    "cart badge after signing out");
+	await page.goto("/cart");
+	await expectText(page.locator(".cart-empty"),
+	    "Your cart is empty. Browse the products.");
+	await t.shot(page, "signed-out");
+
+	// As a guest again: 3 more lined notebooks and 2 plain ones.
+	await openProduct(page, "pocket-notebook-trio", "Pocket Notebook Trio");
+	await addToCart(page, "Lined", 3);
+	await openProduct(page, "pocket-notebook-trio", "Pocket Notebook Trio");
+	await addToCart(page, "Plain", 2);
+	await expectText(page.locator(".site-nav .badge"), "5 items");
+	expectEqual(await cartLines(page), "Pocket Notebook Trio Lined: 3; " +
+	    "Pocket Notebook Trio Plain: 2", "guest cart");
+	await t.shot(page, "guest-cart");
+
+	// Signs in: the guest cart joins the account's; the lined notebooks
+	// add up to 6, capped at the 4 in stock.
+	await Promise.all([
+		page.waitForURL(/\/account\/login\?next=%2Faccount$/),
+		accountLink(page).click(),
+	]);
+	await logIn(page, who.email, who.password);
+	await expectText(accountLink(page), who.name);
+	await expectText(page.locator(".site-nav .badge"), "6 items");
+	await page.goto("/cart");
+	expectEqual(await cartLines(page), "Pocket Notebook Trio Lined: 4; " +
+	    "Pocket Notebook Trio Plain: 2", "merged cart");
+	await expectText(page.locator("table.cart-lines tfoot"),
+	    "Subtotal (6 items) €72.00");
+	expectEqual(await page.locator(".line-problem").count(), 0,
+	    "problems in the merged cart");
+	await expectText(page.getByRole("link", { name: "Check out" }),
+	    "Check out");
+	await t.shot(page, "merged-cart");
+});
+
+test("account_addresses", async (t) => {
+	const s = await t.session("customer");
+	const page = await s.open();
+	const who = { name: "Ada Byron", email: "ada.byron@example.test",
+	    password: "analytical engine" };
+	const paris = { name: "Ada Byron", line1: "12 Rue des Lilas",
+	    city: "Paris", postcode: "75011", country: "fr" };
+	const berlin = { name: "Ada Byron", line1: "5 Unter den Linden",
+	    city: "Berlin", postcode: "10117", country: "DE" };
+
+	await page.goto("/");
+	await signUp(page, who);
+	await Promise.all([
+		page.waitForURL(/\/account\/addresses$/),
+		page.getByRole("link", { name: "Manage your addresses" }).click(),
+	]);
+	await expectText(page.locator(".empty"),
+	    "You have no saved address yet.");
+
+	// The first address becomes the default by itself.
+	await Promise.all([
+		page.waitForURL(/\/account\/addresses\/new$/),
+		page.getByRole("link", { name: "Add an address" }).click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "New address");
+	await saveAddress(page, paris, "address_added");
+	await expectText(page.locator(".notice-ok"), "The address was added.");
+	expectEqual(await addressBook(page), "default: Ada Byron, 12 Rue des " +
+	    "Lilas, 75011 Paris, FR", "address book with one address");
+
+	// The second one does not.
+	await Promise.all([
+		page.waitForURL(/\/account\/addresses\/new$/),
+		page.getByRole("link", { name: "Add an address" }).click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "New address");
+	await saveAddress(page, berlin, "address_added");
+	expectEqual(await addressBook(page), "default: Ada Byron, 12 Rue des " +
+	    "Lilas, 75011 Paris, FR | Ada Byron, 5 Unter den Linden, 10117 " +
+	    "Berlin, DE", "address book with two addresses");
+	await t.shot(page, "two-addresses");
+
+	// Edit the first: the form holds what was saved.
+	await Promise.all([
+		page.waitForURL(/\/account\/addresses\/[0-9]+$/),
+		page.getByRole("link",
+		    { name: "Edit the address of Ada Byron, 12 Rue des Lilas" })
+		    .click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Edit address");
+	expectEqual(await page.getByLabel("Address", { exact: true })
+	    .inputValue(), paris.line1, "address line kept for editing");
+	expectEqual(await page.getByLabel("Use as my default address")
+	    .isChecked(), true, "default box of the default address");
+	paris.line1 = "14 Rue des Lilas";
+	await saveAddress(page, paris, "address_saved");
+	await expectText(page.locator(".notice-ok"), "The address was saved.");
+	expectEqual(await addressBook(page), "default: Ada Byron, 14 Rue des " +
+	    "Lilas, 75011 Paris, FR | Ada Byron, 5 Unter den Linden, 10117 " +
+	    "Berlin, DE", "address book after the edit");
+
+	// The second becomes the default, listed first.
+	expectEqual(await page.getByRole("button", { name: /^Make default/ })
+	    .count(), 1, "make-default buttons");
+	// (Chromium names the button "Make default : ...", its hidden part
+	// being a box of its own.)
+	await addressAction(page,
+	    /^Make default ?: Ada Byron, 5 Unter den Linden$/,
+	    "address_default", "That is your default address now.");
+	expectEqual(await addressBook(page), "default: Ada Byron, 5 Unter den " +
+	    "Linden, 10117 Berlin, DE | Ada Byron, 14 Rue des Lilas, 75011 " +
+	    "Paris, FR", "address book after the new default");
+	await t.shot(page, "new-default");
+	await page.goto("/account");
+	await expectText(page.locator("#address-title + address"),
+	    "Ada Byron 5 Unter den Linden 10117 Berlin DE");
+
+	// At checkout the default address fills the form, the account's
+	// email the contact; the other address can be chosen instead.
+	await openProduct(page, "recipe-journal", "Recipe Journal");
+	await addToCart(page, null, 1);
+	await Promise.all([
+		page.waitForURL(/\/checkout$/),
+		page.getByRole("link", { name: "Check out" }).click(),
+	]);
+	const saved = page.getByLabel("Use a saved address");
+	expectEqual((await saved.locator("option").allInnerTexts()).join(" | "),
+	    "Another address | Ada Byron, 5 Unter den Linden, 10117 Berlin " +
+	    "| Ada Byron, 14 Rue des Lilas, 75011 Paris",
+	    "saved addresses offered");
+	await expectText(saved.locator("option:checked"),
+	    "Ada Byron, 5 Unter den Linden, 10117 Berlin");
+	expectEqual(await checkoutAddress(page), `${who.email} | Ada Byron | ` +
+	    "5 Unter den Linden | Berlin | 10117 | DE", "checkout prefilled");
+	await t.shot(page, "checkout-default");
+
+	await saved.selectOption({ label: "Ada Byron, 14 Rue des Lilas, " +
+	    "75011 Paris" });
+	expectEqual(await clickAndReload(page, page.getByRole("button",
+	    { name: "Use it" })), 200, "status of choosing an address");
+	await expectText(saved.locator("option:checked"),
+	    "Ada Byron, 14 Rue des Lilas, 75011 Paris");
+	expectEqual(await checkoutAddress(page), `${who.email} | Ada Byron | ` +
+	    "14 Rue des Lilas | Paris | 75011 | FR", "other saved address");
+	await t.shot(page, "checkout-other");
+
+	// Another address, typed in: the summary is made for its country,
+	// and what was typed stays.
+	await saved.selectOption({ label: "Another address" });
+	await page.getByLabel("Full name", { exact: true }).fill("A. Byron");
+	await page.getByLabel("Address", { exact: true }).fill("9 Calle Mayor");
+	await page.getByLabel("City", { exact: true }).fill("Madrid");
+	await page.getByLabel("Postcode", { exact: true }).fill("28013");
+	await page.getByLabel("Country", { exact: true })
+	    .selectOption({ label: "Spain" });
+	expectEqual(await clickAndReload(page, page.getByRole("button",
+	    { name: "Update the summary for this country and shipping" })),
+	    200, "status of updating the summary");
+	await expectText(saved.locator("option:checked"), "Another address");
+	expectEqual(await checkoutAddress(page), `${who.email} | A. Byron | ` +
+	    "9 Calle Mayor | Madrid | 28013 | ES", "address typed in");
+	await t.shot(page, "checkout-typed");
+
+	// Deleting the default address makes the one left the default.
+	await page.goto("/account/addresses");
+	await addressAction(page, "Delete the address of Ada Byron, 5 Unter " +
+	    "den Linden", "address_deleted", "The address was deleted.");
+	expectEqual(await addressBook(page), "default: Ada Byron, 14 Rue des " +
+	    "Lilas, 75011 Paris, FR", "address book after the delete");
+	expectEqual(await page.getByRole("button", { name: /^Make default/ })
+	    .count(), 0, "make-default buttons");
+	await t.shot(page, "deleted");
+	await page.goto("/checkout");
+	expectEqual(await checkoutAddress(page), `${who.email} | Ada Byron | ` +
+	    "14 Rue des Lilas | Paris | 75011 | FR",
+	    "checkout after the delete");
+});
+
+test("account_bad_forms", async (t) => {
+	const s = await t.session("customer");
+	const page = await s.open();
+	const who = { name: "Alan Turing", email: "alan@example.test",
+	    password: "on computable numbers" };
+	const shortPassword = "Tk7#q";
+
+	// Both forms come back with 422, which Chromium logs.
+	t.allowed.push(/status of 422/);
+	await page.goto("/account/signup");
+	await page.getByLabel("Name", { exact: true }).fill(who.name);
+	await page.getByLabel("Email", { exact: true }).fill("alan at example");
+	await page.getByLabel("Password", { exact: true }).fill(shortPassword);
+	expectEqual(await clickAndReload(page, page.getByRole("button",
+	    { name: "Create the account" })), 422, "status of the sign-up");
+	expectEqual(page.url(), `${shop.shop}/account/signup`,
+	    "still signing up");
+	const summary = page.getByRole("alert");
+	await expectText(summary.getByRole("heading"),
+	    "Please check what you entered");
+	await expectText(summary.getByRole("list"), "Enter an email address " +
+	    "like name@example.com. Password must be at least 8 characters.");
+	// Each message beside its field, which points at it.
+	const email = page.getByLabel("Email", { exact: true });
+	const password = page.getByLabel("Password", { exact: true });
+	await expectText(page.locator("#f-email-error"),
+	    "Enter an email address like name@example.com.");
+	await expectText(page.locator("#f-password-error"),
+	    "Password must be at least 8 characters.");
+	expectEqual(await email.getAttribute("aria-invalid"), "true",
+	    "email aria-invalid");
+	expectEqual(await email.getAttribute("aria-describedby"),
+	    "f-email-error", "email aria-describedby");
+	expectEqual(await password.getAttribute("aria-invalid"), "true",
+	    "password aria-invalid");
+	expectEqual(await password.getAttribute("aria-describedby"),
+	    "f-password-hint f-password-error", "password aria-describedby");
+	expectEqual(await page.getByLabel("Name", { exact: true })
+	    .getAttribute("aria-invalid"), null, "name aria-invalid");
+	// What was typed is kept, but never the password.
+	expectEqual(await email.inputValue(), "alan at example", "email kept");
+	expectEqual(await page.getByLabel("Name", { exact: true }).inputValue(),
+	    who.name, "name kept");
+	expectEqual(await password.inputValue(), "", "password not echoed");
+	expectEqual((await page.content()).includes(shortPassword), false,
+	    "password in the page");
+	expectEqual(await email.evaluate((el) =>
+	    getComputedStyle(el).borderTopColor), "rgb(180, 35, 24)",
+	    "border of a field in error");
+	await summary.getByRole("link", {
+		name: "Password must be at least 8 characters.",
+	}).click();
+	expectEqual(await password.evaluate((el) =>
+	    el === document.activeElement || location.hash === "#" + el.id),
+	    true, "link to the field");
+	await t.shot(page, "signup-errors");
+
+	await email.fill(who.email);
+	await password.fill(who.password);
+	await Promise.all([
+		page.waitForURL(/\/account\?notice=welcome$/),
+		page.getByRole("button", { name: "Create the account" }).click(),
+	]);
+	await logOut(page);
+
+	// A wrong password and an unknown email get the same answer. (One
+	// client address is throttled after 5 failed log-ins in 15 minutes,
+	// AUTH_MAX_FAILURES in lib/auth.h: the suite spends 3.)
+	const refused = [];
+	for (const [address, pw] of [[who.email, "not my password"],
+	    ["nobody@example.test", who.password]]) {
+		await page.getByLabel("Email", { exact: true }).fill(address);
+		await page.getByLabel("Password", { exact: true }).fill(pw);
+		expectEqual(await clickAndReload(page, page.getByRole("button",
+		    { name: "Sign in" })), 422,
+		    `status of signing in as ${address}`);
+		expectEqual(page.url(), `${shop.shop}/account/login`,
+		    "still at the log-in page");
+		await expectText(page.getByRole("alert").getByRole("list"),
+		    "The email or the password is not right.");
+		expectEqual(await page.getByRole("alert").getByRole("link")
+		    .count(), 0, "links in a message about no single field");
+		expectEqual(await page.getByLabel("Email", { exact: true })
+		    .inputValue(), address, "email kept");
+		expectEqual(await page.getByLabel("Password", { exact: true })
+		    .inputValue(), "", "password not echoed");
+		expectEqual(await page.locator("[aria-invalid]").count(), 0,
+		    "fields marked invalid");
+		refused.push((await page.locator("main").innerHTML())
+		    .replace(`value="${address}"`, 'value="(typed)"'));
+	}
+	expectEqual(refused[1], refused[0], "pages for a wrong password " +
+	    "and for an unknown email");
+	await t.shot(page, "login-refused");
+	await logIn(page, who.email, who.password);
+});
+
+test("password_reset_by_mail", async (t) => {
+	const s = await t.session("customer");
+	const page = await s.open();
+	const who = { name: "Hedy Lamarr", email: "hedy@example.test",
+	    password: "frequency hopping" };
+	const newPassword = "spread spectrum 1942";
+
+	await page.goto("/");
+	await signUp(page, who);
+	await logOut(page);
+
+	await Promise.all([
+		page.waitForURL(/\/account\/password\/forgot$/),
+		page.getByRole("link", { name: "Forgot your password?" }).click(),
+	]);
+	await page.getByLabel("Email", { exact: true }).fill(who.email);
+	const before = mailFiles();
+	await Promise.all([
+		page.waitForURL(/\/password\/forgot\?notice=reset_sent$/),
+		page.getByRole("button", { name: "Send the link" }).click(),
+	]);
+	await expectText(page.locator(".notice-ok"), "If an account uses that " +
+	    "email, we have sent it a link to choose a new password. The link " +
+	    "works once, for one hour.");
+	await t.shot(page, "link-sent");
+
+	const mail = await waitForMail(who.email, before);
+	expectEqual(mail.subject, "Reset your password at Shopfile",
+	    "subject of the mail");
+	const links = mail.text.match(/https?:\/\/\S+/g) || [];
+	expectEqual(links.length, 1, "links in the mail");
+	const link = links[0];
+	expectMatch(link, new RegExp("^" + shop.shop.replace(/\./g, "\\.") +
+	    "/account/password/reset\\?token=[A-Za-z0-9_-]{43}$"),
+	    "link in the mail");
+
+	await page.goto(link);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Choose a new password");
+	await page.getByLabel("New password", { exact: true }).fill(newPassword);
+	await t.shot(page, "new-password");
+	await Promise.all([
+		page.waitForURL(/\/account\?notice=password_reset$/),
+		page.getByRole("button", { name: "Set the password" }).click(),
+	]);
+	await expectText(page.locator(".notice-ok"),
+	    "Your new password is set, and you are signed in.");
+	await expectText(accountLink(page), who.name);
+	await t.shot(page, "reset");
+
+	// The new password signs in; the old one no longer does.
+	await logOut(page);
+	t.allowed.push(/status of 422/);
+	await page.getByLabel("Email", { exact: true }).fill(who.email);
+	await page.getByLabel("Password", { exact: true }).fill(who.password);
+	expectEqual(await clickAndReload(page, page.getByRole("button",
+	    { name: "Sign in" })), 422, "status of the old password");
+	await expectText(page.getByRole("alert").getByRole("list"),
+	    "The email or the password is not right.");
+	await logIn(page, who.email, newPassword);
+	await expectText(accountLink(page), who.name);
+
+	// The link worked once.
+	t.allowed.push(/status of 404/);
+	const resp = await page.goto(link);
+	expectEqual(resp.status(), 404, "status of the used link");
+	await expectText(page.locator(".error-page .lead"), "This link to " +
+	    "choose a new password has expired or has been used already. " +
+	    "Please ask for a new one.");
+	await t.shot(page, "used-link");
 });
 
 /* ------------------------------------------------------------ runner */

@@ -263,6 +263,22 @@ def customer_checkout_is_prefilled_with_saved_addresses():
     lacks(r.text, f'<option value="{work}" selected>')
     contains(r.text, '<option value="US" selected>United States</option>')
     eq(total, "2160")
+    # "Another address", typed in and sent back by the button that
+    # updates the summary: it stays, and so does its country.
+    t, _, other = page(c, "address_id=&name=Cy+Away&line1=9+Calle+Mayor&"
+                       "city=Madrid&postcode=28013&country=ES&"
+                       "shipping=standard")
+    contains(t.text, 'name="name" value="Cy Away"')
+    contains(t.text, 'name="line1" value="9 Calle Mayor"')
+    contains(t.text, 'name="city" value="Madrid"')
+    contains(t.text, '<option value="ES" selected>Spain</option>')
+    lacks(t.text, " selected>Cy ")
+    # An address typed without the list (a JSON client) stays too.
+    t, _, other2 = page(c, "name=Cy+Away&line1=9+Calle+Mayor&city=Madrid&"
+                        "postcode=28013&country=ES&shipping=standard")
+    contains(t.text, 'name="line1" value="9 Calle Mayor"')
+    contains(t.text, '<option value="ES" selected>Spain</option>')
+    eq(other2, other)
     r = place(c, hidden(r.text, "checkout_key"), total, email=
               "cy@example.test", name="Cy Home", line1="2 Elm St",
               city="Boston", postcode="02101", country="US")
