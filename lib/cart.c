@@ -73,9 +73,12 @@ static const char sql_item[] =
     "SELECT quantity FROM cart_items WHERE cart_id = ?1 AND variant_id = ?2";
 static const char sql_nlines[] =
     "SELECT count(*) FROM cart_items WHERE cart_id = ?1";
+/* added_at: seconds, but after every line already there, so that lines
+ * added within one second keep their order. */
 static const char sql_upsert[] =
     "INSERT INTO cart_items (cart_id, variant_id, quantity, added_at) "
-    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (cart_id, variant_id) "
+    "VALUES (?1, ?2, ?3, max(?4, (SELECT coalesce(max(added_at), 0) + 1 "
+    "FROM cart_items WHERE cart_id = ?1))) ON CONFLICT (cart_id, variant_id) "
     "DO UPDATE SET quantity = excluded.quantity";
 static const char sql_remove[] =
     "DELETE FROM cart_items WHERE cart_id = ?1 AND variant_id = ?2";

@@ -106,6 +106,20 @@ def one_item_badge_is_singular():
 
 
 @test
+def lines_keep_the_order_they_were_added_in():
+    d = fx.datadir()
+    # Within one second, higher variant first: the order stays.
+    cookie = session_cookie(add(d, fx.SCRIPT_MUG, 1))
+    add(d, fx.HAT, 1, cookie=cookie)
+    add(d, fx.SHIRT_M, 1, cookie=cookie)
+    add(d, fx.SCRIPT_MUG, 2, cookie=cookie)   # added to: keeps its place
+    r = cart(cookie=cookie, headers=JSON, data_dir=d)
+    status(r, 200)
+    eq([(l["variant_id"], l["quantity"]) for l in r.json()["cart"]["lines"]],
+       [(fx.SCRIPT_MUG, 3), (fx.HAT, 1), (fx.SHIRT_M, 1)])
+
+
+@test
 def add_json_answers_cart_resource():
     d = fx.datadir()
     r = add(d, fx.HAT, 3, headers=JSON)
