@@ -223,16 +223,17 @@ START_TEST(merge)
 	ck_assert_int_eq(cart_load(d, a, &user, &c), 0);
 	ck_assert_uint_eq(c.nlines, 3);
 	/*
-	 * Same second, so in variant order: 2 + 4 capped at the stock of 5,
-	 * the sold-out line kept as 1, 98 + 5 capped at 99.
+	 * The customer's lines first, then the guest's new one: 2 + 4
+	 * capped at the stock of 5, 98 + 5 capped at 99, the sold-out line
+	 * kept as 1.
 	 */
 	ck_assert_int_eq(c.lines[0].variant_id, 1);
 	ck_assert_int_eq(c.lines[0].quantity, 5);
-	ck_assert_int_eq(c.lines[1].variant_id, 2);
-	ck_assert_int_eq(c.lines[1].quantity, 1);
-	ck_assert_int_eq(c.lines[1].state, CART_LINE_SOLD_OUT);
-	ck_assert_int_eq(c.lines[2].variant_id, 3);
-	ck_assert_int_eq(c.lines[2].quantity, 99);
+	ck_assert_int_eq(c.lines[1].variant_id, 3);
+	ck_assert_int_eq(c.lines[1].quantity, 99);
+	ck_assert_int_eq(c.lines[2].variant_id, 2);
+	ck_assert_int_eq(c.lines[2].quantity, 1);
+	ck_assert_int_eq(c.lines[2].state, CART_LINE_SOLD_OUT);
 	ck_assert_int_eq(one("SELECT count(*) FROM carts WHERE session_id = 1"),
 	    0);
 	/* Nothing to merge is fine too. */
