@@ -74,7 +74,7 @@ method_from_name(const char *m)
 static bool
 shop_ready(struct shop *s)
 {
-	char	 err[256];
+	char	 err[256], before[sizeof(s->unavailable)];
 	int	 i, missing;
 	time_t	 now;
 
@@ -84,6 +84,7 @@ shop_ready(struct shop *s)
 	if (s->checked_at == now)
 		return false;
 	s->checked_at = now;
+	memcpy(before, s->unavailable, sizeof(before));
 	s->unavailable[0] = '\0';
 	for (i = 0; i < DB__MAX; i++) {
 		unsigned bit = DB_BIT(i);
@@ -104,7 +105,9 @@ shop_ready(struct shop *s)
 		if (s->db[i] == NULL && (s->want_dbs & bit)) {
 			snprintf(s->unavailable, sizeof(s->unavailable), "%s",
 			    err);
-			log_error("not ready: %s", err);
+			/* Once per reason: each 503 logs it with its request. */
+			if (strcmp(before, s->unavailable) != 0)
+				log_error("not ready: %s", err);
 			return false;
 		}
 	}

@@ -138,7 +138,7 @@ def errors_are_logged_with_the_request_id():
     r = cgi("catalog", "/", data_dir=tempdir("shopempty-"))
     rid = r.header("X-Request-Id")
     line = [l for l in r.stderr.splitlines() if f"req={rid}" in l]
-    eq(len(line), 1, "one log line for the request")
+    eq(len(line), 1, f"one log line for the request: {r.stderr}")
     contains(line[0], "level=warn bin=catalog")
     contains(line[0], 'msg="GET /: 503 ')
     contains(line[0], 'run \\"shopctl migrate\\"')
