@@ -66,6 +66,26 @@ method_from_name(const char *m)
 }
 
 /*
+ * Log why the program cannot serve, once per process and reason (every
+ * thread of a threaded program has its own struct shop, and each 503
+ * logs the reason with its request anyway).
+ */
+static void
+not_ready(const char *why)
+{
+	static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+	static char		 said[256];
+	bool			 new;
+
+	pthread_mutex_lock(&lock);
+	if ((new = strcmp(said, why) != 0))
+		snprintf(said, sizeof(said), "%s", why);
+	pthread_mutex_unlock(&lock);
+	if (new)
+		log_error("not ready: %s", why);
+}
+
+/*
  * Open what is not open and check the schema. Returns true when the
  * program can serve; otherwise shop->unavailable says why. Checked at most
  * once a second while unavailable, so a shop that is being migrated comes
@@ -74,7 +94,7 @@ method_from_name(const char *m)
 static bool
 shop_ready(struct shop *s)
 {
-	char	 err[256], before[sizeof(s->unavailable)];
+	char	 err[256];
 	int	 i, missing;
 	time_t	 now;
 
@@ -84,7 +104,6 @@ shop_ready(struct shop *s)
 	if (s->checked_at == now)
 		return false;
 	s->checked_at = now;
-	memcpy(before, s->unavailable, sizeof(before));
 	s->unavailable[0] = '\0';
 	for (i = 0; i < DB__MAX; i++) {
 		unsigned bit = DB_BIT(i);
@@ -105,9 +124,7 @@ shop_ready(struct shop *s)
 		if (s->db[i] == NULL && (s->want_dbs & bit)) {
 			snprintf(s->unavailable, sizeof(s->unavailable), "%s",
 			    err);
-			/* Once per reason: each 503 logs it with its request. */
-			if (strcmp(before, s->unavailable) != 0)
-				log_error("not ready: %s", err);
+			not_ready(s->unavailable);
 			return false;
 		}
 	}

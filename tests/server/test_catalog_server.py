@@ -5,12 +5,14 @@ statically with nosniff, JSON answers, the sitemap with the server's own
 base URL, and the 404, 400 and 405 pages."""
 
 import os
+import re
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from shoptest import (Lighttpd, contains, datadir, eq, lacks, run, status,  # noqa: E402
-                      test)
+from shoptest import (Lighttpd, contains, datadir, eq, lacks, run,  # noqa: E402
+                      shopctl, status, tempdir, test)
 from pagecheck import check_headers, check_page  # noqa: E402
 
 D = datadir(seed=True)
@@ -116,5 +118,35 @@ def server_log_is_clean():
     lacks(log, "level=error")
     lacks(log, "level=fatal")
 
+
+
+@test
+def unmigrated_store_is_503_then_comes_back_by_itself():
+    d = tempdir("shopempty-")
+    srv = Lighttpd(d).start()
+    try:
+        c = srv.client()
+        end = time.monotonic() + 2.5
+        n = 0
+        while time.monotonic() < end:
+            r = c.get("/")
+            status(r, 503)
+            eq(r.header("Retry-After"), "5")
+            n += 1
+            time.sleep(0.1)
+        contains(r.text, "shopctl migrate")
+        shopctl("migrate", data_dir=d)
+        time.sleep(1.1)     # the programs look again once a second
+        status(c.get("/"), 200)
+        with open(os.path.join(srv.run_dir, "stderr.log"), "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        # Said once per process and reason, not once a second nor once
+        # a thread: the 503s say it with their requests.
+        pids = re.findall(r"pid=(\d+) msg=\"not ready: ", log)
+        eq(len(pids) > 0 and len(pids) == len(set(pids)), True,
+           f"'not ready' once per process:\n{log}")
+        eq(log.count('msg="GET /: 503 '), n)
+    finally:
+        srv.stop()
 
 run()
