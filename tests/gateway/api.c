@@ -972,6 +972,45 @@ answer_rows(struct req *r, struct db *d, sqlite3_stmt *st, long long limit,
 }
 
 /*
+ * A list, newest first, as Stripe pages one: the request's known
+ * parameters, starting_after resolved to a seq with seq_sql (of object
+ * kind), and sql bound with created[gte|gt|lte|lt] as ?1..?4, the query
+ * parameter filter (or NULL) as ?5, the cursor as ?6, limit + 1 as ?7.
+ */
+static int
+list_newest(struct req *r, const char *const *known, size_t nknown,
+    const char *seq_sql, const char *object, const char *sql,
+    const char *filter, const char *url)
+{
+	struct api		 q;
+	struct db		*d;
+	sqlite3_stmt		*st;
+	sqlite3_int64		 after;
+	long long		 limit;
+
+	if (api_start(r, &q, false) != 0 ||
+	    list_params(r, known, nknown, &limit))
+		return 0;
+	d = q.t->db;
+	if (cursor(r, d, seq_sql, object, &after) != 0)
+		return 0;
+	if ((st = db_prep(d, sql)) == NULL)
+		return 500;
+	if (bind_created(r, st, 1, "created[gte]") != 0 ||
+	    bind_created(r, st, 2, "created[gt]") != 0 ||
+	    bind_created(r, st, 3, "created[lte]") != 0 ||
+	    bind_created(r, st, 4, "created[lt]") != 0)
+		return 0;
+	if (req_query(r, filter) != NULL)
+		sqlite3_bind_text(st, 5, req_query(r, filter), -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, after);
+	sqlite3_bind_int64(st, 7, limit + 1);
+	answer_rows(r, d, st, limit, url);
+	return 0;
+}
+
+/*
  * Stripe's "List all Checkout Sessions": newest first, created[gte|gt|
  * lte|lt], status, limit, starting_after.
  */
@@ -982,40 +1021,14 @@ h_sessions_list(struct req *r)
 		"limit", "starting_after", "created[gte]", "created[gt]",
 		"created[lte]", "created[lt]", "status", "expand[]",
 	};
-	static const char	 seq_sql[] =
-	    "SELECT seq FROM sessions WHERE id = ?";
-	static const char	 sql[] =
+
+	return list_newest(r, known, sizeof(known) / sizeof(known[0]),
+	    "SELECT seq FROM sessions WHERE id = ?", "checkout.session",
 	    "SELECT j FROM session_json"
 	    " WHERE (?1 IS NULL OR created >= ?1) AND (?2 IS NULL OR created > ?2)"
 	    " AND (?3 IS NULL OR created <= ?3) AND (?4 IS NULL OR created < ?4)"
 	    " AND (?5 IS NULL OR status = ?5) AND (?6 = 0 OR seq < ?6)"
-	    " ORDER BY seq DESC LIMIT ?7";
-	struct api		 q;
-	struct db		*d;
-	sqlite3_stmt		*st;
-	sqlite3_int64		 after;
-	long long		 limit;
-
-	if (api_start(r, &q, false) != 0 ||
-	    list_params(r, known, sizeof(known) / sizeof(known[0]), &limit))
-		return 0;
-	d = q.t->db;
-	if (cursor(r, d, seq_sql, "checkout.session", &after) != 0)
-		return 0;
-	if ((st = db_prep(d, sql)) == NULL)
-		return 500;
-	if (bind_created(r, st, 1, "created[gte]") != 0 ||
-	    bind_created(r, st, 2, "created[gt]") != 0 ||
-	    bind_created(r, st, 3, "created[lte]") != 0 ||
-	    bind_created(r, st, 4, "created[lt]") != 0)
-		return 0;
-	if (req_query(r, "status") != NULL)
-		sqlite3_bind_text(st, 5, req_query(r, "status"), -1,
-		    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, after);
-	sqlite3_bind_int64(st, 7, limit + 1);
-	answer_rows(r, d, st, limit, "/v1/checkout/sessions");
-	return 0;
+	    " ORDER BY seq DESC LIMIT ?7", "status", "/v1/checkout/sessions");
 }
 
 /* Stripe's "Retrieve a Checkout Session's line items". */
@@ -1287,39 +1300,14 @@ h_events_list(struct req *r)
 		"limit", "starting_after", "type", "created[gte]",
 		"created[gt]", "created[lte]", "created[lt]",
 	};
-	static const char	 seq_sql[] = "SELECT seq FROM events WHERE id = ?";
-	static const char	 sql[] =
+
+	return list_newest(r, known, sizeof(known) / sizeof(known[0]),
+	    "SELECT seq FROM events WHERE id = ?", "event",
 	    "SELECT body FROM events"
 	    " WHERE (?1 IS NULL OR created >= ?1) AND (?2 IS NULL OR created > ?2)"
 	    " AND (?3 IS NULL OR created <= ?3) AND (?4 IS NULL OR created < ?4)"
 	    " AND (?5 IS NULL OR type = ?5) AND (?6 = 0 OR seq < ?6)"
-	    " ORDER BY seq DESC LIMIT ?7";
-	struct api		 q;
-	struct db		*d;
-	sqlite3_stmt		*st;
-	sqlite3_int64		 after;
-	long long		 limit;
-
-	if (api_start(r, &q, false) != 0 ||
-	    list_params(r, known, sizeof(known) / sizeof(known[0]), &limit))
-		return 0;
-	d = q.t->db;
-	if (cursor(r, d, seq_sql, "event", &after) != 0)
-		return 0;
-	if ((st = db_prep(d, sql)) == NULL)
-		return 500;
-	if (bind_created(r, st, 1, "created[gte]") != 0 ||
-	    bind_created(r, st, 2, "created[gt]") != 0 ||
-	    bind_created(r, st, 3, "created[lte]") != 0 ||
-	    bind_created(r, st, 4, "created[lt]") != 0)
-		return 0;
-	if (req_query(r, "type") != NULL)
-		sqlite3_bind_text(st, 5, req_query(r, "type"), -1,
-		    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, after);
-	sqlite3_bind_int64(st, 7, limit + 1);
-	answer_rows(r, d, st, limit, "/v1/events");
-	return 0;
+	    " ORDER BY seq DESC LIMIT ?7", "type", "/v1/events");
 }
 
 /* Stripe's "Retrieve an event". */
