@@ -1,15 +1,21 @@
 # Shopfile: build, run, test, bench.
 #
-#   make            build everything into build/
+#   make            build the library, the programs and their configurations
 #   make run        install what is missing, build, migrate, seed, serve
-#   make test       install what is missing, build, run every test
+#   make test       install what is missing, build, build the tests, run them
 #   make bench      wrk against lighttpd; ratios against a static file
 #   make fuzz       run every fuzz target for longer (FUZZ_SECONDS)
 #   make install    PREFIX (/usr/local) and DESTDIR honoured
 #
-# Sources are found by name: lib/*.c make libshop.a, each cgi-bin/NAME.c is
-# one FastCGI program, each bin/NAME.c one command, each tests/unit/NAME.c
-# one unit-test program, each tests/fuzz/NAME.c one fuzz target.
+# Sources are found by name: lib/LAYER/*.c make libshop.a (the layers are
+# listed in lib/LAYERS), each cgi-bin/NAME.c (or cgi-bin/NAME/) is one
+# FastCGI program, each bin/NAME/ one command, each tests/unit/NAME.c one
+# unit-test program, each tests/fuzz/NAME.c one fuzz target.
+#
+# What make builds and make install installs holds no test switch: the
+# test suites run the same programs linked again with tests/seams/ (a
+# clock the tests can set, the cheapest password hashing, test job
+# kinds), into $(B)/test/, which only make test builds.
 
 PREFIX	?= /usr/local
 B	?= build
@@ -26,6 +32,12 @@ Q	 =
 say	 =
 endif
 
+# make test, run and bench build with every core.
+NPROC	:= $(shell nproc 2>/dev/null || echo 2)
+O	 = $(B)/obj
+T	 = $(B)/test
+G	 = $(B)/gen
+
 PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi
 # Evaluated once, on first use, after the deps step has run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
@@ -34,29 +46,43 @@ CHECK_FLAGS = $(eval CHECK_FLAGS := $$(shell pkg-config --cflags --libs check))$
 
 WARN	 = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
-DEFS	 = -D_GNU_SOURCE -DSHOP_DEFAULT_TEMPLATES='"$(PREFIX)/share/shopfile/templates"'
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(DEFS) -iquote lib -iquote $(B)/gen $(PKG_CFLAGS)
+DEFS	 = -D_GNU_SOURCE
+INCS	 = -iquote lib -iquote $(G)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(DEFS) $(INCS) $(PKG_CFLAGS)
+DEPFLAGS = -MMD -MP
 LDLIBS	 = $(PKG_LIBS) -lpthread
 
-LIB_SRC	 = $(sort $(wildcard lib/*.c))
-LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/migrations.o
+LAYERS	:= $(shell awk '!/^\#/ && NF { print $$1 }' lib/LAYERS)
+LIB_SRC	 = $(foreach l,$(LAYERS),$(sort $(wildcard lib/$(l)/*.c)))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
 LIB	 = $(B)/lib/libshop.a
-# A program is cgi-bin/NAME.c, or a directory cgi-bin/NAME/ of sources.
-CGI_DIRS = $(patsubst cgi-bin/%/,%,$(wildcard cgi-bin/*/))
-BIN_DIRS = $(patsubst bin/%/,%,$(wildcard bin/*/))
-CGI	 = $(patsubst cgi-bin/%.c,$(B)/cgi-bin/%,$(sort $(wildcard cgi-bin/*.c))) \
-	   $(CGI_DIRS:%=$(B)/cgi-bin/%)
-BINS	 = $(patsubst bin/%.c,$(B)/bin/%,$(sort $(wildcard bin/*.c))) \
-	   $(BIN_DIRS:%=$(B)/bin/%)
-UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(sort $(wildcard tests/unit/*.c)))
-TOOLS	 = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
-GATEWAY	 = $(B)/tests/gateway/gateway
-GATEWAY_SRC = $(sort $(wildcard tests/gateway/*.c))
-FUZZ	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/*.c)))
-SQL	 = $(sort $(wildcard sql/*/[0-9]*.sql))
-CONF	 = $(patsubst httpd-conf/%.in,$(B)/conf/%,$(wildcard httpd-conf/*.in))
 
-.PHONY: all deps build run test bench fuzz install clean asan fuzz-build
+# A program is cgi-bin/NAME.c, or a directory cgi-bin/NAME/ of sources.
+CGI_NAMES = $(sort $(patsubst cgi-bin/%.c,%,$(wildcard cgi-bin/*.c)) \
+	    $(patsubst cgi-bin/%/,%,$(wildcard cgi-bin/*/)))
+BIN_NAMES = $(sort $(patsubst bin/%.c,%,$(wildcard bin/*.c)) \
+	    $(patsubst bin/%/,%,$(wildcard bin/*/)))
+prog_src = $(wildcard $(1)/$(2).c) $(sort $(wildcard $(1)/$(2)/*.c))
+prog_obj = $(patsubst %.c,$(O)/%.o,$(call prog_src,$(1),$(2)))
+
+CGI	 = $(CGI_NAMES:%=$(B)/cgi-bin/%)
+BINS	 = $(BIN_NAMES:%=$(B)/bin/%)
+SEAM_OBJ = $(patsubst %.c,$(O)/%.o,$(sort $(wildcard tests/seams/*.c)))
+TEST_CGI = $(CGI_NAMES:%=$(T)/cgi-bin/%)
+TEST_BINS = $(BIN_NAMES:%=$(T)/bin/%)
+UNIT	 = $(patsubst tests/unit/%.c,$(T)/tests/unit/%,$(sort $(wildcard tests/unit/*.c)))
+TOOLS	 = $(patsubst tests/tools/%.c,$(T)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
+GATEWAY	 = $(T)/tests/gateway/gateway
+GATEWAY_OBJ = $(patsubst %.c,$(O)/%.o,$(sort $(wildcard tests/gateway/*.c)))
+SQL	 = $(sort $(wildcard sql/*/[0-9]*.sql))
+CONF_IN	 = $(wildcard httpd-conf/*.in)
+CONF	 = $(patsubst httpd-conf/%.in,$(B)/conf/%,$(CONF_IN))
+# The configurations make install puts beside the programs, as examples.
+ICONF	 = $(patsubst httpd-conf/%.in,$(B)/conf/installed/%,$(CONF_IN))
+MAN	 = $(wildcard man/*.8)
+
+.PHONY: all deps build run test test-build bench fuzz install clean asan \
+	fuzz-build FORCE
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -64,105 +90,182 @@ all: deps
 deps:
 	@scripts/deps.sh build
 
-build: $(LIB) $(CGI) $(BINS) $(UNIT) $(TOOLS) $(GATEWAY) $(CONF)
+build: $(LIB) $(CGI) $(BINS) $(CONF) $(ICONF)
 
-$(B)/gen/migrations.c: scripts/embed-sql.sh $(SQL)
+# Everything the suites run: the programs linked with the test seams, the
+# unit tests, the tools and the test payment gateway.
+test-build: $(LIB) $(TEST_CGI) $(TEST_BINS) $(UNIT) $(TOOLS) $(GATEWAY) $(CONF)
+
+# Paths compiled in from PREFIX, rewritten only when PREFIX changes, so
+# that what includes them is rebuilt then and only then.
+$(G)/paths.h: FORCE
+	@mkdir -p $(@D)
+	@printf '/* Generated by make from PREFIX; do not edit. */\n#define SHOP_DEFAULT_TEMPLATES "%s"\n' \
+	    '$(PREFIX)/share/shopfile/templates' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(G)/migrations.c: scripts/embed-sql.sh $(SQL)
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)scripts/embed-sql.sh sql > $@.tmp && mv $@.tmp $@
 
-$(B)/gen/migrations.o: $(B)/gen/migrations.c lib/migrate.h lib/db.h
-	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-$(B)/lib/%.o: lib/%.c lib/*.h
+# Every object depends on the headers it includes (-MMD); the generated
+# header must exist before the first compile tells which include it.
+$(O)/%.o: %.c | $(G)/paths.h
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(O)/gen/migrations.o: $(G)/migrations.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# A program's own sources see its folder's headers.
+$(O)/cgi-bin/%.o $(O)/bin/%.o: INCS += -iquote $(dir $<)
+$(O)/tests/gateway/%.o: INCS += -iquote tests/gateway
+$(O)/tests/unit/%.o: INCS += -iquote tests/seams
+$(O)/tests/unit/%.o: ALL_CFLAGS += $(shell pkg-config --cflags check 2>/dev/null)
+$(O)/tests/seams/%.o: INCS += -iquote tests/seams
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
-$(B)/cgi-bin/%: cgi-bin/%.c $(LIB) lib/*.h
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
-
-$(B)/bin/%: bin/%.c $(LIB) lib/*.h
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
-
-define program_dir
-$$(B)/$(1)/$(2): $$(wildcard $(1)/$(2)/*.c) $$(wildcard $(1)/$(2)/*.h) $$(LIB) lib/*.h
+# Programs: each linked twice from the same objects, as installed and
+# with the test seams, which take the place of the library's objects that
+# define the same symbols.
+define program
+$$(B)/$(1)/$(2): $$(call prog_obj,$(1),$(2)) $$(LIB)
 	@mkdir -p $$(@D)
-	$$(call say,LD,$$@)$$(CC) $$(ALL_CFLAGS) -I$(1)/$(2) -o $$@ $$(sort $$(wildcard $(1)/$(2)/*.c)) $$(LIB) $$(LDLIBS)
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) -o $$@ $$(call prog_obj,$(1),$(2)) $$(LIB) $$(LDLIBS)
+$$(T)/$(1)/$(2): $$(call prog_obj,$(1),$(2)) $$(SEAM_OBJ) $$(LIB)
+	@mkdir -p $$(@D)
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) -o $$@ $$(call prog_obj,$(1),$(2)) $$(SEAM_OBJ) $$(LIB) $$(LDLIBS)
 endef
-$(foreach d,$(CGI_DIRS),$(eval $(call program_dir,cgi-bin,$(d))))
-$(foreach d,$(BIN_DIRS),$(eval $(call program_dir,bin,$(d))))
+$(foreach p,$(CGI_NAMES),$(eval $(call program,cgi-bin,$(p))))
+$(foreach p,$(BIN_NAMES),$(eval $(call program,bin,$(p))))
 
-$(B)/tests/unit/%: tests/unit/%.c $(LIB) lib/*.h
+$(T)/tests/unit/%: $(O)/tests/unit/%.o $(SEAM_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CHECK_FLAGS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -o $@ $< $(SEAM_OBJ) $(LIB) $(LDLIBS) $(CHECK_FLAGS)
 
-$(B)/tests/tools/%: tests/tools/%.c $(LIB) lib/*.h
+$(T)/tests/tools/%: $(O)/tests/tools/%.o $(SEAM_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -o $@ $< $(SEAM_OBJ) $(LIB) $(LDLIBS)
 
 # The test payment gateway: one program of all its sources.
-$(GATEWAY): $(GATEWAY_SRC) $(wildcard tests/gateway/*.h) $(LIB) lib/*.h
+$(GATEWAY): $(GATEWAY_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -iquote tests/gateway -o $@ $(GATEWAY_SRC) $(LIB) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -o $@ $(GATEWAY_OBJ) $(LIB) $(LDLIBS)
 
-# Web-server configurations and the worker's unit, with absolute paths.
-CONF_SUBST = sed -e 's|@ROOT@|$(CURDIR)|g' -e 's|@BUILD@|$(abspath $(B))|g' \
+# Web-server configurations and the worker's unit. For this tree (build/
+# conf/, what make run and the tests use), and for an installation
+# (build/conf/installed/, what make install puts in the examples). The
+# body limits come from lib/core/limits.h, through scripts/limits.sh.
+$(G)/limits.sed: scripts/limits.sh lib/core/limits.h
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)scripts/limits.sh lib/core/limits.h | \
+	    sed -e 's/^\([A-Z_]*\)=\(.*\)$$/s|@\1@|\2|g/' > $@.tmp && mv $@.tmp $@
+
+CONF_DEV = sed -f $(G)/limits.sed -e 's|@STATIC@|$(CURDIR)/static|g' \
+	-e 's|@TEMPLATES@|$(CURDIR)/templates|g' \
+	-e 's|@CGIBIN@|$(abspath $(B))/cgi-bin|g' \
+	-e 's|@SBIN@|$(abspath $(B))/bin|g' \
 	-e 's|@PORT@|$(PORT)|g' -e 's|@DATA@|$(abspath var)|g' \
-	-e 's|@RUN@|$(abspath var/run)|g' -e 's|@PREFIX@|$(PREFIX)|g' \
+	-e 's|@RUN@|$(abspath var/run)|g' -e 's|@ETC@|$(abspath var)|g' \
 	-e 's|@BASE_URL@|http://127.0.0.1:$(PORT)|g'
+CONF_INSTALLED = sed -f $(G)/limits.sed \
+	-e 's|@STATIC@|$(PREFIX)/share/shopfile/static|g' \
+	-e 's|@TEMPLATES@|$(PREFIX)/share/shopfile/templates|g' \
+	-e 's|@CGIBIN@|$(PREFIX)/lib/shopfile/cgi-bin|g' \
+	-e 's|@SBIN@|$(PREFIX)/sbin|g' \
+	-e 's|@PORT@|80|g' -e 's|@DATA@|/var/lib/shopfile|g' \
+	-e 's|@RUN@|/run/shopfile|g' -e 's|@ETC@|/etc/shopfile|g' \
+	-e 's|@BASE_URL@|https://shop.example.com|g'
 
-$(B)/conf/%: httpd-conf/%.in
+$(B)/conf/%: httpd-conf/%.in $(G)/limits.sed
 	@mkdir -p $(@D)
-	$(call say,GEN,$@)$(CONF_SUBST) $< > $@
+	$(call say,GEN,$@)$(CONF_DEV) $< > $@.tmp && scripts/filled.sh $@.tmp && mv $@.tmp $@
 
-# Sanitizer build of everything, for the tests.
+$(B)/conf/installed/%: httpd-conf/%.in $(G)/limits.sed $(G)/paths.h
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)$(CONF_INSTALLED) $< > $@.tmp && scripts/filled.sh $@.tmp && mv $@.tmp $@
+
+# Sanitizer build of everything the tests run.
 asan:
-	@$(MAKE) --no-print-directory build B=build/asan \
+	@$(MAKE) --no-print-directory build test-build B=build/asan \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 
-# libFuzzer targets: clang, the parser sources, ASan and UBSan.
-FUZZ_CFLAGS = -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all $(DEFS) -iquote lib -iquote build/gen $(PKG_CFLAGS)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/*.h build/gen/migrations.c
+# libFuzzer targets: the library built once with clang, ASan, UBSan and
+# coverage, and each target linked against it.
+FB	 = build/fuzz
+FUZZ	 = $(patsubst tests/fuzz/%.c,$(FB)/%,$(sort $(wildcard tests/fuzz/*.c)))
+FUZZ_CFLAGS = -std=c17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all $(DEFS) -iquote lib -iquote $(G) $(PKG_CFLAGS)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FB)/obj/%.o) $(FB)/obj/gen/migrations.o
+FUZZ_LIB = $(FB)/lib/libshop.a
+
+$(FB)/obj/%.o: %.c | $(G)/paths.h
 	@mkdir -p $(@D)
-	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) build/gen/migrations.c $(LDLIBS)
+	$(call say,CC,$@)clang $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(FB)/obj/gen/migrations.o: $(G)/migrations.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)clang $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+$(FB)/%: $(FB)/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 fuzz-build: $(FUZZ)
 
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	tests/run-fuzz.sh $(FUZZ_SECONDS)
 
 run:
 	@scripts/deps.sh run
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory -j$(NPROC) build $(GATEWAY)
 	@PORT=$(PORT) scripts/run.sh
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory asan
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory -j$(NPROC) build test-build
+	@$(MAKE) --no-print-directory -j$(NPROC) asan
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	@tests/run.sh
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory -j$(NPROC) build $(GATEWAY)
 	@scripts/bench.sh
 
+# As a packager would: make PREFIX=/usr && make install PREFIX=/usr
+# DESTDIR=debian/tmp. Programs in sbin (they are for the operator, man
+# section 8), FastCGI programs in lib/shopfile/cgi-bin, templates and
+# static files in share/shopfile, the worker's unit where systemd looks,
+# filled-in server configurations as examples.
+DOC	 = $(DESTDIR)$(PREFIX)/share/doc/shopfile
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin \
-	    $(DESTDIR)$(PREFIX)/share/shopfile
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin \
+	    $(DESTDIR)$(PREFIX)/share/shopfile $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system $(DOC)/examples
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(CGI) $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin
-	cp -R templates static httpd-conf $(DESTDIR)$(PREFIX)/share/shopfile/
+	cp -R templates static $(DESTDIR)$(PREFIX)/share/shopfile/
+	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 $(B)/conf/installed/shop-worker.service \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 644 $(B)/conf/installed/lighttpd.conf \
+	    $(B)/conf/installed/apache.conf $(DOC)/examples
+	install -m 644 README.md $(DOC)
 
 clean:
 	rm -rf build
+
+FORCE:
+
+# Objects are kept, not removed as intermediate files of a chain.
+.SECONDARY:
+
+-include $(shell find $(B)/obj $(FB)/obj -name '*.d' 2>/dev/null)

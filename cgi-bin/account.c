@@ -13,25 +13,26 @@
 
 #include <sodium.h>
 
-#include "app.h"
-#include "arena.h"
-#include "auth.h"
-#include "cache.h"
-#include "config.h"
-#include "db.h"
-#include "form.h"
-#include "http.h"
-#include "log.h"
-#include "buf.h"
-#include "outbox.h"
-#include "money.h"
-#include "order.h"
-#include "page.h"
-#include "route.h"
-#include "session.h"
-#include "shop_limits.h"
-#include "tval.h"
-#include "user.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "web/form.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "side/cache.h"
+#include "shop/auth.h"
+#include "shop/cart.h"
+#include "shop/order.h"
+#include "shop/outbox.h"
+#include "shop/session.h"
+#include "shop/user.h"
+#include "app/app.h"
+#include "app/page.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define ID_MAX		999999999999999999LL	/* FORM_INT's 18 digits */
@@ -242,7 +243,7 @@ static int
 form_refuse(struct req *r, int status, const char *title, const char *tmpl,
     const struct form *f)
 {
-	return form_fail(r, status, tmpl, page_start(r, title), f);
+	return page_form_fail(r, status, tmpl, page_start(r, title), f);
 }
 
 /*
@@ -425,7 +426,8 @@ h_signup(struct req *r)
 		return form_refuse(r, 422, "Create an account",
 		    "account/signup", &f);
 	}
-	if (res != USER_OK || session_login(r, id) != 0)
+	if (res != USER_OK ||
+	    session_login(r, id, cart_login_merge, NULL) != 0)
 		return 503;
 	data = tval_map(r->arena);
 	tval_set(r->arena, data, "user", user_tval(r->arena, session_of(r)));
@@ -493,7 +495,7 @@ h_login(struct req *r)
 			    "of user %lld", u->id);
 		sodium_memzero(hash, sizeof(hash));
 	}
-	if (session_login(r, u->id) != 0)
+	if (session_login(r, u->id, cart_login_merge, NULL) != 0)
 		return 503;
 	data = tval_map(r->arena);
 	tval_set(r->arena, data, "user", user_tval(r->arena, session_of(r)));
@@ -539,7 +541,7 @@ address_page(struct req *r, int status, const struct user_address *ad,
 	    tval_str(r->arena, "/account/addresses"));
 	tval_set_bool(r->arena, d, "editing", ad != NULL);
 	if (status != 200)
-		return form_fail(r, status, "account/address", d, f);
+		return page_form_fail(r, status, "account/address", d, f);
 	tval_set(r->arena, d, r->want_json ? "fields" : "form",
 	    form_tval(r->arena, f));
 	return page_render(r, status, "account/address", d);
@@ -751,7 +753,7 @@ h_password(struct req *r)
 		return 503;
 	}
 	sodium_memzero(hash, sizeof(hash));
-	if (session_login(r, s->user_id) != 0)
+	if (session_login(r, s->user_id, NULL, NULL) != 0)
 		return 503;
 	return success(r, 200, NULL, "/account", NOTICE_PASSWORD_CHANGED);
 }
@@ -911,7 +913,7 @@ h_reset(struct req *r)
 	/* Every session of the account ended, this one too if it was one. */
 	if (session_of(r) != NULL && session_of(r)->user_id == id)
 		r->session = NULL;
-	if (session_login(r, id) != 0)
+	if (session_login(r, id, cart_login_merge, NULL) != 0)
 		return 503;
 	return success(r, 200, NULL, "/account", NOTICE_PASSWORD_RESET);
 }

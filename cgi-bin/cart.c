@@ -13,18 +13,18 @@
  */
 #include <string.h>
 
-#include "app.h"
-#include "arena.h"
-#include "cart.h"
-#include "db.h"
-#include "form.h"
-#include "http.h"
-#include "log.h"
-#include "money.h"
-#include "page.h"
-#include "route.h"
-#include "session.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "web/form.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "shop/cart.h"
+#include "shop/session.h"
+#include "app/app.h"
+#include "app/page.h"
 
 #define ID_MAX	999999999999999999LL	/* 18 digits: FORM_INT's limit */
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -210,7 +210,7 @@ refuse_line(struct req *r, const struct form *f, long long line)
 			err = f->errors[i];
 	if ((d = cart_page(r, &c, line, err)) == NULL)
 		return 500;
-	return form_fail(r, 422, "cart/show", d, f);
+	return page_form_fail(r, 422, "cart/show", d, f);
 }
 
 static int

@@ -15,25 +15,25 @@
 
 #include <sodium.h>
 
-#include "app.h"
-#include "arena.h"
-#include "cable.h"
-#include "cart.h"
-#include "config.h"
-#include "db.h"
-#include "form.h"
-#include "http.h"
-#include "log.h"
-#include "money.h"
-#include "order.h"
-#include "page.h"
-#include "pricing.h"
-#include "route.h"
-#include "session.h"
-#include "settle.h"
-#include "stripe.h"
-#include "tval.h"
-#include "user.h"
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "ext/stripe.h"
+#include "web/form.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "side/cable.h"
+#include "shop/cart.h"
+#include "shop/order.h"
+#include "shop/pricing.h"
+#include "shop/session.h"
+#include "shop/settle.h"
+#include "shop/user.h"
+#include "app/app.h"
+#include "app/page.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define TOKEN		"(?<token>[A-Za-z0-9_-]{32})"
@@ -291,7 +291,7 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 	r->csp_form_action = r->shop->cfg->checkout_origin;
 	if (status == 200)
 		return page_render(r, 200, "checkout/form", data);
-	return form_fail(r, status, "checkout/form", data, f);
+	return page_form_fail(r, status, "checkout/form", data, f);
 }
 
 /*

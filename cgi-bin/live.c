@@ -33,14 +33,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
-#include "buf.h"
-#include "cable.h"
-#include "http.h"
-#include "log.h"
-#include "order.h"
-#include "route.h"
-#include "session.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "side/cable.h"
+#include "shop/order.h"
+#include "shop/session.h"
+#include "app/app.h"
 
 #define LIVE_SPARE_THREADS	8
 #define LIVE_BATCH		100	/* messages per read */
@@ -91,7 +91,7 @@ parse_id(const char *s)
 
 /*
  * An administrator's session: the request loop loads the session from
- * its cookie for every route (lib/session.h).
+ * its cookie for every route (lib/shop/session.h).
  */
 static bool
 admin_session(const struct req *r)

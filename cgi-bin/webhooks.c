@@ -14,20 +14,21 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
-#include "arena.h"
-#include "config.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
-#include "order.h"
-#include "page.h"
-#include "payment.h"
-#include "route.h"
-#include "settle.h"
-#include "stripe.h"
-#include "stripe_sig.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "ext/stripe.h"
+#include "ext/stripe_sig.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "shop/order.h"
+#include "shop/payment.h"
+#include "shop/settle.h"
+#include "app/app.h"
+#include "app/page.h"
 
 static int	h_stripe(struct req *);
 
@@ -127,7 +128,7 @@ h_stripe(struct req *r)
 		return answer(r, 415, "events are sent as application/json");
 	}
 	sig = stripe_sig_verify(req_header(r, "Stripe-Signature"), r->body,
-	    r->body_len, cfg->stripe_webhook_secret, (long long)time(NULL));
+	    r->body_len, cfg->stripe_webhook_secret, clock_now());
 	if (sig != STRIPE_SIG_OK) {
 		log_warn("webhooks: refused: signature %s",
 		    stripe_sig_results[sig]);

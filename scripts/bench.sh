@@ -34,10 +34,9 @@ SHOP_DATA_DIR=$data "$BUILD/bin/shopctl" -q migrate
 SHOP_DATA_DIR=$data "$BUILD/bin/shopctl" -q seed >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sed -e "s|@ROOT@|$ROOT|g" -e "s|@BUILD@|$BUILD|g" -e "s|@PORT@|$port|g" \
-    -e "s|@DATA@|$data|g" -e "s|@RUN@|$run|g" \
-    -e "s|@BASE_URL@|http://127.0.0.1:$port|g" \
-    httpd-conf/lighttpd.conf.in > "$run/lighttpd.conf"
+scripts/fillconf.sh httpd-conf/lighttpd.conf.in "$run/lighttpd.conf" \
+    ROOT="$ROOT" BUILD="$BUILD" PORT="$port" DATA="$data" RUN="$run" \
+    BASE_URL="http://127.0.0.1:$port"
 lighttpd -D -f "$run/lighttpd.conf" &
 pid=$!
 base=http://127.0.0.1:$port

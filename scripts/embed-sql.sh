@@ -1,11 +1,11 @@
 #!/bin/sh
 # Write a C file holding every migration under sql/<db>/NNNN_name.sql, so
-# each program knows the schema it was built for (lib/migrate.h).
+# each program knows the schema it was built for (lib/data/migrate.h).
 # usage: embed-sql.sh SQLDIR > migrations.c
 set -eu
 dir=$1
 printf '/* Generated from %s by scripts/embed-sql.sh; do not edit. */\n' "$dir"
-printf '#include <stddef.h>\n#include "migrate.h"\n\n'
+printf '#include <stddef.h>\n#include "data/migrate.h"\n\n'
 printf 'const struct migration migrations[] = {\n'
 n=0
 for db in primary queue cache cable; do

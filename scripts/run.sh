@@ -44,11 +44,11 @@ mkdir -p "$DATA" "$RUN"
 "$BUILD/bin/shopctl" migrate
 "$BUILD/bin/shopctl" seed --if-empty
 
-# fill TEMPLATE OUT: the @...@ values of a configuration template
+# fill TEMPLATE OUT [PORT DATA BASE_URL]: a configuration template's values
 fill() {
-	sed -e "s|@ROOT@|$ROOT|g" -e "s|@BUILD@|$BUILD|g" -e "s|@PORT@|$PORT|g" \
-	    -e "s|@DATA@|$DATA|g" -e "s|@RUN@|$RUN|g" \
-	    -e "s|@BASE_URL@|$SHOP_BASE_URL|g" "$1" > "$2"
+	scripts/fillconf.sh "$1" "$2" ROOT="$ROOT" BUILD="${6:-$BUILD}" \
+	    PORT="${3:-$PORT}" DATA="${4:-$DATA}" RUN="$RUN" \
+	    BASE_URL="${5:-$SHOP_BASE_URL}"
 }
 
 pids=
@@ -89,11 +89,8 @@ for p in $PORT $([ $with_gateway = 1 ] && echo "$GATEWAY_PORT"); do
 done
 
 if [ $with_gateway = 1 ]; then
-	sed -e "s|@ROOT@|$ROOT|g" -e "s|@BUILD@|$BUILD|g" \
-	    -e "s|@PORT@|$GATEWAY_PORT|g" -e "s|@DATA@|$GATEWAY_DATA|g" \
-	    -e "s|@RUN@|$RUN|g" \
-	    -e "s|@BASE_URL@|$STRIPE_API_BASE|g" \
-	    tests/gateway/lighttpd.conf.in > "$RUN/gateway.conf"
+	fill tests/gateway/lighttpd.conf.in "$RUN/gateway.conf" \
+	    "$GATEWAY_PORT" "$GATEWAY_DATA" "$STRIPE_API_BASE" "$BUILD/test"
 	GATEWAY_SECRET_KEY=$STRIPE_SECRET_KEY \
 	GATEWAY_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET \
 	GATEWAY_WEBHOOK_URL=$SHOP_BASE_URL/webhooks/stripe \

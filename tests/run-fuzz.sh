@@ -11,7 +11,7 @@ failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for t in build/fuzz/*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=$(basename "$t")
 	seeds=tests/fuzz/corpus/${name#fuzz_}
 	mkdir -p "$work/$name" "$work/$name-art"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run every test suite and end with one line: "N passed, N failed".
 #
+#   layers     libshop's layers hold (scripts/check-layers.py), and the
+#              check fails on each kind of wrong include
 #   unit       C unit tests (libcheck) and the Mustache specification
 #   cgi        the programs run as CGI, one test file per feature
 #   server     the programs behind a real lighttpd (and Apache)
@@ -19,7 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PYTHONDONTWRITEBYTECODE=1
 PY=${PYTHON:-python3}
-suites=${*:-unit cgi server overlap worker memcheck asan fuzz browser}
+suites=${*:-layers unit cgi server overlap worker memcheck asan fuzz browser}
 passed=0
 failed=0
 failures=()
@@ -120,7 +122,8 @@ for s in $suites; do
 	start=$(date +%s)
 	echo "== $s"
 	case $s in
-	unit)	run_unit build unit ;;
+	layers)	run_py tests/layers layers ;;
+	unit)	run_unit build/test unit ;;
 	cgi)	prun_py tests/cgi cgi ;;
 	server)	run_py tests/server server ;;
 	overlap)
@@ -133,8 +136,8 @@ for s in $suites; do
 		prun_py tests/cgi memcheck SHOP_WRAP="$VALGRIND" SHOP_MEMCHECK=1 \
 		    SHOP_FCGI=1 ;;
 	asan)
-		run_unit build/asan asan
-		prun_py tests/cgi asan SHOP_BUILD=build/asan \
+		run_unit build/asan/test asan
+		prun_py tests/cgi asan SHOP_BUILD=build/asan/test \
 		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		    SHOP_WRAP=env ;;

@@ -37,15 +37,16 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include "arena.h"
-#include "config.h"
-#include "db.h"
-#include "job.h"
-#include "log.h"
-#include "outbox.h"
-#include "queue.h"
-#include "tmpl.h"
-#include "envfile.h"
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/envfile.h"
+#include "core/log.h"
+#include "core/tmpl.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "side/queue.h"
+#include "shop/outbox.h"
+#include "jobs/job.h"
 #include "worker.h"
 
 #define CLEANUP_EVERY_MS	60000
@@ -116,7 +117,7 @@ open_dbs(struct worker *w, const char *data_dir)
 			log_error("%s", err);
 			goto fail;
 		}
-		if ((missing = db_schema_missing(w->db[i])) != 0) {
+		if ((missing = migrate_missing(w->db[i])) != 0) {
 			log_error("the %s database lacks %d migration%s this "
 			    "worker needs: run \"shopctl migrate\"",
 			    db_names[i], missing < 0 ? 1 : missing,
@@ -318,7 +319,6 @@ run_one(struct worker *w, struct arena *a)
 	memcpy(ctx.db, w->db, sizeof(ctx.db));
 	ctx.arena = a;
 	ctx.job = &job;
-	ctx.test_kinds = w->set.test_kinds;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	res = job_run(&ctx);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "job.h"
-#include "job_schedule.h"
+#include "core/schedule.h"
+#include "side/cache.h"
+#include "jobs/job.h"
 #include "worker.h"
 
 static const struct {
@@ -78,8 +78,6 @@ settings_load(struct worker_settings *s, char *err, size_t errlen)
 		*(long long *)(void *)((char *)s + ints[i].off) =
 		    n * ints[i].scale;
 	}
-	v = getenv("SHOP_TEST_JOBS");
-	s->test_kinds = v != NULL && strcmp(v, "1") == 0;
 	if ((v = getenv("SHOP_WORKER_QUEUES")) != NULL && *v != '\0') {
 		if (strlen(v) >= sizeof(s->queues)) {
 			snprintf(err, errlen, "SHOP_WORKER_QUEUES is too long");

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "job.h"
+#include "jobs/job.h"
 
 #define WORKER_MAX_QUEUES	512	/* bytes of SHOP_WORKER_QUEUES */
 
@@ -28,7 +28,6 @@ struct worker_settings {
 	long long	 cable_keep_s;	/* SHOP_CABLE_KEEP_SECONDS, 1 h */
 	long long	 backup_keep;	/* SHOP_BACKUP_KEEP, 7 */
 	long long	 cache_max;	/* SHOP_CACHE_MAX_BYTES */
-	bool		 test_kinds;	/* SHOP_TEST_JOBS=1 */
 	char		 queues[WORKER_MAX_QUEUES]; /* SHOP_WORKER_QUEUES, "" */
 	/* SHOP_SCHEDULE_<TASK>, else job_recurring's default. */
 	char		 schedule[8][64];

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
-#include "queue.h"
+#include "data/db.h"
+#include "side/queue.h"
 #include "shopctl.h"
 
 #define LIST_MAX	50

@@ -17,13 +17,14 @@
 
 #include <sodium.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "config.h"
-#include "db.h"
-#include "job.h"
-#include "log.h"
-#include "migrate.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "data/backup.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "jobs/job.h"
 #include "shopctl.h"
 
 static int	cmd_migrate(struct ctl *, int, char **);
@@ -105,7 +106,7 @@ ctl_open(struct ctl *c, enum db_id id, unsigned flags)
 		ctl_err("%s", err);
 		return NULL;
 	}
-	if (!(flags & DB_OPEN_CREATE) && db_schema_missing(d) != 0) {
+	if (!(flags & DB_OPEN_CREATE) && migrate_missing(d) != 0) {
 		ctl_err("the %s database is not migrated: run \"shopctl "
 		    "migrate\" first", db_names[id]);
 		db_close(d);
@@ -192,7 +193,7 @@ check_one(struct ctl *c, enum db_id id)
 		buf_printf(&out, "    journal_mode is %s, not wal\n", mode);
 		problems++;
 	}
-	missing = db_schema_missing(d);
+	missing = migrate_missing(d);
 	if (missing != 0) {
 		buf_printf(&out, "    %d migration%s not applied: run \"shopctl "
 		    "migrate\"\n", missing < 0 ? 1 : missing,
@@ -241,7 +242,7 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < DB__MAX; i++)
 		if (ctl_open(c, (enum db_id)i, 0) == NULL)
 			return 1;
-	if (job_backup_all(c->db, c->cfg.data_dir, "shopctl", (int)keep, dir,
+	if (backup_write_all(c->db, c->cfg.data_dir, "shopctl", (int)keep, dir,
 	    sizeof(dir), err, sizeof(err)) != 0) {
 		ctl_err("backup failed: %s", err);
 		return 1;

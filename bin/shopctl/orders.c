@@ -17,16 +17,16 @@
 
 #include <sqlite3.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "form.h"
-#include "money.h"
-#include "order.h"
-#include "outbox.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/money.h"
+#include "core/text.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "web/form.h"
+#include "shop/order.h"
+#include "shop/outbox.h"
 #include "shopctl.h"
-#include "text.h"
-#include "tval.h"
 
 #define LIST_DEFAULT	50
 #define LIST_MAX	10000

@@ -8,13 +8,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "audit.h"
-#include "buf.h"
-#include "db.h"
-#include "settle.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "data/db.h"
+#include "ext/stripe.h"
+#include "shop/audit.h"
+#include "shop/settle.h"
 #include "shopctl.h"
-#include "stripe.h"
 
 #define DEFAULT_HOURS	48
 
@@ -114,10 +115,10 @@ ctl_reconcile(struct ctl *c, int argc, char **argv)
 		return 1;
 	ctl_say(c, "reconcile: sessions of the last %lld hours at %s\n", hours,
 	    c->cfg.stripe_api_base);
-	rc = settle_reconcile(d, s, c->arena, (long long)time(NULL) -
+	rc = settle_reconcile(d, s, c->arena, clock_now() -
 	    hours * 3600, &r, &out);
 	if (rc == 0 && !no_release)
-		rc = settle_expire_holds(d, s, c->arena, (long long)time(NULL),
+		rc = settle_expire_holds(d, s, c->arena, clock_now(),
 		    &r, &out);
 	stripe_free(s);
 	if (out.len > 0)
@@ -163,7 +164,7 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	if (!local) {
 		if ((s = gateway(c)) == NULL)
 			return 1;
-		paid = settle_paid_sessions(s, c->arena, (long long)time(NULL) -
+		paid = settle_paid_sessions(s, c->arena, clock_now() -
 		    hours * 3600, &n, &err);
 		stripe_free(s);
 		if (paid == NULL) {

@@ -19,12 +19,12 @@
 
 #include <libxml/xmlwriter.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "money.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/money.h"
+#include "core/text.h"
+#include "data/db.h"
 #include "shopctl.h"
-#include "text.h"
 
 #define IMAGE_SIZE	600
 #define MAX_VALUES	5

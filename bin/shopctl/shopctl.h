@@ -6,8 +6,8 @@
 #ifndef SHOPCTL_H
 #define SHOPCTL_H
 
-#include "config.h"
-#include "db.h"
+#include "core/config.h"
+#include "data/db.h"
 
 struct arena;
 

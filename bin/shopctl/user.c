@@ -9,13 +9,13 @@
 
 #include <sodium.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "db.h"
-#include "form.h"
+#include "core/arena.h"
+#include "core/text.h"
+#include "data/db.h"
+#include "web/form.h"
+#include "shop/auth.h"
+#include "shop/user.h"
 #include "shopctl.h"
-#include "text.h"
-#include "user.h"
 
 /* The first line of standard input without its end, or "" at EOF. */
 static int

@@ -82,8 +82,7 @@ def main():
         env = dict(SHOP_ENV)
         env.update(gw.shop_env())
         shop = Lighttpd(data, port=shop_port, env=env).start()
-        worker = Worker(data, SHOP_WORKER_POLL_MS="50",
-                        SHOP_TEST_JOBS="0", **env)
+        worker = Worker(data, SHOP_WORKER_POLL_MS="50", **env)
         wait_ready(shop_port, "/")
         print(json.dumps({
             "shop": shop_url,

@@ -32,8 +32,8 @@ fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] ||
     fail "playwright-core needs Node.js 20 or newer, not $(node --version)"
-[ -x build/bin/shop-worker ] && [ -x build/tests/gateway/gateway ] ||
-    fail "build first: make build"
+[ -x build/test/bin/shop-worker ] && [ -x build/test/tests/gateway/gateway ] ||
+    fail "build first: make build test-build"
 
 # npm ci when node_modules is missing or older than the lock file.
 stamp=$HERE/node_modules/.shopfile-lock.sha256

@@ -402,7 +402,7 @@ function unQuotedPrintable(s) {
 }
 
 /*
- * The text part of a message as shop-worker writes it (lib/mail.c): text
+ * The text part of a message as shop-worker writes it (lib/ext/mail.c): text
  * in quoted-printable, alone or first in a multipart/alternative.
  */
 function mailText(raw, file) {
@@ -1029,7 +1029,7 @@ test("account_bad_forms", async (t) => {
 
 	// A wrong password and an unknown email get the same answer. (One
 	// client address is throttled after 5 failed log-ins in 15 minutes,
-	// AUTH_MAX_FAILURES in lib/auth.h: the suite spends 3.)
+	// AUTH_MAX_FAILURES in lib/shop/auth.h: the suite spends 3.)
 	const refused = [];
 	for (const [address, pw] of [[who.email, "not my password"],
 	    ["nobody@example.test", who.password]]) {

@@ -1,4 +1,4 @@
-"""The request loop every program runs (lib/app.c, lib/http.c): the
+"""The request loop every program runs (lib/app/app.c, lib/web/http.c): the
 schema check and its 503, limits on bodies and headers, methods, the
 security headers on every answer, JSON errors, request ids."""
 

@@ -1,4 +1,4 @@
-"""Cross-origin protection of every non-GET route (lib/origin.c, called by
+"""Cross-origin protection of every non-GET route (lib/web/origin.c, called by
 the request loop), case by case: Sec-Fetch-Site first, Origin without it,
 and requests with neither header (curl, scripts) pass."""
 

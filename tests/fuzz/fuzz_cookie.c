@@ -1,15 +1,15 @@
 /*
- * Fuzz target: the Cookie header parser (lib/cookie.c). Every pair it
+ * Fuzz target: the Cookie header parser (lib/web/cookie.c). Every pair it
  * keeps must be a token name and cookie-octet value within the limits.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "cookie.h"
-#include "http.h"
-#include "shop_limits.h"
+#include "core/arena.h"
+#include "core/limits.h"
+#include "web/cookie.h"
+#include "web/http.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

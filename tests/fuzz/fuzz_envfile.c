@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the environment file parser (lib/envfile.c) that
+ * Fuzz target: the environment file parser (lib/core/envfile.c) that
  * shop-worker -c and SHOP_ENV_FILE use. Every pair it hands over has a
  * well-formed name and a value without line breaks or NUL.
  */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envfile.h"
+#include "core/envfile.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,19 +1,19 @@
 /*
- * Fuzz target: multipart/form-data bodies (lib/multipart.c). The input's
+ * Fuzz target: multipart/form-data bodies (lib/web/multipart.c). The input's
  * first line is the Content-Type header value, the rest the body. Whatever
  * the input, parsing must end in PARSE_OK with fields and files within
- * the limits of shop_limits.h (file data inside the body), or in an error
+ * the limits of core/limits.h (file data inside the body), or in an error
  * code.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "http.h"
-#include "multipart.h"
-#include "shop_limits.h"
-#include "text.h"
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/text.h"
+#include "web/http.h"
+#include "web/multipart.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: recurring task schedules (lib/job_schedule.c). A schedule
+ * Fuzz target: recurring task schedules (lib/core/schedule.c). A schedule
  * that parses must give slots strictly after the time asked about, and
  * interval slots must be multiples of the interval.
  */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job_schedule.h"
+#include "core/schedule.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

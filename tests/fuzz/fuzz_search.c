@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the search query builder and the snippet splitter
- * (lib/catalog.c). Whatever a shopper types, the FTS5 expression built
+ * (lib/shop/catalog.c). Whatever a shopper types, the FTS5 expression built
  * from it must be accepted by FTS5 (never a syntax error), and any text
  * split into segments must come back whole, without markers, in
  * non-empty segments that alternate between hits and text.
@@ -11,10 +11,10 @@
 
 #include <sqlite3.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "catalog.h"
-#include "text.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/text.h"
+#include "shop/catalog.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: reading webhook events and the objects they carry
- * (lib/stripe.c over SQLite's JSON functions). Whatever the body, reading
+ * (lib/ext/stripe.c over SQLite's JSON functions). Whatever the body, reading
  * ends in success with the required fields set and enums in range, or in
  * STRIPE_ERR_RESPONSE; never a crash, a leak or a string with a NUL cut
  * short.
@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "arena.h"
-#include "stripe.h"
+#include "core/arena.h"
+#include "ext/stripe.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the Stripe-Signature header parser (lib/stripe_sig.c).
+ * Fuzz target: the Stripe-Signature header parser (lib/ext/stripe_sig.c).
  * Whatever the header, parsing ends in one of its results; an accepted
  * header has a timestamp of digits equal to the number it holds and 1 to
  * STRIPE_SIG_MAX_V1 signatures; verification agrees with parsing and
@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "stripe_sig.h"
+#include "ext/stripe_sig.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "tmpl.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/tmpl.h"
+#include "core/tval.h"
 
 /* The space keeps the input from naming itself in a partial tag. */
 #define FUZZ_NAME	"fuzz input"

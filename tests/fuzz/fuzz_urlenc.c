@@ -1,5 +1,5 @@
 /*
- * Fuzz target: query strings and urlencoded form bodies (lib/urlenc.c).
+ * Fuzz target: query strings and urlencoded form bodies (lib/web/urlenc.c).
  * Whatever the input, parsing must end in PARSE_OK with fields that are
  * NUL-free UTF-8 within the limits, or in an error code.
  */
@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "http.h"
-#include "shop_limits.h"
-#include "text.h"
-#include "urlenc.h"
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/text.h"
+#include "web/http.h"
+#include "web/urlenc.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

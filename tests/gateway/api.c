@@ -14,16 +14,16 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "app.h"
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
-#include "money.h"
-#include "text.h"
-#include "tval.h"
-#include "urlenc.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/text.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "web/http.h"
+#include "web/urlenc.h"
+#include "app/app.h"
 
 #include "gateway.h"
 

@@ -24,10 +24,10 @@
 #include <curl/curl.h>
 #include <sqlite3.h>
 
-#include "arena.h"
-#include "db.h"
-#include "log.h"
-#include "stripe_sig.h"
+#include "core/arena.h"
+#include "core/log.h"
+#include "data/db.h"
+#include "ext/stripe_sig.h"
 
 #include "gateway.h"
 

@@ -8,12 +8,12 @@
 
 #include <sqlite3.h>
 
-#include "app.h"
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "data/db.h"
+#include "web/http.h"
+#include "app/app.h"
 
 #include "gateway.h"
 

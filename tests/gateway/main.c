@@ -9,11 +9,11 @@
 
 #include <sodium.h>
 
-#include "app.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
-#include "route.h"
+#include "core/log.h"
+#include "data/db.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "app/app.h"
 
 #include "gateway.h"
 

@@ -10,15 +10,15 @@
 
 #include <sqlite3.h>
 
-#include "app.h"
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
-#include "money.h"
-#include "page.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "web/http.h"
+#include "app/app.h"
+#include "app/page.h"
 
 #include "gateway.h"
 

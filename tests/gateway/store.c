@@ -13,11 +13,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "log.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/tval.h"
+#include "data/db.h"
 
 #include "gateway.h"
 

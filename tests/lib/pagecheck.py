@@ -168,7 +168,7 @@ def hrefs(page):
 
 
 def fts_query(q):
-    """What lib/catalog.c's catalog_fts_query() builds, for comparing
+    """What lib/shop/catalog.c's catalog_fts_query() builds, for comparing
     search results with SQL."""
     terms = []
     for w in re.split(r"[ \t\r\n\f\v]+", q):

@@ -3,7 +3,7 @@ computed here independently of the C code.
 
 pricing(d) adds the demo store's shipping methods and tax rates (as
 "shopctl seed" does) to a data directory; pending_order() inserts an order
-awaiting payment exactly as lib/order.c's order_create() leaves one (the
+awaiting payment exactly as lib/shop/order.c's order_create() leaves one (the
 row, its number, its line snapshot, its stock reserved, its first
 order_events row), optionally with a Checkout Session recorded as
 settle_start() does. session(), charge() and event() build objects shaped
@@ -41,7 +41,7 @@ def pricing(d):
 
 
 def tax_on(amount, bp, inclusive):
-    """Half up, in integers, as lib/pricing.c's tax_on() is documented."""
+    """Half up, in integers, as lib/shop/pricing.c's tax_on() is documented."""
     if amount <= 0 or bp <= 0:
         return 0
     den = 10000 + bp if inclusive else 10000

@@ -6,7 +6,8 @@ prints one line per test and a last line "N passed, N failed", which
 tests/run.sh adds up. Standard library only.
 
 Environment:
-  SHOP_BUILD   build directory whose programs are tested (default build/)
+  SHOP_BUILD   build directory whose programs are tested (default
+               build/test/: the programs linked with tests/seams/)
   SHOP_WRAP    command prefixed to every CGI run (valgrind for the memcheck
                pass); a wrapper's error exit status fails the test
   SHOP_KEEP    keep temporary directories for inspection
@@ -27,7 +28,8 @@ import traceback
 import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.path.abspath(os.environ.get("SHOP_BUILD", os.path.join(ROOT, "build")))
+BUILD = os.path.abspath(os.environ.get("SHOP_BUILD",
+                                       os.path.join(ROOT, "build", "test")))
 WRAP = os.environ.get("SHOP_WRAP", "").split()
 WRAP_ERROR = 99          # valgrind --error-exitcode in tests/run.sh
 TEMPLATES = os.path.join(ROOT, "templates")
@@ -392,7 +394,7 @@ _fcgi_servers = {}
 def _fcgi(prog, e, body, timeout):
     params = {k: v for k, v in e.items() if k.startswith(FCGI_PARAMS)}
     penv = {k: v for k, v in e.items() if not k.startswith(FCGI_PARAMS)}
-    key = (prog, tuple(sorted(penv.items())))
+    key = (BUILD, prog, tuple(sorted(penv.items())))
     srv = _fcgi_servers.get(key)
     if srv is None or srv.proc.poll() is not None:
         srv = _fcgi_servers[key] = FcgiServer(prog, penv)
@@ -460,9 +462,35 @@ def wait_port(port, timeout=20, proc=None):
     raise AssertionError(f"nothing listens on port {port} after {timeout}s")
 
 
+_limits = None
+
+
+def limits():
+    """The input limits the server configurations enforce, by name, from
+    lib/core/limits.h (scripts/limits.sh, as make fills them in)."""
+    global _limits
+    if _limits is None:
+        out = subprocess.run([os.path.join(ROOT, "scripts", "limits.sh")],
+                             capture_output=True, text=True, check=True)
+        _limits = dict(line.split("=", 1) for line in out.stdout.split())
+    return _limits
+
+
 def fill(template_path, out_path, values):
+    """Fill a configuration template's @NAME@ values, as make does: the
+    static files, templates and programs of ROOT and BUILD unless named,
+    and the input limits."""
     with open(template_path) as f:
         text = f.read()
+    values = dict(values)
+    if "ROOT" in values:
+        values.setdefault("STATIC", os.path.join(values["ROOT"], "static"))
+        values.setdefault("TEMPLATES",
+                          os.path.join(values["ROOT"], "templates"))
+    if "BUILD" in values:
+        values.setdefault("CGIBIN", os.path.join(values["BUILD"], "cgi-bin"))
+        values.setdefault("SBIN", os.path.join(values["BUILD"], "bin"))
+    values.update(limits())
     for k, v in values.items():
         text = text.replace("@" + k + "@", str(v))
     left = re.findall(r"@[A-Z_]+@", text)

@@ -19,7 +19,6 @@ def env_for(data, **extra):
         "SHOP_DATA_DIR": data,
         "SHOP_TEMPLATE_DIR": TEMPLATES,
         "SHOP_MAIL_FROM": "shop@example.test",
-        "SHOP_TEST_JOBS": "1",
         "SHOP_WORKER_POLL_MS": "50",
         "SHOP_WORKER_LEASE_SECONDS": "2",
         "SHOP_JOB_BACKOFF_MS": "100",

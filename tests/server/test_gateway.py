@@ -792,9 +792,9 @@ def stops_on_sigterm():
 @test
 def sanitizer_build():
     """A tour of the gateway built with ASan and UBSan: no report."""
-    asan = os.path.join(shoptest.ROOT, "build", "asan")
+    asan = os.path.join(shoptest.ROOT, "build", "asan", "test")
     if not os.path.exists(os.path.join(asan, "tests", "gateway", "gateway")):
-        raise AssertionError("build/asan has no gateway: run make asan")
+        raise AssertionError("build/asan/test has no gateway: run make asan")
     receiver = WebhookReceiver(statuses=[500])
     g = Gateway(webhook_url=receiver.url, build=asan, env={
         # Threads still blocked in accept() at exit are not freed.

@@ -1,4 +1,4 @@
-"""lib/stripe.c against the real test gateway, through
+"""lib/ext/stripe.c against the real test gateway, through
 build/tests/tools/stripe_cli: sessions, payments, lists, refunds,
 idempotent retries, 5xx retries, timeouts and connection failures, and
 reading the webhook events the gateway sends."""
@@ -17,7 +17,7 @@ from gateway import (CARD_ASYNC_OK, Gateway, WebhookReceiver,  # noqa
 
 hooks = WebhookReceiver()
 gw = Gateway(webhook_url=hooks.url).start()
-ASAN_CLI = os.path.join(ROOT, "build", "asan", "tests", "tools",
+ASAN_CLI = os.path.join(ROOT, "build", "asan", "test", "tests", "tools",
                         "stripe_cli")
 
 
@@ -303,7 +303,7 @@ def reads_webhook_events():
        ("charge.refunded", "charge", pi, 3000, 3000, True,
         {"order_id": "107", "order_token": "tok-107"}))
 
-    # The signature the gateway sent verifies with lib/stripe_sig.c.
+    # The signature the gateway sent verifies with lib/ext/stripe_sig.c.
     sig = completed["headers"]["Stripe-Signature"]
     t = sig.split(",")[0][2:]
     res, _ = cli("verify", sig, gw.webhook_secret, t,

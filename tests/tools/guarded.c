@@ -3,12 +3,12 @@
  * request loop guards them (tests/cgi/test_guard.py) before any real
  * program has an admin route.
  */
-#include "app.h"
-#include "http.h"
-#include "page.h"
-#include "route.h"
-#include "session.h"
-#include "tval.h"
+#include "core/tval.h"
+#include "web/http.h"
+#include "web/route.h"
+#include "shop/session.h"
+#include "app/app.h"
+#include "app/page.h"
 
 static int	h_ok(struct req *);
 

@@ -1,5 +1,5 @@
 /*
- * stripe_cli: drive lib/stripe.c from the command line, for the tests
+ * stripe_cli: drive lib/ext/stripe.c from the command line, for the tests
  * (tests/server/test_stripe_client.py) and for trying a gateway by hand.
  * STRIPE_API_BASE and STRIPE_SECRET_KEY come from the environment.
  *
@@ -25,12 +25,12 @@
 
 #include <sodium.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "config.h"
-#include "stripe.h"
-#include "stripe_sig.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/tval.h"
+#include "ext/stripe.h"
+#include "ext/stripe_sig.h"
 
 #define MAX_ITEMS	STRIPE_MAX_LINE_ITEMS
 #define MAX_BODY	(1024 * 1024)

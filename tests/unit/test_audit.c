@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "audit.h"
-#include "buf.h"
-#include "db.h"
-#include "migrate.h"
-#include "order.h"
-#include "payment.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "shop/audit.h"
+#include "shop/order.h"
+#include "shop/payment.h"
 
 static char		 dir[64];
 static struct db	*d;

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "cable.h"
-#include "db.h"
-#include "migrate.h"
-#include "queue.h"
+#include "core/buf.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "side/cable.h"
+#include "side/queue.h"
 
 static char		 dir[64];
 static struct db	*c, *c2;

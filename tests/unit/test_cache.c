@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "cache.h"
-#include "db.h"
-#include "migrate.h"
+#include "core/arena.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "side/cache.h"
 
 static char		 dir[64];
 static struct db	*d;

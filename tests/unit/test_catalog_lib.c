@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "catalog.h"
-#include "db.h"
-#include "migrate.h"
-#include "shop_limits.h"
-#include "sitemap.h"
-#include "tmpl.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/tmpl.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "ext/sitemap.h"
+#include "shop/catalog.h"
 
 static struct arena *a;
 

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "migrate.h"
+#include "core/arena.h"
+#include "data/db.h"
+#include "data/migrate.h"
 
 static char	dir[64];
 
@@ -74,7 +74,7 @@ START_TEST(migrated)
 	struct db	*d = db_open(dir, DB_PRIMARY, DB_OPEN_WEB, err, sizeof(err));
 
 	ck_assert_ptr_nonnull(d);
-	ck_assert_int_eq(db_schema_missing(d), 0);
+	ck_assert_int_eq(migrate_missing(d), 0);
 	ck_assert_str_eq(db_journal_mode(d, a), "wal");
 	/* Applying again applies nothing. */
 	ck_assert_int_eq(migrate_apply(d, NULL, NULL, err, sizeof(err)), 0);
@@ -85,7 +85,7 @@ START_TEST(migrated)
 	ck_assert_int_eq(migrate_verify(d, NULL), 1);
 	/* A forgotten one makes the schema "missing". */
 	ck_assert_int_eq(db_exec(d, "DELETE FROM schema_migrations"), 0);
-	ck_assert_int_gt(db_schema_missing(d), 0);
+	ck_assert_int_gt(migrate_missing(d), 0);
 	db_close(d);
 	arena_free(a);
 }

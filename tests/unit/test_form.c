@@ -1,16 +1,16 @@
 /*
- * Unit tests: form validation (lib/form.c): every type's pattern, lengths
+ * Unit tests: form validation (lib/web/form.c): every type's pattern, lengths
  * in characters, trimming and normalizing, integers, and the messages.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "form.h"
-#include "http.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/tval.h"
+#include "web/form.h"
+#include "web/http.h"
 
 static struct arena	*a;
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "config.h"
-#include "mail.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "ext/mail.h"
 
 static struct config	cfg;
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests: multipart/form-data (lib/multipart.c): boundaries, fields,
+ * Unit tests: multipart/form-data (lib/web/multipart.c): boundaries, fields,
  * files, and every way a body can be wrong.
  */
 #include <check.h>
@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "http.h"
-#include "multipart.h"
-#include "shop_limits.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "web/http.h"
+#include "web/multipart.h"
 
 static struct arena	*a;
 

@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "migrate.h"
-#include "order.h"
-#include "payment.h"
-#include "pricing.h"
+#include "core/arena.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "shop/order.h"
+#include "shop/payment.h"
+#include "shop/pricing.h"
 
 static char		 dir[64];
 static struct db	*d;

@@ -16,11 +16,11 @@
 
 #include <sodium.h>
 
-#include "cable.h"
-#include "db.h"
-#include "migrate.h"
-#include "outbox.h"
-#include "queue.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "side/cable.h"
+#include "side/queue.h"
+#include "shop/outbox.h"
 
 static char		 dir[64];
 static struct db	*p, *q, *c;

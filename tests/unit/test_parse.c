@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "cookie.h"
-#include "http.h"
-#include "shop_limits.h"
-#include "text.h"
-#include "tval.h"
-#include "urlenc.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/text.h"
+#include "core/tval.h"
+#include "web/cookie.h"
+#include "web/http.h"
+#include "web/urlenc.h"
 
 static struct arena *a;
 

@@ -1,6 +1,6 @@
 /*
- * Unit tests: tax arithmetic and quotes at their edges (lib/pricing.c),
- * and the facts settle_fact() reads from a session (lib/settle.c): what
+ * Unit tests: tax arithmetic and quotes at their edges (lib/shop/pricing.c),
+ * and the facts settle_fact() reads from a session (lib/shop/settle.c): what
  * can be checked without the network.
  */
 #include <check.h>
@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "migrate.h"
-#include "pricing.h"
-#include "settle.h"
-#include "stripe.h"
+#include "core/arena.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "ext/stripe.h"
+#include "shop/pricing.h"
+#include "shop/settle.h"
 
 static char		 dir[64];
 static struct db	*d;

@@ -11,11 +11,11 @@
 
 #include <sodium.h>
 
-#include "arena.h"
-#include "db.h"
-#include "job_schedule.h"
-#include "migrate.h"
-#include "queue.h"
+#include "core/arena.h"
+#include "core/schedule.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "side/queue.h"
 
 static char		 dir[64];
 static struct db	*q, *q2;

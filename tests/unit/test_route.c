@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "http.h"
-#include "route.h"
+#include "core/arena.h"
+#include "web/http.h"
+#include "web/route.h"
 
 static int	h_list(struct req *r) { (void)r; return 0; }
 static int	h_show(struct req *r) { (void)r; return 0; }

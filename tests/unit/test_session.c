@@ -11,11 +11,11 @@
 
 #include <sodium.h>
 
-#include "arena.h"
-#include "cart.h"
-#include "db.h"
-#include "migrate.h"
-#include "session.h"
+#include "core/arena.h"
+#include "data/db.h"
+#include "data/migrate.h"
+#include "shop/cart.h"
+#include "shop/session.h"
 
 static char		 dir[64];
 static struct db	*d;

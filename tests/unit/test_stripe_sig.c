@@ -1,5 +1,5 @@
 /*
- * Unit tests: Stripe webhook signatures (lib/stripe_sig.c). The expected
+ * Unit tests: Stripe webhook signatures (lib/ext/stripe_sig.c). The expected
  * signatures were computed independently with Python's hmac module:
  *
  *   hmac.new(SECRET, b"1700000000." + BODY, hashlib.sha256).hexdigest()
@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "stripe_sig.h"
+#include "ext/stripe_sig.h"
 
 #define SECRET	"whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
 #define BODY	"{\"id\":\"evt_test_1\",\"object\":\"event\"," \

@@ -23,11 +23,11 @@
 
 #include <sqlite3.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "shop_limits.h"
-#include "tmpl.h"
-#include "tval.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/tmpl.h"
+#include "core/tval.h"
 
 #define SPEC_MAX_FILE	(1024 * 1024)	/* bytes in one spec file */
 #define SPEC_MAX_FILES	64

@@ -1,0 +1,60 @@
+/*
+ * Pages: a handler's data rendered in the site layout as HTML, or the same
+ * data as JSON when the client asked for it; error pages in both forms.
+ */
+#ifndef SHOP_PAGE_H
+#define SHOP_PAGE_H
+
+#include <stdbool.h>
+
+struct form;
+struct req;
+struct tval;
+
+/* A new map for a handler's data, in the request's arena. */
+struct tval	*page_data(struct req *);
+
+/*
+ * Answer status with data. A JSON client gets data as it is; a browser
+ * gets template tmpl rendered with data plus "site" (name, navigation,
+ * cart and account state) and "title" from data's "title". Returns 0, or
+ * 500 if the template failed to render.
+ */
+int		 page_render(struct req *, int status, const char *tmpl,
+		    struct tval *data);
+
+/*
+ * Cached fragments (cache.db): the part of a page that is the same for
+ * everyone, stored under a versioned key, wrapped in the layout per
+ * request (the layout shows the visitor's cart and name).
+ *
+ * page_cached() answers from the cache: true when key was there, the
+ * page is then rendered with title. Never for JSON clients.
+ * page_render_cached() renders the body template tmpl with data, stores
+ * it under key (NULL: not stored) for ttl seconds, and answers it in the
+ * layout (or data as JSON). Returns as page_render().
+ */
+bool		 page_cached(struct req *, const char *key, const char *title);
+int		 page_render_cached(struct req *, int status, const char *tmpl,
+		    struct tval *data, const char *key, int ttl);
+
+/* Answer data as JSON whatever the client asked. */
+void		 page_json(struct req *, int status, const struct tval *);
+
+/*
+ * Answer an error: the "error" template (or plain text if templates are
+ * not loaded) for browsers, {"ok":false,"status":N,"error":"..."} for
+ * JSON clients. message NULL uses a default for the status.
+ */
+void		 page_error(struct req *, int status, const char *message);
+
+/*
+ * Answer a failed form with status (422, or 429 and the like): JSON
+ * clients get {"ok":false,"errors":{...}}; browsers get tmpl rendered
+ * with data plus "form" (form_tval), "errors" (the same list of messages
+ * with their field ids) and "has_errors". Returns what page_render does.
+ */
+int		 page_form_fail(struct req *, int status, const char *tmpl,
+		    struct tval *data, const struct form *);
+
+#endif

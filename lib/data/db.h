@@ -1,0 +1,108 @@
+/*
+ * The four SQLite databases of DESIGN.md ("Data"): opening them with their
+ * pragmas, statements prepared once per connection, write transactions
+ * queued on a lock file, checkpoints with one owner at a time, and the
+ * schema check every web process makes.
+ *
+ * A struct db is one connection, used by one thread.
+ */
+#ifndef SHOP_DB_H
+#define SHOP_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+struct arena;
+
+enum db_id {
+	DB_PRIMARY,
+	DB_QUEUE,
+	DB_CACHE,
+	DB_CABLE,
+	DB__MAX
+};
+
+extern const char *const db_names[DB__MAX];	/* "primary", ... */
+extern const char *const db_files[DB__MAX];	/* "shop.db", ... */
+
+#define DB_BIT(id)	(1u << (id))
+#define DB_ALL		(DB_BIT(DB__MAX) - 1)
+
+enum db_open_flag {
+	DB_OPEN_CREATE	= 1u << 0,	/* create the file (shopctl migrate) */
+	DB_OPEN_WEB	= 1u << 1,	/* web process: no auto-checkpoint */
+	DB_OPEN_RDONLY	= 1u << 2,
+};
+
+struct db;
+
+/*
+ * Open dir/<file of id> with the pragmas of its kind (WAL, synchronous,
+ * foreign keys, busy timeout, no mmap) and its lock files. Returns NULL
+ * with a message in err; a missing file without DB_OPEN_CREATE says to
+ * run "shopctl migrate".
+ */
+struct db	*db_open(const char *dir, enum db_id, unsigned flags,
+		    char *err, size_t errlen);
+/*
+ * The same for a database file outside the four (the test payment
+ * gateway's own file): path as given, the pragmas of the kind of id.
+ */
+struct db	*db_open_file(const char *path, enum db_id, unsigned flags,
+		    char *err, size_t errlen);
+void		 db_close(struct db *);
+sqlite3		*db_handle(struct db *);
+enum db_id	 db_which(const struct db *);
+const char	*db_path(const struct db *);
+const char	*db_errmsg(struct db *);
+
+/*
+ * The prepared statement for sql, compiled once per connection with
+ * SQLITE_PREPARE_PERSISTENT and found again by the address of sql, so sql
+ * must be a string constant. Returned reset with bindings cleared; NULL
+ * (logged) if it does not compile or has trailing text.
+ */
+sqlite3_stmt	*db_prep(struct db *, const char *sql);
+/* Step, logging any error with the statement; SQLITE_ROW, SQLITE_DONE or -1. */
+int		 db_step(struct db *, sqlite3_stmt *);
+/* Reset every statement of the connection (end of a request). */
+void		 db_reset_all(struct db *);
+/* Run fixed SQL without parameters (pragmas, DDL); 0 or -1 (logged). */
+int		 db_exec(struct db *, const char *sql);
+
+/* A column as an arena string ("" for NULL). */
+char		*db_text(struct arena *, sqlite3_stmt *, int col);
+
+/*
+ * Write transaction: wait (in the kernel, FIFO-ish) for an exclusive flock
+ * on the database's lock file, at most timeout_ms, then BEGIN IMMEDIATE.
+ * Returns 0, or -1 with the cause logged and in db_errmsg (timed out
+ * waiting for the lock, or SQLite's error). db_begin uses
+ * SHOP_LOCK_TIMEOUT_MS.
+ */
+int		 db_begin(struct db *);
+int		 db_begin_timeout(struct db *, int timeout_ms);
+/* COMMIT and release the lock; on failure the transaction is rolled back. */
+int		 db_commit(struct db *);
+void		 db_rollback(struct db *);
+bool		 db_in_write(const struct db *);
+
+/* A read transaction, for several reads that must agree. */
+int		 db_read_begin(struct db *);
+void		 db_read_end(struct db *);
+
+/*
+ * Checkpoint under the database's checkpoint lock so two checkpoints never
+ * race. mode is SQLITE_CHECKPOINT_PASSIVE or _TRUNCATE; wait_ms 0 gives up
+ * at once if another process is checkpointing. Returns 0, 1 if skipped
+ * because the lock was held, -1 on error; *wal_frames (may be NULL) gets
+ * the frames left in the WAL.
+ */
+int		 db_checkpoint(struct db *, int mode, int wait_ms, int *wal_frames);
+
+/* PRAGMA journal_mode of the connection ("wal", ...), in the arena. */
+char		*db_journal_mode(struct db *, struct arena *);
+
+#endif

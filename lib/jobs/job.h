@@ -1,0 +1,62 @@
+/*
+ * Job kinds: the registry of what shop-worker can run, one handler per
+ * kind (jobs/handlers.h), and the recurring tasks it schedules
+ * (DESIGN.md, "Background work").
+ */
+#ifndef SHOP_JOB_H
+#define SHOP_JOB_H
+
+#include <stddef.h>
+
+#include "jobs/payload.h"
+
+/* The kinds, in the order of the registry (job_kind_names, job.c). */
+enum job_kind {
+	JOB_SEND_MAIL,
+	JOB_TRIM_CABLE,
+	JOB_EVICT_CACHE,
+	JOB_BACKUP,
+	JOB_SWEEP_SESSIONS,	/* ended sessions and their guest carts */
+	JOB_RECONCILE,		/* compare orders with the gateway, repair */
+	JOB_RELEASE_HOLDS,	/* release stock of orders not paid in time */
+	JOB_KIND__MAX
+};
+
+extern const char *const job_kind_names[JOB_KIND__MAX];
+
+/* The kind named name, or JOB_KIND__MAX. */
+enum job_kind	 job_kind_find(const char *name);
+
+/*
+ * Kinds beyond the registry's, ended by one with a NULL name: none in
+ * what make builds (job_extra.c); the test builds add theirs.
+ */
+struct job_kind_def {
+	const char	 *name;
+	enum job_result	(*fn)(struct job_ctx *);
+};
+
+extern const struct job_kind_def job_extra_kinds[];
+
+/* The extra kind named name, or NULL. */
+const struct job_kind_def *job_extra_find(const char *name);
+
+/*
+ * Run ctx->job: check the payload is a JSON object and the kind is known,
+ * then call its handler. An unknown kind is JOB_RETRY, not JOB_FAIL: a
+ * newer worker of an overlapping deploy may know it; after its attempts
+ * it fails like any job, with the kind named in the error.
+ */
+enum job_result	 job_run(struct job_ctx *);
+
+/* Recurring tasks this worker defines (schedule overridable, see worker). */
+struct job_recurring {
+	const char	*task;
+	enum job_kind	 kind;
+	const char	*schedule;	/* default */
+};
+
+extern const struct job_recurring	job_recurring[];
+extern const size_t			job_recurring_count;
+
+#endif

@@ -1,0 +1,899 @@
+/*
+ * Orders: creation, lookups, the state machine, stock holds.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/tval.h"
+#include "data/db.h"
+#include "shop/catalog.h"
+#include "shop/order.h"
+#include "shop/outbox.h"
+
+const char *const order_state_names[ORDER_STATE__MAX] = {
+	"pending_payment",
+	"paid",
+	"fulfilled",
+	"cancelled",
+	"refunded",
+	"partially_refunded",
+};
+
+const char *const order_state_labels[ORDER_STATE__MAX] = {
+	"Awaiting payment",
+	"Paid",
+	"Shipped",
+	"Cancelled",
+	"Refunded",
+	"Partly refunded",
+};
+
+const char *const order_source_names[SOURCE__MAX] = {
+	"checkout",
+	"webhook",
+	"success_page",
+	"reconcile",
+	"expiry",
+	"admin",
+};
+
+const char *const order_outcome_names[OUTCOME__MAX] = {
+	"applied",
+	"already",
+	"ignored",
+	"unknown_order",
+	"mismatch",
+	"error",
+};
+
+/* allowed[from][to] */
+static const bool allowed[ORDER_STATE__MAX][ORDER_STATE__MAX] = {
+	[ORDER_PENDING] = {
+		[ORDER_PAID] = true,
+		[ORDER_CANCELLED] = true,
+	},
+	[ORDER_PAID] = {
+		[ORDER_FULFILLED] = true,
+		[ORDER_REFUNDED] = true,
+		[ORDER_PARTIALLY_REFUNDED] = true,
+	},
+	[ORDER_FULFILLED] = {
+		[ORDER_REFUNDED] = true,
+		[ORDER_PARTIALLY_REFUNDED] = true,
+	},
+	[ORDER_CANCELLED] = {
+		[ORDER_PAID] = true,
+	},
+	[ORDER_PARTIALLY_REFUNDED] = {
+		[ORDER_REFUNDED] = true,
+		[ORDER_PARTIALLY_REFUNDED] = true,
+		[ORDER_FULFILLED] = true,
+	},
+};
+
+#define ORDER_COLUMNS \
+    "id, coalesce(number, ''), token, state, email, coalesce(user_id, 0), " \
+    "currency, subtotal, shipping, tax, total, tax_name, tax_rate_bp, " \
+    "tax_inclusive, shipping_code, shipping_name, ship_name, ship_line1, " \
+    "ship_line2, ship_city, ship_postcode, ship_country, payment_attempt, " \
+    "coalesce(session_id, ''), coalesce(session_url, ''), " \
+    "coalesce(payment_intent, ''), amount_paid, amount_refunded, " \
+    "reserved_until, stock_held, recovered, created_at, " \
+    "coalesce(paid_at, '') FROM orders "
+
+static const char sql_by_id[] = "SELECT " ORDER_COLUMNS "WHERE id = ?1";
+static const char sql_by_token[] = "SELECT " ORDER_COLUMNS "WHERE token = ?1";
+static const char sql_by_session[] =
+    "SELECT " ORDER_COLUMNS "WHERE session_id = ?1";
+static const char sql_by_pi[] =
+    "SELECT " ORDER_COLUMNS "WHERE payment_intent = ?1 ORDER BY id LIMIT 1";
+static const char sql_by_key[] =
+    "SELECT " ORDER_COLUMNS "WHERE checkout_key = ?1";
+static const char sql_of_user[] =
+    "SELECT " ORDER_COLUMNS "WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_lines[] =
+    "SELECT coalesce(variant_id, 0), product_name, variant_title, sku, "
+    "unit_price, quantity, line_total, tax FROM order_lines "
+    "WHERE order_id = ?1 ORDER BY id";
+static const char sql_overdue[] =
+    "SELECT id FROM orders WHERE state = 'pending_payment' "
+    "AND reserved_until < ?1 ORDER BY reserved_until LIMIT ?2";
+static const char sql_insert[] =
+    "INSERT INTO orders (token, email, user_id, checkout_key, currency, "
+    "subtotal, shipping, tax, total, tax_name, tax_rate_bp, tax_inclusive, "
+    "shipping_code, shipping_name, ship_name, ship_line1, ship_line2, "
+    "ship_city, ship_postcode, ship_country, reserved_until) "
+    "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+static const char sql_number[] =
+    "UPDATE orders SET number = printf('SF-%06d', id) WHERE id = ?1";
+static const char sql_line[] =
+    "INSERT INTO order_lines (order_id, variant_id, product_name, "
+    "variant_title, sku, unit_price, quantity, line_total, tax) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char sql_reserve[] =
+    "UPDATE variants SET stock = stock - ?2 "
+    "WHERE id = ?1 AND active AND stock >= ?2";
+static const char sql_unreserve[] =
+    "UPDATE variants SET stock = stock + ?2 WHERE id = ?1";
+static const char sql_lines_held[] =
+    "SELECT l.variant_id, l.quantity FROM order_lines l "
+    "JOIN orders o ON o.id = l.order_id "
+    "WHERE l.order_id = ?1 AND o.stock_held = ?2 AND l.variant_id IS NOT NULL";
+static const char sql_set_held[] =
+    "UPDATE orders SET stock_held = ?2 WHERE id = ?1";
+static const char sql_event[] =
+    "INSERT INTO order_events (order_id, from_state, to_state, source, "
+    "cause, ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_move[] =
+    "UPDATE orders SET state = ?2, "
+    "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+    "WHERE id = ?1 AND state = ?3";
+static const char sql_attempt_state[] =
+    "SELECT state, payment_attempt, coalesce(session_id, ''), "
+    "reserved_until FROM orders WHERE id = ?1";
+static const char sql_attempt_new[] =
+    "UPDATE orders SET payment_attempt = payment_attempt + 1, "
+    "session_id = NULL, session_url = NULL, "
+    "reserved_until = max(reserved_until, ?2) WHERE id = ?1 "
+    "RETURNING payment_attempt, reserved_until";
+static const char sql_session[] =
+    "UPDATE orders SET session_id = ?3, session_url = ?4, "
+    "reserved_until = max(reserved_until, ?5) "
+    "WHERE id = ?1 AND payment_attempt = ?2 AND state = 'pending_payment' "
+    "AND (session_id IS NULL OR session_id = ?3)";
+static const char sql_id_used[] =
+    "SELECT 1 FROM orders WHERE id = ?1";
+static const char sql_recover[] =
+    "INSERT INTO orders (id, token, email, currency, subtotal, shipping, "
+    "tax, total, tax_name, tax_rate_bp, tax_inclusive, shipping_code, "
+    "shipping_name, ship_name, ship_line1, ship_city, ship_postcode, "
+    "ship_country, reserved_until, stock_held, recovered) "
+    "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 0, 0, ?5, 'Tax', 0, 1, "
+    "'unknown', 'Unknown', '', '', '', '', 'ZZ', ?6, 0, 1)";
+static const char sql_variant_product[] =
+    "SELECT product_id FROM variants WHERE id = ?1";
+static const char sql_product_stock[] =
+    "SELECT id, stock FROM variants WHERE product_id = ?1 AND active "
+    "ORDER BY position, id";
+static const char sql_audit[] =
+    "INSERT INTO audit_log (kind, order_id, actor, detail) "
+    "VALUES (?1, nullif(?2, 0), ?3, ?4)";
+
+enum order_state
+order_state_from_name(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < ORDER_STATE__MAX; i++)
+		if (s != NULL && strcmp(s, order_state_names[i]) == 0)
+			return (enum order_state)i;
+	return ORDER_STATE__MAX;
+}
+
+bool
+order_transition_ok(enum order_state from, enum order_state to)
+{
+	if (from >= ORDER_STATE__MAX || to >= ORDER_STATE__MAX)
+		return false;
+	return allowed[from][to];
+}
+
+static void
+order_row(struct arena *a, sqlite3_stmt *st, struct order *o)
+{
+	int	c = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, c++);
+	o->number = db_text(a, st, c++);
+	o->token = db_text(a, st, c++);
+	o->state = order_state_from_name((const char *)sqlite3_column_text(st, c++));
+	o->email = db_text(a, st, c++);
+	o->user_id = sqlite3_column_int64(st, c++);
+	o->currency = db_text(a, st, c++);
+	o->subtotal = sqlite3_column_int64(st, c++);
+	o->shipping = sqlite3_column_int64(st, c++);
+	o->tax = sqlite3_column_int64(st, c++);
+	o->total = sqlite3_column_int64(st, c++);
+	o->tax_name = db_text(a, st, c++);
+	o->tax_rate_bp = sqlite3_column_int(st, c++);
+	o->tax_inclusive = sqlite3_column_int(st, c++) != 0;
+	o->shipping_code = db_text(a, st, c++);
+	o->shipping_name = db_text(a, st, c++);
+	o->ship.name = db_text(a, st, c++);
+	o->ship.line1 = db_text(a, st, c++);
+	o->ship.line2 = db_text(a, st, c++);
+	o->ship.city = db_text(a, st, c++);
+	o->ship.postcode = db_text(a, st, c++);
+	o->ship.country = db_text(a, st, c++);
+	o->payment_attempt = sqlite3_column_int(st, c++);
+	o->session_id = db_text(a, st, c++);
+	o->session_url = db_text(a, st, c++);
+	o->payment_intent = db_text(a, st, c++);
+	o->amount_paid = sqlite3_column_int64(st, c++);
+	o->amount_refunded = sqlite3_column_int64(st, c++);
+	o->reserved_until = sqlite3_column_int64(st, c++);
+	o->stock_held = sqlite3_column_int(st, c++) != 0;
+	o->recovered = sqlite3_column_int(st, c++) != 0;
+	o->created_at = db_text(a, st, c++);
+	o->paid_at = db_text(a, st, c++);
+}
+
+static int
+load_lines(struct db *d, struct arena *a, struct order *o)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_lines);
+	size_t		 cap = 4;
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	o->lines = arena_calloc(a, cap, sizeof(*o->lines));
+	sqlite3_bind_int64(st, 1, o->id);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		struct order_line *l;
+
+		if (o->nlines == cap) {
+			struct order_line *grown = arena_calloc(a, cap * 2,
+			    sizeof(*grown));
+
+			memcpy(grown, o->lines, cap * sizeof(*grown));
+			o->lines = grown;
+			cap *= 2;
+		}
+		l = &o->lines[o->nlines++];
+		l->variant_id = sqlite3_column_int64(st, 0);
+		l->product_name = db_text(a, st, 1);
+		l->variant_title = db_text(a, st, 2);
+		l->sku = db_text(a, st, 3);
+		l->unit_price = sqlite3_column_int64(st, 4);
+		l->quantity = sqlite3_column_int64(st, 5);
+		l->line_total = sqlite3_column_int64(st, 6);
+		l->tax = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* One order by a fixed query with one text or integer parameter. */
+static struct order *
+order_find(struct db *d, struct arena *a, const char *sql, const char *s,
+    long long id)
+{
+	sqlite3_stmt	*st = db_prep(d, sql);
+	struct order	*o = NULL;
+	int		 rc;
+
+	if (st == NULL)
+		return NULL;
+	if (s != NULL)
+		sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(d, st)) == SQLITE_ROW) {
+		o = arena_alloc(a, sizeof(*o));
+		order_row(a, st, o);
+	}
+	sqlite3_reset(st);
+	if (o != NULL && load_lines(d, a, o) != 0)
+		return NULL;
+	return o;
+}
+
+struct order *
+order_by_id(struct db *d, struct arena *a, long long id)
+{
+	return order_find(d, a, sql_by_id, NULL, id);
+}
+
+struct order *
+order_by_token(struct db *d, struct arena *a, const char *token)
+{
+	return token == NULL ? NULL : order_find(d, a, sql_by_token, token, 0);
+}
+
+struct order *
+order_by_session(struct db *d, struct arena *a, const char *sid)
+{
+	return sid == NULL || *sid == '\0' ? NULL :
+	    order_find(d, a, sql_by_session, sid, 0);
+}
+
+struct order *
+order_by_payment_intent(struct db *d, struct arena *a, const char *pi)
+{
+	return pi == NULL || *pi == '\0' ? NULL :
+	    order_find(d, a, sql_by_pi, pi, 0);
+}
+
+struct order *
+orders_of_user(struct db *d, struct arena *a, long long user_id,
+    size_t limit, size_t *n)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_of_user);
+	struct order	*v;
+	int		 rc;
+
+	*n = 0;
+	if (st == NULL || limit == 0)
+		return NULL;
+	v = arena_calloc(a, limit, sizeof(*v));
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW && *n < limit)
+		order_row(a, st, &v[(*n)++]);
+	sqlite3_reset(st);
+	return rc < 0 ? NULL : v;
+}
+
+long long *
+orders_overdue(struct db *d, struct arena *a, long long now, size_t limit,
+    size_t *n)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_overdue);
+	long long	*ids;
+	int		 rc;
+
+	*n = 0;
+	if (st == NULL || limit == 0)
+		return NULL;
+	ids = arena_calloc(a, limit, sizeof(*ids));
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW && *n < limit)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc < 0 ? NULL : ids;
+}
+
+int
+audit_add(struct db *d, const char *kind, long long order_id,
+    const char *actor, const char *detail)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_audit);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, order_id);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	log_warn("audit: %s order=%lld actor=%s: %s", kind, order_id, actor,
+	    detail);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+event_add(struct db *d, long long id, const char *from, enum order_state to,
+    enum order_source src, const char *cause, const char *ref)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_event);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (from != NULL)
+		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, order_state_names[to], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, order_source_names[src], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, cause, -1, SQLITE_STATIC);
+	if (ref != NULL)
+		sqlite3_bind_text(st, 6, ref, -1, SQLITE_STATIC);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+order_publish(struct db *d, long long id, enum order_state state)
+{
+	char	channel[32], data[160];
+
+	snprintf(channel, sizeof(channel), "order:%lld", id);
+	snprintf(data, sizeof(data), "{\"state\":\"%s\",\"label\":\"%s\"}",
+	    order_state_names[state], order_state_labels[state]);
+	return outbox_message(d, channel, "order", data) < 0 ? -1 : 0;
+}
+
+/*
+ * The stock line of the product of variant vid, as product pages show it
+ * ("label" for the product, "v<id>" for each variant), published for
+ * their live updates (in a write).
+ */
+static int
+stock_publish(struct db *d, long long vid)
+{
+	struct arena	*a;
+	struct tval	*m;
+	struct buf	 json = { 0 };
+	sqlite3_stmt	*st;
+	long long	 pid = 0, total = 0;
+	int		 rc = -1;
+
+	if ((st = db_prep(d, sql_variant_product)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, vid);
+	if (db_step(d, st) == SQLITE_ROW)
+		pid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (pid == 0)
+		return 0;
+	if ((st = db_prep(d, sql_product_stock)) == NULL)
+		return -1;
+	a = arena_new();
+	m = tval_map(a);
+	sqlite3_bind_int64(st, 1, pid);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		long long n = sqlite3_column_int64(st, 1);
+
+		total += n;
+		tval_set_str(a, m, arena_printf(a, "v%lld",
+		    (long long)sqlite3_column_int64(st, 0)), stock_label(a, n));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		tval_set_str(a, m, "label", stock_label(a, total));
+		tval_set_str(a, m, "state",
+		    stock_state_names[stock_state(total)]);
+		tval_json(&json, m);
+		rc = outbox_message(d, arena_printf(a, "product:%lld", pid),
+		    "stock", buf_str(&json)) < 0 ? -1 : 0;
+	} else
+		rc = -1;
+	buf_free(&json);
+	arena_free(a);
+	return rc;
+}
+
+int
+order_move(struct db *d, const struct order *o, enum order_state to,
+    enum order_source src, const char *cause, const char *ref)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (!order_transition_ok(o->state, to))
+		return -1;
+	if ((st = db_prep(d, sql_move)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, o->id);
+	sqlite3_bind_text(st, 2, order_state_names[to], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, order_state_names[o->state], -1,
+	    SQLITE_STATIC);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || sqlite3_changes(db_handle(d)) != 1)
+		return -1;
+	if (event_add(d, o->id, order_state_names[o->state], to, src,
+	    cause, ref) != 0)
+		return -1;
+	return order_publish(d, o->id, to);
+}
+
+/* Run st (reserve or unreserve) for each line of order id. */
+static long long
+lines_apply(struct db *d, long long id, int held_now, const char *sql,
+    bool count_short)
+{
+	sqlite3_stmt	*lines, *st;
+	long long	 shortfall = 0, vid, qty;
+	int		 rc;
+	struct { long long v, q; } buf[SHOP_MAX_ORDER_LINES];
+	size_t		 n = 0, i;
+
+	/* Read the lines first: the updates below reuse the connection. */
+	if ((lines = db_prep(d, sql_lines_held)) == NULL)
+		return -1;
+	sqlite3_bind_int64(lines, 1, id);
+	sqlite3_bind_int(lines, 2, held_now);
+	while ((rc = db_step(d, lines)) == SQLITE_ROW &&
+	    n < sizeof(buf) / sizeof(buf[0])) {
+		buf[n].v = sqlite3_column_int64(lines, 0);
+		buf[n].q = sqlite3_column_int64(lines, 1);
+		n++;
+	}
+	sqlite3_reset(lines);
+	if (rc < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		vid = buf[i].v;
+		qty = buf[i].q;
+		if ((st = db_prep(d, sql)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, vid);
+		sqlite3_bind_int64(st, 2, qty);
+		rc = db_step(d, st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+		if (count_short && sqlite3_changes(db_handle(d)) == 0)
+			shortfall += qty;
+		else if (stock_publish(d, vid) != 0)
+			return -1;
+	}
+	if ((st = db_prep(d, sql_set_held)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, !held_now);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? shortfall : -1;
+}
+
+int
+order_release_stock(struct db *d, long long id)
+{
+	return lines_apply(d, id, 1, sql_unreserve, false) < 0 ? -1 : 0;
+}
+
+long long
+order_retake_stock(struct db *d, long long id)
+{
+	return lines_apply(d, id, 0, sql_reserve, true);
+}
+
+/* 24 random bytes as 32 URL-safe characters. */
+static void
+new_token(char out[33])
+{
+	unsigned char	rnd[24];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2base64(out, 33, rnd, sizeof(rnd),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static int
+insert_order(struct db *d, const struct order_input *in, const struct quote *q,
+    long long *id)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_insert);
+	char		 token[33];
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	new_token(token);
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, in->email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, in->user_id);
+	if (in->checkout_key != NULL && *in->checkout_key != '\0')
+		sqlite3_bind_text(st, 4, in->checkout_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, q->currency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, q->subtotal);
+	sqlite3_bind_int64(st, 7, q->shipping);
+	sqlite3_bind_int64(st, 8, q->tax);
+	sqlite3_bind_int64(st, 9, q->total);
+	sqlite3_bind_text(st, 10, q->rate.name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, q->rate.rate_bp);
+	sqlite3_bind_int(st, 12, q->rate.inclusive);
+	sqlite3_bind_text(st, 13, q->method.code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, q->method.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, in->ship.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, in->ship.line1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, in->ship.line2 ? in->ship.line2 : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, in->ship.city, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, in->ship.postcode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, in->ship.country, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 21, clock_now() +
+	    (in->hold_seconds > 0 ? in->hold_seconds : 3600));
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db_handle(d));
+	if ((st = db_prep(d, sql_number)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, *id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Snapshot line i and take its stock; 1 if sold out, -1 on error. */
+static int
+insert_line(struct db *d, long long id, const struct quote_line *l)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_prep(d, sql_reserve)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, l->variant_id);
+	sqlite3_bind_int64(st, 2, l->quantity);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(db_handle(d)) != 1)
+		return 1;
+	if (stock_publish(d, l->variant_id) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_line)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, l->variant_id);
+	sqlite3_bind_text(st, 3, l->product_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->variant_title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, l->sku, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, l->unit_price);
+	sqlite3_bind_int64(st, 7, l->quantity);
+	sqlite3_bind_int64(st, 8, l->line_total);
+	sqlite3_bind_int64(st, 9, l->tax);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum order_create_result
+order_create(struct db *d, struct arena *a, const struct order_input *in,
+    struct order **out, struct quote *qp)
+{
+	struct quote	 qlocal, *q = qp ? qp : &qlocal;
+	long long	 id;
+	size_t		 i;
+	int		 rc;
+
+	*out = NULL;
+	if (in->nlines > SHOP_MAX_ORDER_LINES) {
+		memset(q, 0, sizeof(*q));
+		q->problem = QUOTE_TOO_MANY;
+		return CREATE_REFUSED;
+	}
+	if (db_begin(d) != 0)
+		return CREATE_ERROR;
+	if (in->checkout_key != NULL && *in->checkout_key != '\0' &&
+	    (*out = order_find(d, a, sql_by_key, in->checkout_key, 0)) != NULL) {
+		db_rollback(d);
+		memset(q, 0, sizeof(*q));
+		return CREATE_EXISTS;
+	}
+	if (quote_build(d, a, in->variant_ids, in->quantities, in->nlines,
+	    in->shipping_code, in->ship.country, q) != 0) {
+		db_rollback(d);
+		return CREATE_ERROR;
+	}
+	if (q->problem != QUOTE_OK) {
+		db_rollback(d);
+		return CREATE_REFUSED;
+	}
+	if (insert_order(d, in, q, &id) != 0)
+		goto fail;
+	for (i = 0; i < q->nlines; i++) {
+		if ((rc = insert_line(d, id, &q->lines[i])) < 0)
+			goto fail;
+		if (rc == 1) {
+			/* Taken by someone else since the quote: nothing kept. */
+			db_rollback(d);
+			q->problem = QUOTE_SOLD_OUT;
+			q->problem_line = i;
+			return CREATE_REFUSED;
+		}
+	}
+	if (event_add(d, id, NULL, ORDER_PENDING, SOURCE_CHECKOUT,
+	    "order placed, stock reserved", NULL) != 0)
+		goto fail;
+	if (in->in_write != NULL && in->in_write(d, in->in_write_arg) != 0)
+		goto fail;
+	if ((*out = order_by_id(d, a, id)) == NULL || db_commit(d) != 0) {
+		*out = NULL;
+		db_rollback(d);
+		return CREATE_ERROR;
+	}
+	return CREATE_OK;
+fail:
+	db_rollback(d);
+	return CREATE_ERROR;
+}
+
+/*
+ * The write of order_begin_attempt() (skip -1) and order_skip_attempt()
+ * (skip n): the order must still show the session the caller saw and,
+ * when skipping, still be on attempt n; else ORDER_ATTEMPT_CHANGED. An
+ * attempt that recorded no session is reused unless skipped or about to
+ * expire; otherwise the next begins.
+ */
+static int
+attempt_write(struct db *d, long long id, const char *seen, int skip,
+    int window, long long *expires_at, enum order_state *state)
+{
+	sqlite3_stmt	*st;
+	long long	 now = clock_now(), until;
+	int		 attempt = -1;
+	bool		 no_session, changed;
+	const char	*current;
+
+	*state = ORDER_STATE__MAX;
+	if (db_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_attempt_state)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	if (db_step(d, st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		goto done;
+	}
+	*state = order_state_from_name((const char *)sqlite3_column_text(st, 0));
+	attempt = sqlite3_column_int(st, 1);
+	current = (const char *)sqlite3_column_text(st, 2);
+	no_session = *current == '\0';
+	changed = strcmp(current, seen) != 0 || (skip >= 0 && attempt != skip);
+	until = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if (*state != ORDER_PENDING) {
+		attempt = -1;
+		goto done;
+	}
+	if (changed) {
+		db_rollback(d);
+		return ORDER_ATTEMPT_CHANGED;
+	}
+	if (skip < 0 && attempt > 0 && no_session && until > now + 60) {
+		*expires_at = until;
+		goto done;
+	}
+	attempt = -1;
+	if ((st = db_prep(d, sql_attempt_new)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now + window);
+	if (db_step(d, st) == SQLITE_ROW) {
+		attempt = sqlite3_column_int(st, 0);
+		/* The session expires when the hold ends, never before. */
+		*expires_at = sqlite3_column_int64(st, 1);
+		if (db_step(d, st) != SQLITE_DONE)
+			attempt = -1;
+	}
+	sqlite3_reset(st);
+done:
+	if (attempt < 0 || db_commit(d) != 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return attempt;
+}
+
+int
+order_begin_attempt(struct db *d, long long id, const char *seen, int window,
+    long long *expires_at, enum order_state *state)
+{
+	return attempt_write(d, id, seen != NULL ? seen : "", -1, window,
+	    expires_at, state);
+}
+
+int
+order_skip_attempt(struct db *d, long long id, int n, int window,
+    long long *expires_at, enum order_state *state)
+{
+	return attempt_write(d, id, "", n, window, expires_at, state);
+}
+
+int
+order_set_session(struct db *d, long long id, int attempt,
+    const char *session_id, const char *url, long long expires_at)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (db_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_session)) == NULL) {
+		db_rollback(d);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, attempt);
+	sqlite3_bind_text(st, 3, session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, expires_at);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || sqlite3_changes(db_handle(d)) != 1) {
+		db_rollback(d);
+		return -1;
+	}
+	return db_commit(d);
+}
+
+struct order *
+order_recover(struct db *d, struct arena *a, long long want_id,
+    const char *token, const char *email, const char *currency,
+    long long total, const struct recovered_line *lines, size_t n)
+{
+	sqlite3_stmt	*st;
+	struct quote_line l;
+	char		 fresh[33];
+	long long	 id, subtotal = 0;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < n; i++) {
+		long long t;
+
+		if (money_mul(lines[i].unit_amount, lines[i].quantity, &t) ||
+		    money_add(subtotal, t, &subtotal))
+			return NULL;
+	}
+	/* What was paid is what the order is for, whatever the items say. */
+	if (subtotal != total) {
+		log_warn("order_recover: line items sum to %lld, paid %lld",
+		    subtotal, total);
+		n = 0;
+	}
+	if (want_id > 0 && (st = db_prep(d, sql_id_used)) != NULL) {
+		sqlite3_bind_int64(st, 1, want_id);
+		if (db_step(d, st) == SQLITE_ROW)
+			want_id = 0;
+		sqlite3_reset(st);
+	}
+	if (token == NULL || strlen(token) < 32 ||
+	    order_by_token(d, a, token) != NULL) {
+		new_token(fresh);
+		token = fresh;
+	}
+	if ((st = db_prep(d, sql_recover)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, want_id > 0 ? want_id : 0);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, email && strlen(email) >= 3 ? email :
+	    "unknown@invalid", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, currency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, total);
+	sqlite3_bind_int64(st, 6, clock_now());
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	id = sqlite3_last_insert_rowid(db_handle(d));
+	if ((st = db_prep(d, sql_number)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < (n ? n : 1); i++) {
+		l.product_name = (char *)(n ? lines[i].description :
+		    "Recovered payment");
+		l.variant_title = (char *)"";
+		l.sku = (char *)"";
+		l.unit_price = n ? lines[i].unit_amount : total;
+		l.quantity = n ? lines[i].quantity : 1;
+		l.line_total = l.unit_price * l.quantity;
+		if ((st = db_prep(d, sql_line)) == NULL)
+			return NULL;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_null(st, 2);
+		sqlite3_bind_text(st, 3, l.product_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, l.variant_title, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, l.sku, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, l.unit_price);
+		sqlite3_bind_int64(st, 7, l.quantity);
+		sqlite3_bind_int64(st, 8, l.line_total);
+		sqlite3_bind_int64(st, 9, 0);
+		rc = db_step(d, st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return NULL;
+	}
+	if (event_add(d, id, NULL, ORDER_PENDING, SOURCE_RECONCILE,
+	    "recovered from the gateway's record of a paid session", NULL))
+		return NULL;
+	return order_by_id(d, a, id);
+}

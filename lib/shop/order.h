@@ -1,0 +1,258 @@
+/*
+ * Orders: creation with stock reserved, the state machine, and every
+ * change recorded with its cause (DESIGN.md, "Payments").
+ *
+ * The state machine only moves forward:
+ *
+ *   pending_payment -> paid -> fulfilled
+ *   pending_payment -> cancelled              (expired, payment failed)
+ *   paid | fulfilled | partially_refunded -> partially_refunded | refunded
+ *   cancelled -> paid                         (money arrived after all:
+ *                                              kept, never lost, audited)
+ *
+ * Functions marked "in a write" must be called between db_begin() and
+ * db_commit() of the caller, so that an event, its effect and its record
+ * commit together; they never commit themselves.
+ */
+#ifndef SHOP_ORDER_H
+#define SHOP_ORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "shop/pricing.h"
+
+struct arena;
+struct db;
+
+enum order_state {
+	ORDER_PENDING,
+	ORDER_PAID,
+	ORDER_FULFILLED,
+	ORDER_CANCELLED,
+	ORDER_REFUNDED,
+	ORDER_PARTIALLY_REFUNDED,
+	ORDER_STATE__MAX
+};
+
+extern const char *const order_state_names[ORDER_STATE__MAX];	/* in the db */
+extern const char *const order_state_labels[ORDER_STATE__MAX];	/* for people */
+
+enum order_source {
+	SOURCE_CHECKOUT,
+	SOURCE_WEBHOOK,
+	SOURCE_SUCCESS_PAGE,
+	SOURCE_RECONCILE,
+	SOURCE_EXPIRY,
+	SOURCE_ADMIN,
+	SOURCE__MAX
+};
+
+extern const char *const order_source_names[SOURCE__MAX];
+
+/* What happened when an event or fact was applied. */
+enum order_outcome {
+	OUTCOME_APPLIED,	/* the order moved */
+	OUTCOME_ALREADY,	/* it was already so: nothing changed */
+	OUTCOME_IGNORED,	/* would move backwards, or no effect */
+	OUTCOME_UNKNOWN_ORDER,	/* no order matches */
+	OUTCOME_MISMATCH,	/* amount or currency disagree: not applied */
+	OUTCOME_ERROR,		/* database error: roll back */
+	OUTCOME__MAX
+};
+
+extern const char *const order_outcome_names[OUTCOME__MAX];
+
+struct address {
+	char	*name;
+	char	*line1;
+	char	*line2;
+	char	*city;
+	char	*postcode;
+	char	*country;	/* ISO 3166-1 alpha-2 */
+};
+
+struct order_line {
+	long long	 variant_id;
+	char		*product_name;
+	char		*variant_title;
+	char		*sku;
+	long long	 unit_price;
+	long long	 quantity;
+	long long	 line_total;
+	long long	 tax;
+};
+
+struct order {
+	long long		 id;
+	char			*number;
+	char			*token;
+	enum order_state	 state;
+	char			*email;
+	long long		 user_id;	/* 0: guest */
+	char			*currency;
+	long long		 subtotal, shipping, tax, total;
+	char			*tax_name;
+	int			 tax_rate_bp;
+	bool			 tax_inclusive;
+	char			*shipping_code, *shipping_name;
+	struct address		 ship;
+	int			 payment_attempt;
+	char			*session_id;	/* "" when none yet */
+	char			*session_url;
+	char			*payment_intent;
+	long long		 amount_paid, amount_refunded;
+	long long		 reserved_until;
+	bool			 stock_held;
+	bool			 recovered;
+	char			*created_at, *paid_at;
+	struct order_line	*lines;
+	size_t			 nlines;
+};
+
+struct order_input {
+	const char		*email;
+	long long		 user_id;
+	const char		*checkout_key;	/* repeated posts: one order */
+	struct address		 ship;
+	const char		*shipping_code;
+	const long long		*variant_ids;
+	const long long		*quantities;
+	size_t			 nlines;
+	int			 hold_seconds;	/* how long stock is held */
+	/* Run in the creating write, after the order (may be NULL). */
+	int			(*in_write)(struct db *, void *);
+	void			*in_write_arg;
+};
+
+enum order_create_result {
+	CREATE_OK,		/* a new order, stock reserved */
+	CREATE_EXISTS,		/* the checkout key already made this order */
+	CREATE_REFUSED,		/* the quote has a problem: see q->problem */
+	CREATE_ERROR,		/* database error or lock timeout */
+	CREATE__MAX
+};
+
+/*
+ * Create an order from in, in one write transaction of its own: quote
+ * again at current prices, insert the order and its line snapshot, and
+ * reserve each line's stock with a conditional update, so stock can never
+ * go below zero and the last units go to exactly as many orders as there
+ * are units. *out is the order (arena); q (may be NULL) the quote, with
+ * the reason when refused.
+ */
+enum order_create_result order_create(struct db *, struct arena *,
+		    const struct order_input *in, struct order **out,
+		    struct quote *q);
+
+/* Lookups; NULL if none or on error. Lines are loaded too. */
+struct order	*order_by_id(struct db *, struct arena *, long long id);
+struct order	*order_by_token(struct db *, struct arena *, const char *);
+struct order	*order_by_session(struct db *, struct arena *, const char *);
+struct order	*order_by_payment_intent(struct db *, struct arena *,
+		    const char *);
+
+/*
+ * Orders of a customer, newest first, without lines; *n gets the count.
+ */
+struct order	*orders_of_user(struct db *, struct arena *, long long user_id,
+		    size_t limit, size_t *n);
+
+/*
+ * Pending orders whose hold ended before now; ids into the arena. The
+ * expiry job checks each with the gateway before releasing anything.
+ */
+long long	*orders_overdue(struct db *, struct arena *, long long now,
+		    size_t limit, size_t *n);
+
+/* Whether from -> to is a move the state machine allows. */
+bool		 order_transition_ok(enum order_state from, enum order_state to);
+enum order_state order_state_from_name(const char *);
+
+/*
+ * Begin a payment attempt (own write) and return its number, from which
+ * the gateway's Idempotency-Key is derived; *expires_at gets when its
+ * session must expire, and the stock is held until then. When the last
+ * attempt never recorded a session (its answer was lost), the same
+ * attempt and expiry are returned, so a retry with the same key finds the
+ * session it may have made instead of opening a second payable one;
+ * unless that attempt expires within 60 s, when a new one begins.
+ *
+ * seen is the session id the caller found on the order ("" for none) and
+ * judged unusable. Another request may have recorded a session since the
+ * caller read the order (two tabs, a double click): then nothing begins
+ * and ORDER_ATTEMPT_CHANGED is returned, for the caller to look at the
+ * order again, since beginning an attempt here would leave two payable
+ * sessions for one order.
+ * Returns -1 when the order is not pending (*state says what it is) or
+ * on error (*state is ORDER_STATE__MAX).
+ */
+#define ORDER_ATTEMPT_CHANGED	(-2)
+int		 order_begin_attempt(struct db *, long long id, const char *seen,
+		    int window, long long *expires_at, enum order_state *state);
+
+/*
+ * Give up attempt n, which never recorded a session, and begin the next
+ * (own write), as order_begin_attempt() would. For when the gateway
+ * refuses n's Idempotency-Key because it was first used with other
+ * parameters: another generation of the programs made that attempt with
+ * settings or code that describe the session differently, and its answer
+ * was lost; no retry under that key can succeed, and the session it made
+ * was handed to no one. Returns ORDER_ATTEMPT_CHANGED when the order has
+ * moved on meanwhile (a session recorded, another attempt begun), -1 as
+ * order_begin_attempt() does.
+ */
+int		 order_skip_attempt(struct db *, long long id, int n, int window,
+		    long long *expires_at, enum order_state *state);
+
+/*
+ * Record the session made for an attempt (own write) and hold the stock
+ * until it expires. Returns 0, or -1 also when the attempt is stale or
+ * already has another session (two keys for one attempt: the first
+ * recorded is the one paid).
+ */
+int		 order_set_session(struct db *, long long id, int attempt,
+		    const char *session_id, const char *url,
+		    long long expires_at);
+
+/*
+ * Tell the order's live channel ("order:<id>") its state (in a write):
+ * every move does it; 0 or -1.
+ */
+int		 order_publish(struct db *, long long id, enum order_state);
+
+/* Move an order and record why (in a write). */
+int		 order_move(struct db *, const struct order *,
+		    enum order_state to, enum order_source, const char *cause,
+		    const char *ref);
+
+/*
+ * Give back an order's held stock once (in a write); 0 or -1.
+ * Re-take it when a cancelled order turns out paid: returns the number of
+ * units that could not be re-taken (0: all), or -1.
+ */
+int		 order_release_stock(struct db *, long long id);
+long long	 order_retake_stock(struct db *, long long id);
+
+/*
+ * An order rebuilt from the gateway's record of a paid session whose
+ * order never reached this database (in a write). It takes the id of the
+ * metadata if no order has it (sqlite_sequence then accounts for it),
+ * else a new one; lines are the session's line items; it is marked
+ * recovered and left pending for the payment to be applied.
+ */
+struct recovered_line {
+	const char	*description;
+	long long	 unit_amount;
+	long long	 quantity;
+};
+
+struct order	*order_recover(struct db *, struct arena *, long long want_id,
+		    const char *token, const char *email, const char *currency,
+		    long long total, const struct recovered_line *, size_t n);
+
+/* A line for the operator (in a write, or alone). */
+int		 audit_add(struct db *, const char *kind, long long order_id,
+		    const char *actor, const char *detail);
+
+#endif

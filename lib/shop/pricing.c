@@ -1,0 +1,236 @@
+/*
+ * Shipping, tax and quotes.
+ */
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "data/db.h"
+#include "shop/pricing.h"
+
+const char *const quote_problem_msgs[QUOTE__MAX] = {
+	"ok",
+	"Your cart is empty.",
+	"An item in your cart is no longer for sale.",
+	"An item in your cart has sold out, or there are fewer left than "
+	    "you asked for.",
+	"Please choose a shipping method.",
+	"Items in your cart are priced in different currencies.",
+	"The amounts are too large.",
+	"There are too many different items in your cart for one order.",
+	"The shop could not read its catalog. Please try again.",
+};
+
+static const char sql_methods[] =
+    "SELECT id, code, name, price, currency, coalesce(free_over, -1) "
+    "FROM shipping_methods WHERE active ORDER BY position, id";
+static const char sql_method[] =
+    "SELECT id, code, name, price, currency, coalesce(free_over, -1) "
+    "FROM shipping_methods WHERE active AND code = ?1";
+static const char sql_rate[] =
+    "SELECT country, name, rate_bp, inclusive FROM tax_rates "
+    "WHERE country IN (?1, '*') ORDER BY country = '*' LIMIT 1";
+static const char sql_variant[] =
+    "SELECT p.name, p.slug, v.title, v.sku, v.price, v.currency, v.stock, "
+    "v.active AND p.active "
+    "FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = ?1";
+
+static void
+method_row(struct arena *a, sqlite3_stmt *st, struct shipping_method *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->code = db_text(a, st, 1);
+	m->name = db_text(a, st, 2);
+	m->price = sqlite3_column_int64(st, 3);
+	m->currency = db_text(a, st, 4);
+	m->free_over = sqlite3_column_int64(st, 5);
+}
+
+struct shipping_method *
+shipping_methods(struct db *d, struct arena *a, size_t *n)
+{
+	sqlite3_stmt		*st = db_prep(d, sql_methods);
+	struct shipping_method	*m = NULL, *grown;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			grown = arena_calloc(a, cap, sizeof(*m));
+			if (*n)
+				memcpy(grown, m, *n * sizeof(*m));
+			m = grown;
+		}
+		method_row(a, st, &m[(*n)++]);
+	}
+	sqlite3_reset(st);
+	return m;
+}
+
+int
+tax_rate_for(struct db *d, struct arena *a, const char *country,
+    struct tax_rate *t)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_rate);
+	int		 rc;
+
+	memset(t, 0, sizeof(*t));
+	t->country = arena_strdup(a, "*");
+	t->name = arena_strdup(a, "Tax");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, country ? country : "", -1, SQLITE_STATIC);
+	if ((rc = db_step(d, st)) == SQLITE_ROW) {
+		t->country = db_text(a, st, 0);
+		t->name = db_text(a, st, 1);
+		t->rate_bp = sqlite3_column_int(st, 2);
+		t->inclusive = sqlite3_column_int(st, 3) != 0;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+const char *
+tax_rate_text(struct arena *a, int bp)
+{
+	return bp % 100 == 0 ? arena_printf(a, "%d%%", bp / 100) :
+	    arena_printf(a, "%d.%02d%%", bp / 100, bp % 100);
+}
+
+/*
+ * Round a non-negative num/den half up, in integers only. The remainder
+ * decides, so that no sum can pass LLONG_MAX for a num close to it.
+ */
+static long long
+div_round(long long num, long long den)
+{
+	return num / den + (num % den >= den - den / 2);
+}
+
+long long
+tax_on(long long amount, int rate_bp, bool inclusive)
+{
+	long long	p;
+
+	if (amount <= 0 || rate_bp <= 0)
+		return 0;
+	if (__builtin_mul_overflow(amount, (long long)rate_bp, &p))
+		return -1;
+	return inclusive ? div_round(p, 10000 + rate_bp) : div_round(p, 10000);
+}
+
+int
+quote_build(struct db *d, struct arena *a, const long long *ids,
+    const long long *qty, size_t n, const char *code, const char *country,
+    struct quote *q)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+	long long	 t;
+
+	memset(q, 0, sizeof(*q));
+	q->problem = n == 0 ? QUOTE_EMPTY : QUOTE_OK;
+	q->lines = arena_calloc(a, n ? n : 1, sizeof(*q->lines));
+	q->nlines = n;
+	if (tax_rate_for(d, a, country, &q->rate) != 0) {
+		q->problem = QUOTE_DB;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct quote_line *l = &q->lines[i];
+
+		l->variant_id = ids[i];
+		l->quantity = qty[i];
+		if ((st = db_prep(d, sql_variant)) == NULL) {
+			q->problem = QUOTE_DB;
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if ((rc = db_step(d, st)) < 0) {
+			q->problem = QUOTE_DB;
+			return -1;
+		}
+		if (rc != SQLITE_ROW) {
+			l->product_name = arena_strdup(a, "Removed item");
+			l->variant_title = arena_strdup(a, "");
+			l->product_slug = arena_strdup(a, "");
+			l->sku = arena_strdup(a, "");
+			if (q->problem == QUOTE_OK) {
+				q->problem = QUOTE_UNAVAILABLE;
+				q->problem_line = i;
+			}
+			continue;
+		}
+		l->product_name = db_text(a, st, 0);
+		l->product_slug = db_text(a, st, 1);
+		l->variant_title = db_text(a, st, 2);
+		l->sku = db_text(a, st, 3);
+		l->unit_price = sqlite3_column_int64(st, 4);
+		if (q->currency == NULL)
+			q->currency = db_text(a, st, 5);
+		else if (strcmp(q->currency,
+		    (const char *)sqlite3_column_text(st, 5)) != 0 &&
+		    q->problem == QUOTE_OK) {
+			q->problem = QUOTE_CURRENCY;
+			q->problem_line = i;
+		}
+		l->stock = sqlite3_column_int64(st, 6);
+		l->available = sqlite3_column_int(st, 7) != 0 &&
+		    l->quantity > 0 && l->quantity <= l->stock;
+		rc = sqlite3_column_int(st, 7);	/* for sale */
+		sqlite3_reset(st);
+		if (money_mul(l->unit_price, l->quantity, &l->line_total) != 0 ||
+		    money_add(q->subtotal, l->line_total, &q->subtotal) != 0 ||
+		    (l->tax = tax_on(l->line_total, q->rate.rate_bp,
+		    q->rate.inclusive)) < 0) {
+			q->problem = QUOTE_OVERFLOW;
+			return 0;
+		}
+		q->tax += l->tax;
+		if (!l->available && q->problem == QUOTE_OK) {
+			q->problem = rc == 0 || l->quantity <= 0 ?
+			    QUOTE_UNAVAILABLE : QUOTE_SOLD_OUT;
+			q->problem_line = i;
+		}
+	}
+	if (q->currency == NULL)
+		q->currency = arena_strdup(a, "");
+
+	if (code == NULL || (st = db_prep(d, sql_method)) == NULL) {
+		if (q->problem == QUOTE_OK)
+			q->problem = code == NULL ? QUOTE_NO_SHIPPING : QUOTE_DB;
+		return code == NULL ? 0 : -1;
+	}
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if ((rc = db_step(d, st)) == SQLITE_ROW)
+		method_row(a, st, &q->method);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		q->problem = QUOTE_DB;
+		return -1;
+	}
+	if (rc != SQLITE_ROW) {
+		if (q->problem == QUOTE_OK)
+			q->problem = QUOTE_NO_SHIPPING;
+		return 0;
+	}
+	if (n > 0 && strcmp(q->method.currency, q->currency) != 0 &&
+	    q->problem == QUOTE_OK)
+		q->problem = QUOTE_CURRENCY;
+	q->shipping = q->method.free_over >= 0 &&
+	    q->subtotal >= q->method.free_over ? 0 : q->method.price;
+	t = tax_on(q->shipping, q->rate.rate_bp, q->rate.inclusive);
+	if (t < 0 || money_add(q->tax, t, &q->tax) != 0 ||
+	    money_add(q->subtotal, q->shipping, &q->total) != 0 ||
+	    (!q->rate.inclusive && money_add(q->total, q->tax, &q->total))) {
+		q->problem = QUOTE_OVERFLOW;
+		return 0;
+	}
+	return 0;
+}

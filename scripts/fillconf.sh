@@ -1,0 +1,26 @@
+#!/bin/sh
+# Fill in a configuration template (httpd-conf/*.in, the gateway's) for a
+# tree that runs from its sources, as make does for build/conf/.
+# usage: fillconf.sh TEMPLATE OUT NAME=value...
+#   ROOT=  gives STATIC (ROOT/static) and TEMPLATES (ROOT/templates)
+#   BUILD= gives CGIBIN (BUILD/cgi-bin) and SBIN (BUILD/bin)
+#   unless they are named too; the input limits come from lib/core/limits.h.
+# Fails, writing nothing, if an @NAME@ is left unfilled.
+set -eu
+here=$(dirname "$0")
+in=$1 out=$2
+shift 2
+args=$("$here/limits.sh" | sed 's/^\([A-Z_]*\)=\(.*\)$/-e s|@\1@|\2|g/' | tr '\n' ' ')
+for kv in "$@"; do
+	k=${kv%%=*} v=${kv#*=}
+	args="$args -e s|@$k@|$v|g"
+	case $k in
+	ROOT) args="$args -e s|@STATIC@|$v/static|g -e s|@TEMPLATES@|$v/templates|g" ;;
+	BUILD) args="$args -e s|@CGIBIN@|$v/cgi-bin|g -e s|@SBIN@|$v/bin|g" ;;
+	esac
+done
+# Named values come first, so they win over the derived ones.
+# shellcheck disable=SC2086
+sed $args "$in" > "$out.tmp"
+"$here/filled.sh" "$out.tmp"
+mv "$out.tmp" "$out"
