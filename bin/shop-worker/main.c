@@ -15,7 +15,7 @@
  * Signals: SIGTERM and SIGINT finish the running job, then exit 0.
  * SIGHUP, after the running job, reads the environment file again (-c),
  * then the settings, templates and recurring schedules, and reopens the
- * databases (after "shopctl restore", say).
+ * databases (after a backup is restored, say).
  *
  * Checkpoints (DESIGN.md, "Data"): connections never checkpoint on their
  * own; this worker runs a PASSIVE checkpoint of each database on a timer
@@ -415,12 +415,17 @@ nap(long long ms)
 	(void)nanosleep(&ts, NULL);
 }
 
+/* On standard output when asked for (-h), else on standard error. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: shop-worker [-1] [-c envfile]\n"
-	    "  -1  relay the outbox, run the jobs that are due, then exit\n"
-	    "      (recurring tasks are not scheduled)\n");
+	fprintf(f, "usage: shop-worker [-1] [-c envfile]\n"
+	    "  -1          relay the outbox, run the jobs that are due, then "
+	    "exit\n"
+	    "              (recurring tasks are not scheduled)\n"
+	    "  -c envfile  NAME=value lines set over the environment, at start\n"
+	    "              and again on SIGHUP\n"
+	    "  -h          this help\n");
 }
 
 int
@@ -445,13 +450,16 @@ main(int argc, char *argv[])
 		case 'c':
 			w.envfile = optarg;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			usage();
-			return ch == 'h' ? 0 : 2;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	log_init("shop-worker");

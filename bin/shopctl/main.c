@@ -31,6 +31,11 @@ static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_check(struct ctl *, int, char **);
 static int	cmd_backup(struct ctl *, int, char **);
 
+/*
+ * The commands, as "shopctl -h" lists them and shopctl(8) describes them
+ * (tests/install checks the two agree). In args, " | " parts the
+ * alternatives of a command, whose first word is the subcommand.
+ */
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
 	  "create the databases and apply every pending migration" },
@@ -40,18 +45,39 @@ static const struct ctl_cmd cmds[] = {
 	  "integrity, journal mode and schema of the four databases" },
 	{ "backup", cmd_backup, "[--keep N]",
 	  "a consistent copy of the four databases while the shop runs" },
-	{ "user", ctl_user, "add [--admin] email name",
+	{ "user", ctl_user, "add [--admin] EMAIL NAME",
 	  "add an account; the password is read from standard input" },
-	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
+	{ "jobs", ctl_jobs, "[list] | retry ID|all | discard ID | "
+	  "enqueue [-u key] [-q queue] [-p priority] [-a attempts] "
+	  "[-d delay] KIND [JSON]",
 	  "background jobs: list, retry or discard failed ones, enqueue" },
-	{ "orders", ctl_orders, "[list [--state S]|show N|ship N [--carrier C] "
-	  "[--tracking T] [--url U]]",
+	{ "orders", ctl_orders, "[list] [--state S] [--limit N] | show NUMBER | "
+	  "ship NUMBER [--carrier C] [--tracking T] [--url U]",
 	  "list and show orders; ship a paid one (the customer is mailed)" },
 	{ "reconcile", ctl_reconcile, "[--hours N] [--no-release]",
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",
 	  "prove the books against the database and the gateway" },
 };
+
+/* A command's name and args, its alternatives a line each when long. */
+static void
+usage_cmd(FILE *f, const char *prefix, const struct ctl_cmd *c)
+{
+	const char	*a = c->args, *bar;
+	int		 indent;
+
+	indent = fprintf(f, "%s%s%s", prefix, c->name, *a ? " " : "");
+	if (strlen(a) + (size_t)indent <= 79) {
+		fprintf(f, "%s\n", a);
+		return;
+	}
+	while ((bar = strstr(a, " | ")) != NULL) {
+		fprintf(f, "%.*s\n%*s| ", (int)(bar - a), a, indent - 2, "");
+		a = bar + 3;
+	}
+	fprintf(f, "%s\n", a);
+}
 
 static void
 usage(FILE *f)
@@ -60,9 +86,10 @@ usage(FILE *f)
 
 	fprintf(f, "usage: shopctl [-q] [-d datadir] command [args]\n\n"
 	    "commands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %s%s%s\n      %s\n", cmds[i].name,
-		    *cmds[i].args ? " " : "", cmds[i].args, cmds[i].help);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		usage_cmd(f, "  ", &cmds[i]);
+		fprintf(f, "      %s\n", cmds[i].help);
+	}
 	fprintf(f, "\noptions:\n"
 	    "  -d datadir  the data directory (default: $SHOP_DATA_DIR or var)\n"
 	    "  -q          print only problems\n"
@@ -330,8 +357,8 @@ main(int argc, char *argv[])
 	}
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: shopctl %s %s\n  %s\n", cmds[i].name,
-		    cmds[i].args, cmds[i].help);
+		usage_cmd(stdout, "usage: shopctl ", &cmds[i]);
+		printf("  %s\n", cmds[i].help);
 		return 0;
 	}
 	c.arena = arena_new();
