@@ -250,8 +250,10 @@ bench:
 # As a packager would: make PREFIX=/usr && make install PREFIX=/usr
 # DESTDIR=debian/tmp. Programs in sbin (they are for the operator, man
 # section 8), FastCGI programs in lib/shopfile/cgi-bin, templates and
-# static files in share/shopfile, the worker's unit where systemd looks,
-# filled-in server configurations as examples.
+# static files in share/shopfile (readable by all, whatever the umask of
+# the checkout), the worker's unit where systemd looks, filled-in server
+# configurations as examples. Only what make builds is installed: no
+# test program, no libcheck. tests/install/test_install.py checks it.
 DOC	 = $(DESTDIR)$(PREFIX)/share/doc/shopfile
 install: build
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin \
@@ -260,6 +262,7 @@ install: build
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(CGI) $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin
 	cp -R templates static $(DESTDIR)$(PREFIX)/share/shopfile/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/shopfile
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 $(B)/conf/installed/shop-worker.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
