@@ -21,7 +21,9 @@ from shoptest import ROOT, contains, eq, run, tempdir, test  # noqa: E402
 # The programs make builds (not the test builds): what is installed.
 RELEASE = os.path.dirname(shoptest.BUILD)
 SHOPCTL = os.path.join(RELEASE, "bin", "shopctl")
-# The project's own namespaces of variables.
+# The project's own namespaces of variables. (lib/web/http.c reads the
+# request's CGI variables, RFC 3875, from the environment too: those are
+# the protocol's, not settings.)
 OURS = re.compile(r'"((?:SHOP|STRIPE|SMTP)_[A-Z0-9_]*)"')
 GETENV = re.compile(r"\bgetenv\s*\(\s*([^)]*)\)")
 # getenv() calls whose argument is not a literal, and where the names
