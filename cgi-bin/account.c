@@ -14,7 +14,6 @@
 #include <sodium.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -28,7 +27,7 @@
 #include "shop/auth.h"
 #include "shop/cart.h"
 #include "shop/order.h"
-#include "shop/outbox.h"
+#include "shop/notify.h"
 #include "shop/session.h"
 #include "shop/user.h"
 #include "app/app.h"
@@ -782,32 +781,23 @@ queue_reset(struct db *d, const char *token, void *arg)
 {
 	struct reset_mail	*rm = arg;
 	struct arena		*a = rm->r->arena;
-	struct tval		*p = tval_map(a), *data;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
-	int			 rc;
+	struct tval		*data = tval_map(a);
+	struct notify_mail	 mail;
 
-	tval_set_str(a, p, "to", rm->user->email);
-	tval_set_str(a, p, "to_name", rm->user->name);
-	tval_set_str(a, p, "template", "password_reset");
-	data = tval_set_map(a, p, "data");
 	tval_set_str(a, data, "name", rm->user->name);
 	tval_set_str(a, data, "url", arena_printf(a,
 	    "%s/account/password/reset?token=%s", rm->r->shop->cfg->base_url,
 	    token));
 	tval_set_int(a, data, "valid_minutes", USER_RESET_SECONDS / 60);
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.priority = 20;
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "password_reset";
+	mail.to = rm->user->email;
+	mail.to_name = rm->user->name;
+	mail.data = data;
+	mail.priority = 20;
 	/* The link is useless once the token expires: so is the mail. */
-	spec.max_attempts = 5;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	sodium_memzero(json.p, json.len);
-	buf_free(&json);
-	return rc;
+	mail.max_attempts = 5;
+	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
 }
 
 /* Queue a reset link for u. Returns 0, or -1 (logged). */

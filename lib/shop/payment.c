@@ -7,14 +7,13 @@
 #include <time.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "shop/order.h"
-#include "shop/outbox.h"
+#include "shop/notify.h"
 #include "shop/payment.h"
 
 /*
@@ -101,23 +100,15 @@ amounts_agree(struct db *d, struct arena *a, const struct order *o,
 
 /*
  * The order confirmation, queued with the payment that triggers it (in
- * the write): a send_mail job with the order_confirmation template, once
- * per order whatever path paid it.
+ * the write), once per order whatever path paid it.
  */
 static int
 confirmation(struct db *d, struct arena *a, const struct order *o)
 {
-	struct tval		*p = tval_map(a), *data, *lines, *ship, *m;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
+	struct tval		*data = tval_map(a), *lines, *ship, *m;
+	struct notify_mail	 mail;
 	size_t			 i;
-	int			 rc;
 
-	tval_set_str(a, p, "to", o->email);
-	if (*o->ship.name != '\0')
-		tval_set_str(a, p, "to_name", o->ship.name);
-	tval_set_str(a, p, "template", "order_confirmation");
-	data = tval_set_map(a, p, "data");
 	if (*o->ship.name != '\0')
 		tval_set_str(a, data, "name", o->ship.name);
 	tval_set_str(a, data, "number", o->number);
@@ -142,16 +133,14 @@ confirmation(struct db *d, struct arena *a, const struct order *o)
 		tval_set_str(a, ship, "city", o->ship.city);
 		tval_set_str(a, ship, "country", o->ship.country);
 	}
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.unique_key = arena_printf(a, "mail:order-confirmation:%lld", o->id);
-	spec.priority = 10;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	buf_free(&json);
-	return rc;
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "order_confirmation";
+	mail.to = o->email;
+	mail.to_name = o->ship.name;
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:order-confirmation:%lld", o->id);
+	mail.priority = 10;
+	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
 }
 
 static void
