@@ -26,6 +26,7 @@
 #include "side/cache.h"
 #include "shop/auth.h"
 #include "shop/cart.h"
+#include "shop/country.h"
 #include "shop/order.h"
 #include "shop/notify.h"
 #include "shop/session.h"
@@ -126,7 +127,7 @@ static const struct form_field address_fields[] = {
 	{ "postcode", "Postcode", FORM_POSTCODE, FORM_REQUIRED, 1, 16,
 	  "postal-code", NULL, NULL },
 	{ "country", "Country", FORM_COUNTRY, FORM_REQUIRED, 2, 2,
-	  "country", "Two-letter code, like FR, DE or US.", NULL },
+	  "country", NULL, NULL },
 	{ "phone", "Phone", FORM_PHONE, 0, 0, 32, "tel",
 	  "Only used by the carrier if they need to reach you.", NULL },
 	{ "is_default", "Use as my default address", FORM_CHECKBOX, 0, 0, 0,
@@ -527,23 +528,50 @@ h_addresses(struct req *r)
 	return page_render(r, 200, "account/addresses", d);
 }
 
-/* The address form page: new (ad NULL) or editing ad. */
+/*
+ * The address form page: new (ad NULL) or editing ad. The country is
+ * chosen from the countries the shop ships to, the form's own selected;
+ * a new address starts with the shop's country.
+ */
 static int
 address_page(struct req *r, int status, const struct user_address *ad,
-    const struct form *f)
+    struct form *f)
 {
 	struct tval	*d = page_start(r, ad != NULL ? "Edit address" :
 			    "New address");
+	const char	*country = form_str(f, "country");
 
+	if (ad == NULL && status == 200 && *country == '\0')
+		form_set(f, "country", country = r->shop->cfg->country);
 	tval_set(r->arena, d, "action", ad != NULL ? tval_strf(r->arena,
 	    "/account/addresses/%lld", ad->id) :
 	    tval_str(r->arena, "/account/addresses"));
 	tval_set_bool(r->arena, d, "editing", ad != NULL);
+	tval_set(r->arena, d, "countries", country_tval(r->arena, country));
+	tval_set_bool(r->arena, d, "country_chosen", country_known(country));
 	if (status != 200)
 		return page_form_fail(r, status, "account/address", d, f);
 	tval_set(r->arena, d, r->want_json ? "fields" : "form",
 	    form_tval(r->arena, f));
 	return page_render(r, status, "account/address", d);
+}
+
+/*
+ * Read the address form from the request: every field valid, and a
+ * country the shop ships to (an address kept for elsewhere would be
+ * turned into another at checkout).
+ */
+static bool
+address_read(struct req *r, struct form *f)
+{
+	bool	ok = form_read(f, r->arena, &r->form);
+
+	if (form_field_error(f, "country") == NULL &&
+	    !country_known(form_str(f, "country"))) {
+		form_error(f, "country", COUNTRY_REFUSED);
+		ok = false;
+	}
+	return ok;
 }
 
 static int
@@ -590,7 +618,7 @@ h_address_add(struct req *r)
 	struct tval		*data;
 
 	form_init(&f, r->arena, address_fields, nitems(address_fields));
-	if (!form_read(&f, r->arena, &r->form))
+	if (!address_read(r, &f))
 		return address_page(r, 422, NULL, &f);
 	memset(&ad, 0, sizeof(ad));
 	address_from_form(&f, &ad);
@@ -643,7 +671,7 @@ h_address_update(struct req *r)
 	if ((ad = path_address(r)) == NULL)
 		return 404;
 	form_init(&f, r->arena, address_fields, nitems(address_fields));
-	if (!form_read(&f, r->arena, &r->form))
+	if (!address_read(r, &f))
 		return address_page(r, 422, ad, &f);
 	memset(&nw, 0, sizeof(nw));
 	address_from_form(&f, &nw);
