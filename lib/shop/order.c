@@ -13,7 +13,6 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
-#include "core/text.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "web/form.h"
