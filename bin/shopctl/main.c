@@ -186,35 +186,27 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 static int
 check_one(struct ctl *c, enum db_id id)
 {
-	static const char	 sql_integrity[] = "PRAGMA integrity_check";
 	struct db		*d;
 	struct buf		 out = { 0 };
-	sqlite3_stmt		*st;
-	char			 err[512], *mode, *path;
-	int			 problems = 0, rc, missing, changed;
+	char			 err[512], *mode, *path, **bad;
+	int			 problems = 0, missing, changed;
 	struct stat		 sb;
 	long long		 wal = 0;
+	size_t			 i, nbad;
 
 	if ((d = db_open(c->cfg.data_dir, id, 0, err, sizeof(err))) == NULL) {
 		printf("%-8s MISSING  %s\n", db_names[id], err);
 		return 1;
 	}
-	if ((st = db_prep(d, sql_integrity)) == NULL) {
+	if ((bad = db_integrity(d, c->arena, &nbad)) == NULL) {
 		db_close(d);
 		printf("%-8s ERROR    cannot run integrity_check\n", db_names[id]);
 		return 1;
 	}
-	while ((rc = db_step(d, st)) == SQLITE_ROW) {
-		const char *msg = (const char *)sqlite3_column_text(st, 0);
-
-		if (msg != NULL && strcmp(msg, "ok") != 0) {
-			buf_printf(&out, "    integrity: %s\n", msg);
-			problems++;
-		}
-	}
-	if (rc < 0)
+	for (i = 0; i < nbad; i++) {
+		buf_printf(&out, "    integrity: %s\n", bad[i]);
 		problems++;
-	sqlite3_reset(st);
+	}
 	mode = db_journal_mode(d, c->arena);
 	if (strcmp(mode, "wal") != 0) {
 		buf_printf(&out, "    journal_mode is %s, not wal\n", mode);

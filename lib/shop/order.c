@@ -15,7 +15,9 @@
 #include "core/money.h"
 #include "core/tval.h"
 #include "data/db.h"
+#include "web/form.h"
 #include "shop/catalog.h"
+#include "shop/notify.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
 
@@ -52,6 +54,15 @@ const char *const order_outcome_names[OUTCOME__MAX] = {
 	"ignored",
 	"unknown_order",
 	"mismatch",
+	"error",
+};
+
+const char *const order_action_names[ACTION__MAX] = {
+	"done",
+	"already",
+	"refused",
+	"invalid",
+	"not_found",
 	"error",
 };
 
@@ -98,6 +109,15 @@ static const char sql_by_pi[] =
     "SELECT " ORDER_COLUMNS "WHERE payment_intent = ?1 ORDER BY id LIMIT 1";
 static const char sql_by_key[] =
     "SELECT " ORDER_COLUMNS "WHERE checkout_key = ?1";
+static const char sql_by_number[] =
+    "SELECT id FROM orders WHERE number = ?1";
+static const char sql_list[] =
+    "SELECT " ORDER_COLUMNS "WHERE ?1 IS NULL OR state = ?1 "
+    "ORDER BY id DESC LIMIT ?2";
+static const char sql_events[] =
+    "SELECT created_at, coalesce(from_state, ''), to_state, source, "
+    "cause, coalesce(ref, '') FROM order_events WHERE order_id = ?1 "
+    "ORDER BY id";
 static const char sql_of_user[] =
     "SELECT " ORDER_COLUMNS "WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
 static const char sql_lines[] =
@@ -314,6 +334,84 @@ order_by_payment_intent(struct db *d, struct arena *a, const char *pi)
 {
 	return pi == NULL || *pi == '\0' ? NULL :
 	    order_find(d, a, sql_by_pi, pi, 0);
+}
+
+int
+order_id_by_number(struct db *d, const char *number, long long *id)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_by_number);
+	int		 rc;
+
+	*id = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	if ((rc = db_step(d, st)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct order *
+orders_list(struct db *d, struct arena *a, enum order_state state,
+    size_t limit, size_t *n)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_list);
+	struct order	*v;
+	int		 rc = SQLITE_DONE;
+
+	*n = 0;
+	if (st == NULL || limit == 0)
+		return NULL;
+	v = arena_calloc(a, limit, sizeof(*v));
+	if (state < ORDER_STATE__MAX)
+		sqlite3_bind_text(st, 1, order_state_names[state], -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while (*n < limit && (rc = db_step(d, st)) == SQLITE_ROW)
+		order_row(a, st, &v[(*n)++]);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v;
+}
+
+struct order_event *
+order_events(struct db *d, struct arena *a, long long id, size_t *n)
+{
+	sqlite3_stmt		*st = db_prep(d, sql_events);
+	struct order_event	*v = NULL, *grown;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = arena_calloc(a, cap, sizeof(*grown));
+			if (*n > 0)
+				memcpy(grown, v, *n * sizeof(*grown));
+			v = grown;
+		}
+		v[*n].created_at = db_text(a, st, 0);
+		v[*n].from_state = db_text(a, st, 1);
+		v[*n].to_state = db_text(a, st, 2);
+		v[*n].source = db_text(a, st, 3);
+		v[*n].cause = db_text(a, st, 4);
+		v[*n].ref = db_text(a, st, 5);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v != NULL ? v : arena_calloc(a, 1, sizeof(*v));
 }
 
 struct order *
@@ -544,6 +642,174 @@ long long
 order_retake_stock(struct db *d, long long id)
 {
 	return lines_apply(d, id, 0, sql_reserve, true);
+}
+
+bool
+order_ship_text_ok(const char *v)
+{
+	size_t	n = v != NULL ? strlen(v) : 0;
+
+	return n > 0 && n <= ORDER_SHIP_TEXT_MAX && form_match(FORM_TEXT, v, n);
+}
+
+bool
+order_ship_url_ok(const char *v)
+{
+	size_t	n = v != NULL ? strlen(v) : 0, scheme;
+
+	if (n == 0 || n > ORDER_SHIP_URL_MAX || !form_match(FORM_TEXT, v, n))
+		return false;
+	if (strncmp(v, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return false;
+	/* Control characters are out already (FORM_TEXT); spaces too. */
+	return n > scheme && strchr(v, ' ') == NULL;
+}
+
+/* The "shipped" mail for o, queued through the outbox (in the write). */
+static int
+shipped_mail(struct db *d, struct arena *a, const struct order *o,
+    const struct order_shipment *s)
+{
+	struct tval		*data = tval_map(a);
+	struct notify_mail	 mail;
+
+	if (*o->ship.name != '\0')
+		tval_set_str(a, data, "name", o->ship.name);
+	tval_set_str(a, data, "number", o->number);
+	tval_set_str(a, data, "token", o->token);
+	if (s->carrier != NULL)
+		tval_set_str(a, data, "carrier", s->carrier);
+	if (s->tracking != NULL)
+		tval_set_str(a, data, "tracking", s->tracking);
+	if (s->url != NULL)
+		tval_set_str(a, data, "tracking_url", s->url);
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "shipped";
+	mail.to = o->email;
+	mail.to_name = o->ship.name;
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:order-shipped:%lld", o->id);
+	mail.priority = 5;
+	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
+}
+
+/*
+ * Begin a write and read order id in it, for an operator's change: *op
+ * gets it. ACTION_DONE when there is one to change (the write stays
+ * open), else what to answer, the write rolled back.
+ */
+static enum order_action
+action_begin(struct db *d, struct arena *a, long long id, struct order **op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*op = NULL;
+	if (db_begin(d) != 0)
+		return ACTION_ERROR;
+	/* Read inside the write: nothing moves the order in between. */
+	if ((st = db_prep(d, sql_id_used)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		db_rollback(d);
+		return ACTION_NOT_FOUND;
+	}
+	if (rc == SQLITE_ROW && (*op = order_by_id(d, a, id)) != NULL)
+		return ACTION_DONE;
+fail:
+	db_rollback(d);
+	return ACTION_ERROR;
+}
+
+/*
+ * Commit the change to o, read again into *op first; or roll back and
+ * leave *op as it was.
+ */
+static enum order_action
+action_commit(struct db *d, struct arena *a, const struct order *o,
+    struct order **op)
+{
+	struct order	*now;
+
+	if ((now = order_by_id(d, a, o->id)) == NULL || db_commit(d) != 0) {
+		db_rollback(d);
+		return ACTION_ERROR;
+	}
+	*op = now;
+	return ACTION_DONE;
+}
+
+enum order_action
+order_ship(struct db *d, struct arena *a, long long id,
+    const struct order_shipment *s, struct order **op)
+{
+	static const struct order_shipment none;
+	struct order		*o, *olocal;
+	enum order_action	 r;
+	const char		*cause;
+
+	if (op == NULL)
+		op = &olocal;
+	*op = NULL;
+	if (s == NULL)
+		s = &none;
+	if ((s->carrier != NULL && !order_ship_text_ok(s->carrier)) ||
+	    (s->tracking != NULL && !order_ship_text_ok(s->tracking)) ||
+	    (s->url != NULL && !order_ship_url_ok(s->url)))
+		return ACTION_INVALID;
+	if ((r = action_begin(d, a, id, &o)) != ACTION_DONE)
+		return r;
+	*op = o;
+	if (o->state != ORDER_PAID) {
+		db_rollback(d);
+		return o->state == ORDER_FULFILLED ? ACTION_ALREADY :
+		    ACTION_REFUSED;
+	}
+	cause = arena_printf(a, "shipped%s%s%s%s", s->carrier ? " by " : "",
+	    s->carrier ? s->carrier : "", s->tracking ? ", tracking " : "",
+	    s->tracking ? s->tracking : "");
+	if (order_move(d, o, ORDER_FULFILLED, SOURCE_ADMIN, cause,
+	    s->tracking) != 0 || shipped_mail(d, a, o, s) != 0) {
+		db_rollback(d);
+		return ACTION_ERROR;
+	}
+	return action_commit(d, a, o, op);
+}
+
+enum order_action
+order_cancel(struct db *d, struct arena *a, long long id, const char *cause,
+    struct order **op)
+{
+	struct order		*o, *olocal;
+	enum order_action	 r;
+
+	if (op == NULL)
+		op = &olocal;
+	if (cause == NULL || *cause == '\0')
+		cause = "cancelled by the shop";
+	if ((r = action_begin(d, a, id, &o)) != ACTION_DONE) {
+		*op = NULL;
+		return r;
+	}
+	*op = o;
+	if (o->state != ORDER_PENDING || *o->payment_intent != '\0') {
+		db_rollback(d);
+		return o->state == ORDER_CANCELLED ? ACTION_ALREADY :
+		    ACTION_REFUSED;
+	}
+	if (order_release_stock(d, o->id) != 0 ||
+	    order_move(d, o, ORDER_CANCELLED, SOURCE_ADMIN, cause, NULL) != 0) {
+		db_rollback(d);
+		return ACTION_ERROR;
+	}
+	return action_commit(d, a, o, op);
 }
 
 /* 24 random bytes as 32 URL-safe characters. */
