@@ -247,13 +247,15 @@ exists(struct db *d, const char *sql, long long id)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The first n bytes of an ASCII slug, without a hyphen at the end. */
+/* At most n bytes of an ASCII slug, without a hyphen at the end. */
 static char *
 slug_cut(struct arena *a, const char *s, size_t n)
 {
-	char	*c = arena_strndup(a, s, n);
+	char	*c;
 
-	n = strlen(c);
+	if (n > strlen(s))
+		n = strlen(s);
+	c = arena_strndup(a, s, n);	/* copies n bytes, whatever s holds */
 	while (n > 0 && c[n - 1] == '-')
 		c[--n] = '\0';
 	return c;
