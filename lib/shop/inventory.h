@@ -16,8 +16,8 @@
  * have been: roll back.
  *
  *	db_begin(primary);
- *	rc = stock_adjust(primary, vid, STOCK_MODE_DELTA, -2, "broken in
- *	    the stockroom", "admin:ann@example.com", &now);
+ *	rc = stock_adjust(primary, vid, STOCK_MODE_DELTA, -2, "broken",
+ *	    "admin:ann@example.com", &now);
  *	if (rc == INVENTORY_OK && audit_add(primary, ...) == 0)
  *		db_commit(primary);
  *	else
