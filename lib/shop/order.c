@@ -8,7 +8,6 @@
 #include <sodium.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -17,6 +16,7 @@
 #include "data/db.h"
 #include "web/form.h"
 #include "shop/catalog.h"
+#include "shop/inventory.h"
 #include "shop/notify.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
@@ -180,11 +180,6 @@ static const char sql_recover[] =
     "ship_country, reserved_until, stock_held, recovered) "
     "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 0, 0, ?5, 'Tax', 0, 1, "
     "'unknown', 'Unknown', '', '', '', '', 'ZZ', ?6, 0, 1)";
-static const char sql_variant_product[] =
-    "SELECT product_id FROM variants WHERE id = ?1";
-static const char sql_product_stock[] =
-    "SELECT id, stock FROM variants WHERE product_id = ?1 AND active "
-    "ORDER BY position, id";
 static const char sql_audit[] =
     "INSERT INTO audit_log (kind, order_id, actor, detail) "
     "VALUES (?1, nullif(?2, 0), ?3, ?4)";
@@ -507,56 +502,6 @@ order_publish(struct db *d, long long id, enum order_state state)
 	return outbox_message(d, channel, "order", data) < 0 ? -1 : 0;
 }
 
-/*
- * The stock line of the product of variant vid, as product pages show it
- * ("label" for the product, "v<id>" for each variant), published for
- * their live updates (in a write).
- */
-static int
-stock_publish(struct db *d, long long vid)
-{
-	struct arena	*a;
-	struct tval	*m;
-	struct buf	 json = { 0 };
-	sqlite3_stmt	*st;
-	long long	 pid = 0, total = 0;
-	int		 rc = -1;
-
-	if ((st = db_prep(d, sql_variant_product)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, vid);
-	if (db_step(d, st) == SQLITE_ROW)
-		pid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (pid == 0)
-		return 0;
-	if ((st = db_prep(d, sql_product_stock)) == NULL)
-		return -1;
-	a = arena_new();
-	m = tval_map(a);
-	sqlite3_bind_int64(st, 1, pid);
-	while ((rc = db_step(d, st)) == SQLITE_ROW) {
-		long long n = sqlite3_column_int64(st, 1);
-
-		total += n;
-		tval_set_str(a, m, arena_printf(a, "v%lld",
-		    (long long)sqlite3_column_int64(st, 0)), stock_label(a, n));
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
-		tval_set_str(a, m, "label", stock_label(a, total));
-		tval_set_str(a, m, "state",
-		    stock_state_names[stock_state(total)]);
-		tval_json(&json, m);
-		rc = outbox_message(d, arena_printf(a, "product:%lld", pid),
-		    "stock", buf_str(&json)) < 0 ? -1 : 0;
-	} else
-		rc = -1;
-	buf_free(&json);
-	arena_free(a);
-	return rc;
-}
-
 int
 order_move(struct db *d, const struct order *o, enum order_state to,
     enum order_source src, const char *cause, const char *ref)
@@ -582,7 +527,10 @@ order_move(struct db *d, const struct order *o, enum order_state to,
 	return order_publish(d, o->id, to);
 }
 
-/* Run st (reserve or unreserve) for each line of order id. */
+/*
+ * Run st (reserve or unreserve) for each line of order id, keeping each
+ * change in the stock movements.
+ */
 static long long
 lines_apply(struct db *d, long long id, int held_now, const char *sql,
     bool count_short)
@@ -592,6 +540,7 @@ lines_apply(struct db *d, long long id, int held_now, const char *sql,
 	int		 rc;
 	struct { long long v, q; } buf[SHOP_MAX_ORDER_LINES];
 	size_t		 n = 0, i;
+	bool		 changed;
 
 	/* Read the lines first: the updates below reuse the connection. */
 	if ((lines = db_prep(d, sql_lines_held)) == NULL)
@@ -618,9 +567,12 @@ lines_apply(struct db *d, long long id, int held_now, const char *sql,
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return -1;
-		if (count_short && sqlite3_changes(db_handle(d)) == 0)
+		changed = sqlite3_changes(db_handle(d)) == 1;
+		if (count_short && !changed)
 			shortfall += qty;
-		else if (stock_publish(d, vid) != 0)
+		else if ((changed && stock_record(d, vid, held_now ? qty : -qty,
+		    held_now ? STOCK_REASON_RELEASED : STOCK_REASON_RETAKEN,
+		    STOCK_ACTOR_SYSTEM, id) != 0) || stock_publish(d, vid) != 0)
 			return -1;
 	}
 	if ((st = db_prep(d, sql_set_held)) == NULL)
@@ -888,7 +840,9 @@ insert_line(struct db *d, long long id, const struct quote_line *l)
 		return -1;
 	if (sqlite3_changes(db_handle(d)) != 1)
 		return 1;
-	if (stock_publish(d, l->variant_id) != 0)
+	if (stock_record(d, l->variant_id, -l->quantity, STOCK_REASON_RESERVED,
+	    STOCK_ACTOR_CHECKOUT, id) != 0 ||
+	    stock_publish(d, l->variant_id) != 0)
 		return -1;
 	if ((st = db_prep(d, sql_line)) == NULL)
 		return -1;
