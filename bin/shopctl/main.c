@@ -47,6 +47,9 @@ static const struct ctl_cmd cmds[] = {
 	{ "orders", ctl_orders, "[list [--state S]|show N|ship N [--carrier C] "
 	  "[--tracking T] [--url U]]",
 	  "list and show orders; ship a paid one (the customer is mailed)" },
+	{ "refund", ctl_refund, "N [--amount A|--line L:Q[:restock]... "
+	  "[--shipping]] [--reason R]",
+	  "refund a paid order through the gateway, or some of it" },
 	{ "reconcile", ctl_reconcile, "[--hours N] [--no-release]",
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",

@@ -546,6 +546,25 @@ order_retake_stock(struct db *d, long long id)
 	return lines_apply(d, id, 0, sql_reserve, true);
 }
 
+int
+order_restock(struct db *d, long long vid, long long quantity)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (quantity <= 0 || (st = db_prep(d, sql_unreserve)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, vid);
+	sqlite3_bind_int64(st, 2, quantity);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(db_handle(d)) == 0)
+		return 0;
+	return stock_publish(d, vid);
+}
+
 /* 24 random bytes as 32 URL-safe characters. */
 static void
 new_token(char out[33])
