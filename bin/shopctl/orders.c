@@ -26,6 +26,7 @@
 #include "web/form.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
+#include "shop/refund.h"
 #include "shopctl.h"
 
 #define LIST_DEFAULT	50
@@ -41,7 +42,8 @@ static const char usage[] =
     "  list: the newest orders first (default 50), of one state if asked:\n"
     "    pending_payment, paid, fulfilled, cancelled, refunded,\n"
     "    partially_refunded\n"
-    "  show: an order's lines, amounts, address, payment and history\n"
+    "  show: an order's lines, amounts, address, payment, refunds and\n"
+    "    history\n"
     "  ship: a paid order is sent: it becomes fulfilled and the customer\n"
     "    is mailed, with the carrier and tracking number if given\n";
 
@@ -180,9 +182,10 @@ show(struct ctl *c, int argc, char **argv)
 {
 	struct arena	*a = c->arena;
 	struct order	*o;
+	struct refund	*refunds;
 	struct db	*d;
 	sqlite3_stmt	*st;
-	size_t		 i;
+	size_t		 i, nrefunds;
 	int		 rc;
 
 	if (argc != 2)
@@ -216,6 +219,18 @@ show(struct ctl *c, int argc, char **argv)
 	if (o->amount_refunded > 0)
 		printf("refunded: %s\n", money_format(a, o->amount_refunded,
 		    o->currency));
+	if ((refunds = refunds_of_order(d, a, o->id, &nrefunds)) == NULL) {
+		ctl_err("reading the refunds: %s", db_errmsg(d));
+		return 1;
+	}
+	for (i = 0; i < nrefunds; i++)
+		printf("refund %lld: %s %s%s%s%s by %s on %s%s%s\n",
+		    refunds[i].id, money_format(a, refunds[i].amount,
+		    refunds[i].currency), refund_state_names[refunds[i].state],
+		    *refunds[i].gateway_id ? " (" : "", refunds[i].gateway_id,
+		    *refunds[i].gateway_id ? ")" : "", refunds[i].actor,
+		    refunds[i].created_at, *refunds[i].error ? ": " : "",
+		    refunds[i].error);
 	if (*o->ship.line1 != '\0')
 		printf("ship to: %s, %s%s%s, %s %s, %s\n", o->ship.name,
 		    o->ship.line1, *o->ship.line2 ? ", " : "", o->ship.line2,

@@ -130,7 +130,12 @@ static const char sql_pending[] =
     "ORDER BY id LIMIT ?2";
 
 /* Refunds retried in one pass; the rest wait for the next. */
-#define RETRY_BATCH	200
+#define RETRY_BATCH	50
+/* A pass stops after so many in a row without an answer: the gateway is
+ * not answering, and each costs a whole deadline. */
+#define RETRY_SILENT	3
+/* Pages of a payment intent's refunds read for its total, at most. */
+#define TOTAL_PAGES	20
 
 enum refund_reason
 refund_reason_from_name(const char *s)
@@ -580,6 +585,13 @@ request_in_write(struct db *d, struct arena *a, const struct refund_input *in,
 		return REFUND_TOO_MUCH;
 	if ((*id = insert(d, a, o, in, amount, shipping, p)) < 0)
 		return REFUND_ERROR;
+	/* A change in the back office: recorded for the operator. */
+	if (audit_add(d, "refund_requested", o->id, in->actor != NULL ?
+	    in->actor : "unknown", arena_printf(a, "refund %lld of %s asked "
+	    "for order %s%s%s", *id, money_format(a, amount, o->currency),
+	    o->number, in->reason != REFUND_REASON_NONE ? ": " : "",
+	    refund_reason_names[in->reason])) != 0)
+		return REFUND_ERROR;
 	return REFUND_OK;
 }
 
@@ -625,10 +637,14 @@ gateway_total(struct stripe *c, struct arena *a, const char *pi)
 	q.payment_intent = pi;
 	q.limit = STRIPE_LIST_MAX;
 	do {
-		if (stripe_refund_list(c, a, &q, &l, &err) != 0 ||
-		    ++pages > 100) {
+		if (stripe_refund_list(c, a, &q, &l, &err) != 0) {
 			log_warn("refund: listing the refunds of %s: %s", pi,
 			    err.message);
+			return -1;
+		}
+		if (++pages > TOTAL_PAGES) {
+			log_warn("refund: %s has more than %d pages of refunds",
+			    pi, TOTAL_PAGES);
 			return -1;
 		}
 		for (i = 0; i < l.n; i++)
@@ -950,7 +966,7 @@ refund_retry_pending(struct db *d, struct stripe *c, struct arena *a,
 	time_t			 t = (time_t)before;
 	struct tm		 tm;
 	char			 when[32];
-	int			 rc;
+	int			 rc, silent = 0;
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -963,7 +979,7 @@ refund_retry_pending(struct db *d, struct stripe *c, struct arena *a,
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && silent < RETRY_SILENT; i++) {
 		rep->pending++;
 		if ((r = refund_by_id(d, a, ids[i])) == NULL) {
 			rep->errors++;
@@ -972,6 +988,7 @@ refund_retry_pending(struct db *d, struct stripe *c, struct arena *a,
 		if (r->state != REFUND_STATE_REQUESTED)
 			continue;
 		refund_send(c, a, r, &ans);
+		silent = ans.kind == REFUND_ANSWER_UNKNOWN ? silent + 1 : 0;
 		switch (refund_record(d, a, r->id, &ans, NULL)) {
 		case REFUND_OK:
 			rep->succeeded++;

@@ -148,8 +148,9 @@ struct refund_line_left *refund_left(struct db *, struct arena *,
 
 /*
  * Step a, in a write of its own: check in, compute the amount and insert
- * the refund, requested, with its lines. *out (may be NULL) gets it
- * (arena). Anything but REFUND_OK writes nothing.
+ * the refund, requested, with its lines, and an audit_log line (a change
+ * in the back office). *out (may be NULL) gets it (arena). Anything but
+ * REFUND_OK writes nothing.
  */
 enum refund_result refund_request(struct db *, struct arena *,
 		    const struct refund_input *in, struct refund **out);
@@ -232,8 +233,9 @@ struct refund_report {
  * Complete the refunds left requested since before (Unix time) or
  * earlier: a process killed between steps a and c, an answer lost. Each
  * is asked of the gateway again with its own key, which cannot refund
- * twice, and recorded. A line per refund completed goes to out (may be
- * NULL). Returns 0, or -1 on a database error.
+ * twice, and recorded; a pass takes the oldest few and stops early when
+ * the gateway does not answer. A line per refund completed or failed
+ * goes to out (may be NULL). Returns 0, or -1 on a database error.
  */
 int		 refund_retry_pending(struct db *, struct stripe *,
 		    struct arena *, long long before, struct refund_report *,

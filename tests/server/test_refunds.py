@@ -211,6 +211,18 @@ def full_refund_then_the_webhook():
        "be refunded.\n"))
     eq(len(refunds(o["id"])), 1)
     eq(len(gateway_refunds(o["pi"])), 1)
+    p = ctl("orders", "show", o["number"])
+    contains(p.stdout, "\nrefunded: €34.95\n")
+    created = sql("SELECT created_at FROM refunds WHERE id = ?",
+                  (rid,))[0][0]
+    contains(p.stdout, f"\nrefund {rid}: €34.95 succeeded ({gid}) by shopctl "
+             f"on {created}\n")
+    contains(p.stdout, f"paid -> refunded  by admin: 3495 of 3495 EUR "
+             f"refunded  ref {gid}\n")
+    eq(sql("SELECT kind, actor, detail FROM audit_log WHERE order_id = ?",
+           (o["id"],)), [("refund_requested", "shopctl", f"refund {rid} of "
+                          f"€34.95 asked for order {o['number']}: "
+                          "requested_by_customer")])
     m = refund_mails()[f"Order {o['number']}: €34.95 refunded"]
     eq(m["To"], "Ann Lee <ann@example.test>")
     body = m.get_body(("plain",)).get_content()
@@ -449,6 +461,10 @@ def bad_refunds_write_nothing():
        "service refused the refund: nothing was refunded. (Refund amount "
        "(€19.95) is greater than unrefunded amount on charge (€9.95))\n")
     eq(state(o["id"]), "paid")
+    p = ctl("orders", "show", o["number"])
+    contains(p.stdout, f"\nrefund {rid}: €19.95 failed by shopctl on ")
+    contains(p.stdout, ": Refund amount (€19.95) is greater than unrefunded "
+             "amount on charge (€9.95)\n")
     eq(sql("SELECT error FROM refunds WHERE id = ?", (rid,)),
        [("Refund amount (€19.95) is greater than unrefunded amount on "
          "charge (€9.95)",)])

@@ -228,12 +228,17 @@ START_TEST(full_refund_then_nothing_left)
 	ck_assert_str_eq(r->gateway_id, "");
 	ck_assert_str_eq(r->actor, "admin:ops@example.test");
 	ck_assert_uint_eq(r->nlines, 0);
+	ck_assert_str_eq(text("SELECT kind || ' ' || actor || ' ' || detail "
+	    "FROM audit_log"), arena_printf(a, "refund_requested "
+	    "admin:ops@example.test refund %lld of €29.95 asked for order %s",
+	    r->id, o->number));
 	/* A second click: the first one is asked already, nothing left. */
 	before = refund_ids();
 	ck_assert_int_eq(ask(o, 0, &r2), REFUND_NOTHING_LEFT);
 	ck_assert_ptr_null(r2);
 	ck_assert_int_eq(ask(o, 1, NULL), REFUND_NOTHING_LEFT);
 	ck_assert_int_eq(refund_ids(), before);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log"), 1);
 	/* Nothing moved yet: the order is paid until the gateway says. */
 	ck_assert_int_eq(order_by_id(d, a, o->id)->state, ORDER_PAID);
 
