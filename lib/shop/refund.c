@@ -683,6 +683,50 @@ from_refund(struct stripe *c, struct arena *a, const struct refund *r,
 	}
 }
 
+/*
+ * The gateway's refund of r's payment intent that names r in its
+ * metadata (refund and order id) with r's amount, into *g; 0 if found.
+ * For a key the gateway saw with other parameters: another generation
+ * of the programs, sending r otherwise, may have made it and lost the
+ * answer, and it is then r's refund, not a reason to refund again.
+ */
+static int
+find_ours(struct stripe *c, struct arena *a, const struct refund *r,
+    struct stripe_refund *g)
+{
+	struct stripe_refund_query	q;
+	struct stripe_refund_list	l;
+	struct stripe_error		err;
+	const char			*rid, *oid;
+	size_t				i;
+	int				pages = 0;
+
+	memset(&q, 0, sizeof(q));
+	q.payment_intent = r->payment_intent;
+	q.limit = STRIPE_LIST_MAX;
+	do {
+		if (stripe_refund_list(c, a, &q, &l, &err) != 0 ||
+		    ++pages > TOTAL_PAGES)
+			return -1;
+		for (i = 0; i < l.n; i++) {
+			rid = stripe_kv_get(l.v[i].metadata, l.v[i].nmetadata,
+			    "refund_id");
+			oid = stripe_kv_get(l.v[i].metadata, l.v[i].nmetadata,
+			    "order_id");
+			if (rid != NULL && oid != NULL &&
+			    strcmp(rid, arena_printf(a, "%lld", r->id)) == 0 &&
+			    strcmp(oid, arena_printf(a, "%lld", r->order_id)) == 0 &&
+			    l.v[i].amount == r->amount) {
+				*g = l.v[i];
+				return 0;
+			}
+		}
+		if (l.n > 0)
+			q.starting_after = l.v[l.n - 1].id;
+	} while (l.has_more && l.n > 0);
+	return -1;
+}
+
 void
 refund_send(struct stripe *c, struct arena *a, const struct refund *r,
     struct refund_answer *ans)
@@ -715,6 +759,13 @@ refund_send(struct stripe *c, struct arena *a, const struct refund *r,
 		n.nmetadata = *r->order_number != '\0' ? 3 : 2;
 		rc = stripe_refund_create(c, a, &n, r->idempotency_key, &g,
 		    &err);
+	}
+	if (rc != 0 && err.kind == STRIPE_ERR_IDEMPOTENCY &&
+	    find_ours(c, a, r, &g) == 0) {
+		log_warn("refund %lld: its key was first used with other "
+		    "parameters, by refund %s of the same amount: that one is "
+		    "it", r->id, g.id);
+		rc = 0;
 	}
 	if (rc == 0) {
 		from_refund(c, a, r, &g, ans);

@@ -397,6 +397,54 @@ def killed_mid_way_is_completed_once_by_reconcile():
 
 
 @test
+def key_taken_by_another_generation_finds_its_refund():
+    o = paid_order(qty=2)
+    # The gateway fails every try: the refund waits, requested.
+    gw.set_faults(api_500_next=3)
+    p = ctl("refund", o["number"], "--amount", "10.00")
+    eq(p.returncode, 1, p.stdout + p.stderr)
+    (rid, _, st, _, _), = refunds(o["id"])
+    eq(st, "requested")
+    key = sql("SELECT idempotency_key FROM refunds WHERE id = ?",
+              (rid,))[0][0]
+    # Another generation of the programs sent it otherwise (a reason this
+    # one does not send) and lost the answer: the key is taken.
+    gw.set_faults()
+    other = gw.api("POST", "/v1/refunds", {
+        "payment_intent": o["pi"], "amount": 1000, "reason": "duplicate",
+        "metadata[refund_id]": str(rid), "metadata[order_id]": str(o["id"])},
+        idem=key)
+    p = reconcile_later()
+    eq(p.returncode, 0, p.stdout + p.stderr)
+    contains(p.stdout, f"refund {rid} of order {o['number']}: completed "
+             f"({other['id']})\n")
+    eq(refunds(o["id"]), [(rid, 1000, "succeeded", other["id"], 1)])
+    eq(gateway_refunds(o["pi"]), [(other["id"], 1000, "succeeded")])
+    wait_state(o["id"], "partially_refunded")
+    # A key taken by a request that is not this refund: it failed.
+    gw.set_faults(api_500_next=3)
+    p = ctl("refund", o["number"], "--amount", "2.00")
+    eq(p.returncode, 1)
+    (rid2, _, st, _, _) = refunds(o["id"])[1]
+    key = sql("SELECT idempotency_key FROM refunds WHERE id = ?",
+              (rid2,))[0][0]
+    gw.set_faults()
+    gw.api("POST", "/v1/refunds", {"payment_intent": o["pi"],
+                                   "amount": 300}, idem=key)
+    p = reconcile_later()
+    contains(p.stdout, f"refund {rid2} of order {o['number']}: failed: "
+             "Keys for idempotent requests can only be used with the same "
+             "parameters they were first used with.")
+    contains(p.stdout, "\nrefunds completed: 0\nrefunds failed: 1\n")
+    eq(refunds(o["id"])[1][2], "failed")
+    # That stray refund is not ours: the webhook brings it to the order.
+    wait_for("the stray refund's webhook", lambda: sql(
+        "SELECT amount_refunded FROM orders WHERE id = ?",
+        (o["id"],))[0][0] == 1300)
+    audit_is_clean()
+
+
+@test
 def audit_catches_a_tampered_refund():
     o = paid_order(qty=1)
     p = ctl("refund", o["number"], "--amount", "4.00")
