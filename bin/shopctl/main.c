@@ -54,6 +54,9 @@ static const struct ctl_cmd cmds[] = {
 	{ "orders", ctl_orders, "[list] [--state S] [--limit N] | show NUMBER | "
 	  "ship NUMBER [--carrier C] [--tracking T] [--url U]",
 	  "list and show orders; ship a paid one (the customer is mailed)" },
+	{ "refund", ctl_refund, "NUMBER [--amount AMOUNT] "
+	  "[--line N:QTY[:restock]]... [--shipping] [--reason R]",
+	  "refund a paid order through the gateway, or some of it" },
 	{ "reconcile", ctl_reconcile, "[--hours N] [--no-release]",
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",

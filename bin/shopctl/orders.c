@@ -21,6 +21,7 @@
 #include "core/text.h"
 #include "data/db.h"
 #include "shop/order.h"
+#include "shop/refund.h"
 #include "shopctl.h"
 
 #define LIST_DEFAULT	50
@@ -34,7 +35,8 @@ static const char usage[] =
     "  list: the newest orders first (default 50), of one state if asked:\n"
     "    pending_payment, paid, fulfilled, cancelled, refunded,\n"
     "    partially_refunded\n"
-    "  show: an order's lines, amounts, address, payment and history\n"
+    "  show: an order's lines, amounts, address, payment, refunds and\n"
+    "    history\n"
     "  ship: a paid order is sent: it becomes fulfilled and the customer\n"
     "    is mailed, with the carrier and tracking number if given\n";
 
@@ -141,9 +143,10 @@ show(struct ctl *c, int argc, char **argv)
 	struct arena		*a = c->arena;
 	struct order		*o;
 	struct order_event	*ev;
+	struct refund		*refunds;
 	struct db		*d;
 	long long		 id;
-	size_t			 i, n;
+	size_t			 i, n, nrefunds;
 
 	if (argc != 2)
 		return bad_usage();
@@ -180,6 +183,18 @@ show(struct ctl *c, int argc, char **argv)
 	if (o->amount_refunded > 0)
 		printf("refunded: %s\n", money_format(a, o->amount_refunded,
 		    o->currency));
+	if ((refunds = refunds_of_order(d, a, o->id, &nrefunds)) == NULL) {
+		ctl_err("reading the refunds: %s", db_errmsg(d));
+		return 1;
+	}
+	for (i = 0; i < nrefunds; i++)
+		printf("refund %lld: %s %s%s%s%s by %s on %s%s%s\n",
+		    refunds[i].id, money_format(a, refunds[i].amount,
+		    refunds[i].currency), refund_state_names[refunds[i].state],
+		    *refunds[i].gateway_id ? " (" : "", refunds[i].gateway_id,
+		    *refunds[i].gateway_id ? ")" : "", refunds[i].actor,
+		    refunds[i].created_at, *refunds[i].error ? ": " : "",
+		    refunds[i].error);
 	if (*o->ship.line1 != '\0')
 		printf("ship to: %s, %s%s%s, %s %s, %s\n", o->ship.name,
 		    o->ship.line1, *o->ship.line2 ? ", " : "", o->ship.line2,

@@ -41,6 +41,7 @@ struct db;
 #define STOCK_REASON_RESERVED	"held by an order"
 #define STOCK_REASON_RELEASED	"released by an unpaid order"
 #define STOCK_REASON_RETAKEN	"taken again by an order paid after release"
+#define STOCK_REASON_REFUNDED	"given back by a refund"
 #define STOCK_ACTOR_CHECKOUT	"checkout"
 #define STOCK_ACTOR_SYSTEM	"system"
 

@@ -764,6 +764,29 @@ order_cancel(struct db *d, struct arena *a, long long id, const char *cause,
 	return action_commit(d, a, o, op);
 }
 
+int
+order_restock(struct db *d, long long order_id, long long vid,
+    long long quantity)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (quantity <= 0 || (st = db_prep(d, sql_unreserve)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, vid);
+	sqlite3_bind_int64(st, 2, quantity);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(db_handle(d)) == 0)
+		return 0;
+	if (stock_record(d, vid, quantity, STOCK_REASON_REFUNDED,
+	    STOCK_ACTOR_SYSTEM, order_id) != 0)
+		return -1;
+	return stock_publish(d, vid);
+}
+
 /* 24 random bytes as 32 URL-safe characters. */
 static void
 new_token(char out[33])

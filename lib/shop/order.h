@@ -329,6 +329,15 @@ int		 order_release_stock(struct db *, long long id);
 long long	 order_retake_stock(struct db *, long long id);
 
 /*
+ * Give quantity units of variant vid back to stock (in a write), as a
+ * refund of order_id that restocks does, kept as a stock movement, and
+ * tell its product's pages. Stock only grows here. 0, or -1 on error; a
+ * variant since deleted is skipped.
+ */
+int		 order_restock(struct db *, long long order_id, long long vid,
+		    long long quantity);
+
+/*
  * An order rebuilt from the gateway's record of a paid session whose
  * order never reached this database (in a write). It takes the id of the
  * metadata if no order has it (sqlite_sequence then accounts for it),
