@@ -59,6 +59,13 @@ static const char *const loaders[IMAGE_FORMAT__MAX] = {
 	"VipsForeignLoadWebpBuffer",
 };
 
+/* The formats' names in a message. */
+static const char *const shown[IMAGE_FORMAT__MAX] = {
+	"JPEG",
+	"PNG",
+	"WebP",
+};
+
 static const int widths[] = IMAGE_WIDTHS;
 _Static_assert(NITEMS(widths) + 1 <= IMAGE_MAX_SIZES,
     "IMAGE_MAX_SIZES holds IMAGE_WIDTHS and the original's width");
@@ -256,8 +263,8 @@ probe(const void *p, size_t len, struct image_info *out, char *err,
 	    "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
 	    NULL);
 	if (im == NULL) {
-		seterr(err, errlen, "the %s image cannot be read: %s",
-		    image_format_names[f], lib_why(why, sizeof(why)));
+		seterr(err, errlen, "the %s image is truncated or corrupt: %s",
+		    shown[f], lib_why(why, sizeof(why)));
 		return IMAGE_ERR_CORRUPT;
 	}
 	w = vips_image_get_width(im);
@@ -382,7 +389,7 @@ encode_size(const void *p, size_t len, int w, struct image_size *sz,
 		for (i = 0; i < 2; i++)
 			g_free(enc->data[i]);
 		memset(enc, 0, sizeof(*enc));
-		seterr(err, errlen, "the image cannot be decoded: %s",
+		seterr(err, errlen, "the image is truncated or corrupt: %s",
 		    lib_why(why, sizeof(why)));
 		return IMAGE_ERR_CORRUPT;
 	}
