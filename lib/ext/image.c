@@ -594,7 +594,7 @@ static enum image_err
 write_all(int dfd, const char *dir, const struct image_info *info,
     const struct encoded *enc, char *err, size_t errlen)
 {
-	char		 tmp[IMAGE_MAX_SIZES * 2][IMAGE_MAX_NAME + 32];
+	char		 tmp[IMAGE_MAX_SIZES * 2][IMAGE_MAX_NAME + 64];
 	const char	*name[IMAGE_MAX_SIZES * 2];
 	size_t		 i, n = 0, made = 0, placed = 0;
 

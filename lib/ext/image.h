@@ -33,7 +33,8 @@
  * (ImageMagick, PDF, SVG, ...). These settings are the process's: a
  * program that uses this file uses libvips only through it. libvips
  * keeps one error buffer per process, so a message in err is only sure
- * to be the call's own when calls do not overlap in time.
+ * to be the call's own when calls do not overlap in time. Its threads
+ * do not survive fork(): start it in the process that uses it.
  */
 #ifndef SHOP_IMAGE_H
 #define SHOP_IMAGE_H

@@ -232,6 +232,22 @@ ingest_ok(const void *p, size_t len, const char *base, enum image_format f,
 	ck_assert_int_eq(entries(dir), (int)(2 * nwant) + others);
 }
 
+/*
+ * libvips itself refuses to load the len bytes at p in this process: the
+ * loader is blocked, whatever else said yes or no before it.
+ */
+static void
+blocked(const void *p, size_t len, const char *loader)
+{
+	VipsImage	*im;
+
+	ck_assert_str_eq(vips_foreign_find_load_buffer(p, len), loader);
+	im = vips_image_new_from_buffer(p, len, "", NULL);
+	ck_assert_ptr_null(im);
+	ck_assert_ptr_nonnull(strstr(vips_error_buffer(), "is blocked"));
+	vips_error_clear();
+}
+
 /* The upload refused with e, a message, and nothing in the directory. */
 static void
 refused(const void *p, size_t len, enum image_err e)
@@ -481,6 +497,7 @@ START_TEST(bad_gif)
 	void	*p = upload(64, 64, 3, K_GIF, &len);
 
 	refused(p, len, IMAGE_ERR_FORMAT);
+	blocked(p, len, "VipsForeignLoadNsgifBuffer");
 	g_free(p);
 }
 END_TEST
@@ -492,6 +509,7 @@ START_TEST(bad_tiff)
 	void	*p = upload(64, 64, 3, K_TIFF, &len);
 
 	refused(p, len, IMAGE_ERR_FORMAT);
+	blocked(p, len, "VipsForeignLoadTiffBuffer");
 	g_free(p);
 }
 END_TEST
@@ -503,6 +521,8 @@ START_TEST(bad_svg)
 	    "<rect width=\"10\" height=\"10\" fill=\"red\"/></svg>\n";
 
 	refused(svg, sizeof(svg) - 1, IMAGE_ERR_FORMAT);
+	/* One of libvips' untrusted loaders, and blocked. */
+	blocked(svg, sizeof(svg) - 1, "VipsForeignLoadSvgBuffer");
 }
 END_TEST
 
