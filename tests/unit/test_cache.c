@@ -12,6 +12,7 @@
 #include "data/db.h"
 #include "data/migrate.h"
 #include "side/cache.h"
+#include "testclock.h"
 
 static char		 dir[64];
 static struct db	*d;
@@ -35,6 +36,7 @@ teardown(void)
 {
 	char	cmd[128];
 
+	testclock_thaw();
 	db_close(d);
 	arena_free(a);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -66,9 +68,12 @@ START_TEST(expiry)
 	char	*v;
 	size_t	 n;
 
+	testclock_freeze(1800000000000LL);
 	ck_assert(cache_set(d, "short", "x", 1, 1, 0));
 	ck_assert(cache_get(d, a, "short", &v, &n));
-	sleep(2);
+	testclock_advance(999);
+	ck_assert(cache_get(d, a, "short", &v, &n));
+	testclock_advance(1);
 	ck_assert(!cache_get(d, a, "short", &v, &n));
 	ck_assert_int_eq(cache_evict(d, 0), 1);
 	ck_assert_int_eq(cache_bytes(d), 0);
@@ -114,9 +119,10 @@ START_TEST(counters)
 	counter_clear(d, "login:a");
 	ck_assert_int_eq(counter_peek(d, "login:a", NULL), 0);
 	/* A window that has ended starts again at one. */
+	testclock_freeze(1800000000000LL);
 	ck_assert_int_eq(counter_hit(d, "w", 1, NULL), 1);
 	ck_assert_int_eq(counter_hit(d, "w", 1, NULL), 2);
-	sleep(2);
+	testclock_advance(1000);
 	ck_assert_int_eq(counter_peek(d, "w", NULL), 0);
 	ck_assert_int_eq(counter_hit(d, "w", 1, NULL), 1);
 }

@@ -16,6 +16,7 @@
 #include "data/db.h"
 #include "data/migrate.h"
 #include "side/queue.h"
+#include "testclock.h"
 
 static char		 dir[64];
 static struct db	*q, *q2;
@@ -42,6 +43,7 @@ teardown(void)
 {
 	char	cmd[128];
 
+	testclock_thaw();
 	db_close(q);
 	db_close(q2);
 	arena_free(a);
@@ -151,15 +153,19 @@ START_TEST(lease_expiry_reclaims)
 	struct queue_job	j1, j2;
 	long long		id = add("slow", NULL, 0, 3);
 
+	testclock_freeze(1800000000000LL);
 	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 300, &j1), 1);
 	ck_assert_int_eq(queue_claim(q2, a, "w2", NULL, 300, &j2), 0);
 	/* A heartbeat keeps the lease. */
-	usleep(200000);
+	testclock_advance(200);
 	ck_assert_int_eq(queue_heartbeat(q, j1.id, j1.token, 300), 1);
-	usleep(200000);
+	testclock_advance(200);
+	ck_assert_int_eq(queue_claim(q2, a, "w2", NULL, 300, &j2), 0);
+	/* The lease runs to its last millisecond... */
+	testclock_advance(99);
 	ck_assert_int_eq(queue_claim(q2, a, "w2", NULL, 300, &j2), 0);
 	/* w1 "dies": no more heartbeats; after the lease, w2 takes it. */
-	usleep(400000);
+	testclock_advance(1);
 	ck_assert_int_eq(queue_claim(q2, a, "w2", NULL, 60000, &j2), 1);
 	ck_assert_int_eq(j2.id, id);
 	ck_assert(j2.reclaimed);
@@ -181,9 +187,10 @@ START_TEST(worker_that_always_dies)
 	long long		id = add("poison", NULL, 0, 2);
 	int			i;
 
+	testclock_freeze(1800000000000LL);
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(queue_claim(q, a, "w", NULL, 50, &j), 1);
-		usleep(100000);
+		testclock_advance(100);
 	}
 	/* Both attempts ended with the worker dead: failed, not run again. */
 	ck_assert_int_eq(queue_claim(q, a, "w", NULL, 50, &j), 0);
