@@ -767,61 +767,16 @@ h_forgot_form(struct req *r)
 	return form_page(r, "Forgot your password?", "account/forgot", &f);
 }
 
-struct reset_mail {
-	struct req		*r;
-	const struct user	*user;
-};
-
 /*
- * In the write that makes the token: queue its mail (the worker sends it
- * with templates/mail/password_reset.*), so a web request never waits on
- * a mail server and a token is never made without its mail.
+ * Queue a reset link for u: the worker makes the link as it writes the
+ * mail (shop/user.h), so no request ever holds or stores it. Returns 0,
+ * or -1 (logged).
  */
-static int
-queue_reset(struct db *d, const char *token, void *arg)
-{
-	struct reset_mail	*rm = arg;
-	struct arena		*a = rm->r->arena;
-	struct tval		*p = tval_map(a), *data;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
-	int			 rc;
-
-	tval_set_str(a, p, "to", rm->user->email);
-	tval_set_str(a, p, "to_name", rm->user->name);
-	tval_set_str(a, p, "template", "password_reset");
-	data = tval_set_map(a, p, "data");
-	tval_set_str(a, data, "name", rm->user->name);
-	tval_set_str(a, data, "url", arena_printf(a,
-	    "%s/account/password/reset?token=%s", rm->r->shop->cfg->base_url,
-	    token));
-	tval_set_int(a, data, "valid_minutes", USER_RESET_SECONDS / 60);
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.priority = 20;
-	/* The link is useless once the token expires: so is the mail. */
-	spec.max_attempts = 5;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	sodium_memzero(json.p, json.len);
-	buf_free(&json);
-	return rc;
-}
-
-/* Queue a reset link for u. Returns 0, or -1 (logged). */
 static int
 send_reset(struct req *r, const struct user *u)
 {
-	char			 token[USER_TOKEN_LEN + 1];
-	struct reset_mail	 rm = { r, u };
-	enum user_result	 res;
-
-	res = user_reset_create(req_db(r, DB_PRIMARY), u->id, token,
-	    queue_reset, &rm);
-	sodium_memzero(token, sizeof(token));
-	if (res != USER_OK) {
+	if (user_reset_create(req_db(r, DB_PRIMARY), u->id, NULL) !=
+	    USER_OK) {
 		log_error("forgot: no reset for user %lld", u->id);
 		return -1;
 	}

@@ -20,6 +20,7 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"sweep_sessions",
 	"reconcile_payments",
 	"release_reservations",
+	"send_reset_mail",
 };
 
 
@@ -32,6 +33,7 @@ static const job_fn kinds[JOB_KIND__MAX] = {
 	job_sweep_sessions,
 	job_reconcile,
 	job_release_holds,
+	job_send_reset_mail,
 };
 
 /*
