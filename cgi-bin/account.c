@@ -38,8 +38,6 @@
 #define ID_MAX		999999999999999999LL	/* FORM_INT's 18 digits */
 #define RECENT_ORDERS	5	/* on the account page */
 #define HISTORY_ORDERS	100	/* on the order history page */
-/* Reset mails to one account or from one address, per hour. */
-#define RESET_MAX_PER_HOUR 5
 
 static int	h_home(struct req *);
 static int	h_signup_form(struct req *);
@@ -448,47 +446,61 @@ h_login_form(struct req *r)
 	return form_page(r, "Sign in", "account/login", &f);
 }
 
+/* Sign-in refused for now: 429 with the wait (Retry-After is set). */
+static int
+login_wait(struct req *r, struct form *f, const char *title,
+    const char *tmpl, int wait)
+{
+	int	minutes = (wait + 59) / 60;
+
+	form_error(f, NULL, arena_printf(r->arena, "Too many failed attempts "
+	    "to sign in. Please wait %d minute%s and try again, or reset "
+	    "your password.", minutes, minutes == 1 ? "" : "s"));
+	return form_refuse(r, 429, title, tmpl, f);
+}
+
+static const char throttles_down[] = "Signing in and password resets are "
+    "unavailable for a moment. Please try again in a few minutes.";
+
 /*
- * The same work whether the account exists or not: one Argon2id
- * verification (against a dummy hash for an unknown email), one counter
- * update, and the same 422 answer.
+ * The same work whether the account exists or not: the throttles first
+ * (shop/auth.h: a trusted device, or the account and the address), then
+ * one Argon2id verification (against a dummy hash for an unknown email),
+ * and the same 422 answer.
  */
 static int
 h_login(struct req *r)
 {
-	struct db	*d = req_db(r, DB_PRIMARY);
-	struct db	*cache = req_db(r, DB_CACHE);
-	struct form	 f;
-	struct user	*u;
-	const char	*email, *pw;
-	char		 hash[AUTH_HASH_LEN], wait[24];
-	int		 retry;
-	bool		 ok;
-	struct tval	*data;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct form		 f;
+	struct user		*u;
+	struct auth_attempt	 at;
+	const char		*pw;
+	char			 hash[AUTH_HASH_LEN];
+	bool			 ok;
+	struct tval		*data;
 
 	form_init(&f, r->arena, login_fields, nitems(login_fields));
 	if (!form_read(&f, r->arena, &r->form))
 		return form_refuse(r, 422, "Sign in", "account/login", &f);
-	email = form_str(&f, "email");
 	pw = form_str(&f, "password");
-	if ((retry = auth_throttled(cache, email, r->remote_addr)) > 0) {
-		snprintf(wait, sizeof(wait), "%d", retry);
-		resp_header(r, "Retry-After", wait);
-		form_error(&f, NULL, arena_printf(r->arena, "Too many failed "
-		    "attempts to sign in. Please wait %d minute%s and try "
-		    "again, or reset your password.", (retry + 59) / 60,
-		    (retry + 59) / 60 == 1 ? "" : "s"));
-		return form_refuse(r, 429, "Sign in", "account/login", &f);
+	switch (auth_request_gate(r, form_str(&f, "email"), &at)) {
+	case AUTH_GO:
+		break;
+	case AUTH_WAIT:
+		return login_wait(r, &f, "Sign in", "account/login", at.wait);
+	default:
+		r->error = throttles_down;
+		return 503;
 	}
-	u = user_by_email(d, r->arena, email);
+	u = user_by_email(d, r->arena, at.email);
 	ok = auth_verify(u != NULL ? u->password_hash : NULL, pw);
 	if (!ok) {
-		auth_failed(cache, email, r->remote_addr);
+		(void)auth_request_done(r, &at, false);
 		form_error(&f, NULL, "The email or the password is not "
 		    "right.");
 		return form_refuse(r, 422, "Sign in", "account/login", &f);
 	}
-	auth_succeeded(cache, email);
 	if (auth_needs_rehash(u->password_hash) && auth_hash(pw, hash) == 0) {
 		if (user_set_hash(d, u->id, hash) != USER_OK)
 			log_warn("login: could not upgrade the password hash "
@@ -497,6 +509,7 @@ h_login(struct req *r)
 	}
 	if (session_login(r, u->id, cart_login_merge, NULL) != 0)
 		return 503;
+	(void)auth_request_done(r, &at, true);
 	data = tval_map(r->arena);
 	tval_set(r->arena, data, "user", user_tval(r->arena, session_of(r)));
 	return success(r, 200, data, next_of(&f), NOTICE_SIGNED_IN);
@@ -717,13 +730,12 @@ h_password_form(struct req *r)
 static int
 h_password(struct req *r)
 {
-	struct db	*d = req_db(r, DB_PRIMARY);
-	struct db	*cache = req_db(r, DB_CACHE);
-	struct session	*s = session_of(r);
-	struct user	*u;
-	struct form	 f;
-	char		 hash[AUTH_HASH_LEN], wait[24];
-	int		 retry;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct session		*s = session_of(r);
+	struct user		*u;
+	struct form		 f;
+	struct auth_attempt	 at;
+	char			 hash[AUTH_HASH_LEN];
 
 	form_init(&f, r->arena, password_fields, nitems(password_fields));
 	if (!form_read(&f, r->arena, &r->form))
@@ -731,16 +743,20 @@ h_password(struct req *r)
 		    "account/password", &f);
 	if ((u = user_by_id(d, r->arena, s->user_id)) == NULL)
 		return 503;
-	if ((retry = auth_throttled(cache, u->email, r->remote_addr)) > 0) {
-		snprintf(wait, sizeof(wait), "%d", retry);
-		resp_header(r, "Retry-After", wait);
+	switch (auth_request_gate(r, u->email, &at)) {
+	case AUTH_GO:
+		break;
+	case AUTH_WAIT:
 		form_error(&f, NULL, "Too many wrong passwords. Please wait "
 		    "and try again later.");
 		return form_refuse(r, 429, "Change your password",
 		    "account/password", &f);
+	default:
+		r->error = throttles_down;
+		return 503;
 	}
 	if (!auth_verify(u->password_hash, form_str(&f, "current_password"))) {
-		auth_failed(cache, u->email, r->remote_addr);
+		(void)auth_request_done(r, &at, false);
 		form_error(&f, "current_password", "This is not your current "
 		    "password.");
 		return form_refuse(r, 422, "Change your password",
@@ -785,32 +801,31 @@ send_reset(struct req *r, const struct user *u)
 
 /*
  * The same answer whether an account uses the email or not; mail is sent
- * at most RESET_MAX_PER_HOUR times an hour to one account or for one
- * client address.
+ * at most AUTH_RESETS_PER_HOUR times an hour to one account or for one
+ * client address, and not at all while that cannot be counted.
  */
 static int
 h_forgot(struct req *r)
 {
-	struct db	*cache = req_db(r, DB_CACHE);
 	struct form	 f;
 	struct user	*u;
-	char		 key[320];
-	long		 by_email, by_addr;
+	int		 allowed;
 
 	form_init(&f, r->arena, forgot_fields, nitems(forgot_fields));
 	if (!form_read(&f, r->arena, &r->form))
 		return form_refuse(r, 422, "Forgot your password?",
 		    "account/forgot", &f);
-	snprintf(key, sizeof(key), "reset:email:%s", form_str(&f, "email"));
-	by_email = counter_hit(cache, key, 3600, NULL);
-	snprintf(key, sizeof(key), "reset:addr:%s",
-	    r->remote_addr != NULL ? r->remote_addr : "-");
-	by_addr = counter_hit(cache, key, 3600, NULL);
+	allowed = auth_reset_allowed(req_db(r, DB_CACHE),
+	    form_str(&f, "email"), r->remote_addr);
+	if (allowed < 0) {
+		resp_header(r, "Retry-After", "60");
+		r->error = throttles_down;
+		return 503;
+	}
 	u = user_by_email(req_db(r, DB_PRIMARY), r->arena,
 	    form_str(&f, "email"));
 	if (u != NULL) {
-		if (by_email > RESET_MAX_PER_HOUR ||
-		    by_addr > RESET_MAX_PER_HOUR)
+		if (!allowed)
 			log_warn("forgot: reset mail for user %lld not sent: "
 			    "too many requests", u->id);
 		else
