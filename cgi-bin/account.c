@@ -29,6 +29,7 @@
 #include "shop/cart.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
+#include "shop/pwcheck.h"
 #include "shop/session.h"
 #include "shop/user.h"
 #include "app/app.h"
@@ -384,6 +385,22 @@ signed_in(const struct req *r)
 	return session_of(r) != NULL && session_of(r)->user_id != 0;
 }
 
+/*
+ * Whether the new password in field of a form that passed may be chosen
+ * by the account of email and name (shop/pwcheck.h); if not, the reason
+ * is the field's error.
+ */
+static bool
+password_ok(struct form *f, const char *field, const char *email,
+    const char *name)
+{
+	const char	*why = pwcheck(form_str(f, field), email, name);
+
+	if (why != NULL)
+		form_error(f, field, why);
+	return why == NULL;
+}
+
 static int
 h_signup_form(struct req *r)
 {
@@ -409,7 +426,8 @@ h_signup(struct req *r)
 	struct tval		*data;
 
 	form_init(&f, r->arena, signup_fields, nitems(signup_fields));
-	if (!form_read(&f, r->arena, &r->form))
+	if (!form_read(&f, r->arena, &r->form) || !password_ok(&f, "password",
+	    form_str(&f, "email"), form_str(&f, "name")))
 		return form_refuse(r, 422, "Create an account",
 		    "account/signup", &f);
 	if (auth_hash(form_str(&f, "password"), hash) != 0)
@@ -762,6 +780,10 @@ h_password(struct req *r)
 		return form_refuse(r, 422, "Change your password",
 		    "account/password", &f);
 	}
+	(void)auth_request_done(r, &at, true);
+	if (!password_ok(&f, "password", u->email, u->name))
+		return form_refuse(r, 422, "Change your password",
+		    "account/password", &f);
 	if (auth_hash(form_str(&f, "password"), hash) != 0)
 		return 503;
 	if (user_set_password(d, s->user_id, hash, s->id) != USER_OK) {
@@ -861,11 +883,21 @@ static int
 h_reset(struct req *r)
 {
 	struct form	 f;
+	struct user	*u;
 	char		 hash[AUTH_HASH_LEN];
 	long long	 id;
 
 	form_init(&f, r->arena, reset_fields, nitems(reset_fields));
 	if (!form_read(&f, r->arena, &r->form))
+		return form_refuse(r, 422, "Choose a new password",
+		    "account/reset", &f);
+	/* Checked against the account the link is for, if it is valid. */
+	if ((id = user_reset_check(req_db(r, DB_PRIMARY),
+	    form_str(&f, "token"))) < 0)
+		return 503;
+	u = id > 0 ? user_by_id(req_db(r, DB_PRIMARY), r->arena, id) : NULL;
+	if (!password_ok(&f, "password", u != NULL ? u->email : NULL,
+	    u != NULL ? u->name : NULL))
 		return form_refuse(r, 422, "Choose a new password",
 		    "account/reset", &f);
 	if (auth_hash(form_str(&f, "password"), hash) != 0)
