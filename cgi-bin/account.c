@@ -31,6 +31,7 @@
 #include "shop/outbox.h"
 #include "shop/pwcheck.h"
 #include "shop/session.h"
+#include "shop/signup.h"
 #include "shop/user.h"
 #include "app/app.h"
 #include "app/page.h"
@@ -43,6 +44,8 @@
 static int	h_home(struct req *);
 static int	h_signup_form(struct req *);
 static int	h_signup(struct req *);
+static int	h_confirm_form(struct req *);
+static int	h_confirm(struct req *);
 static int	h_login_form(struct req *);
 static int	h_login(struct req *);
 static int	h_logout(struct req *);
@@ -69,6 +72,8 @@ static const struct route routes[] = {
 	{ GET,	"^/account/?$", h_home, ROUTE_USER },
 	{ GET,	"^/account/signup$", h_signup_form, 0 },
 	{ POST,	"^/account/signup$", h_signup, 0 },
+	{ GET,	"^/account/confirm$", h_confirm_form, 0 },
+	{ POST,	"^/account/confirm$", h_confirm, 0 },
 	{ GET,	"^/account/login$", h_login_form, 0 },
 	{ POST,	"^/account/login$", h_login, 0 },
 	{ POST,	"^/account/logout$", h_logout, 0 },
@@ -98,6 +103,15 @@ static const struct form_field signup_fields[] = {
 	  "At least 8 characters. A few unrelated words make a good one.",
 	  NULL },
 	{ "next", "Next", FORM_PATH, 0, 0, SHOP_MAX_PATH, NULL, NULL, NULL },
+};
+
+static const char bad_signup_link[] = "This link to finish creating an "
+    "account has expired or has been used already. Please sign up again.";
+
+/* The token of a sign-up's link (shop/signup.h). */
+static const struct form_field confirm_fields[] = {
+	{ "token", "Link", FORM_TOKEN, FORM_REQUIRED, 0, 0, NULL, NULL,
+	  bad_signup_link },
 };
 
 /* No minimum length here: log-in must not tell what the rules are. */
@@ -170,6 +184,10 @@ static const struct form_field token_fields[] = {
 	  bad_link },
 };
 
+static const char throttles_down[] = "Signing in, signing up and password "
+    "resets are unavailable for a moment. Please try again in a few "
+    "minutes.";
+
 /* What a successful post says on the page it redirects to. */
 enum notice {
 	NOTICE_WELCOME,
@@ -182,6 +200,7 @@ enum notice {
 	NOTICE_PASSWORD_CHANGED,
 	NOTICE_RESET_SENT,
 	NOTICE_PASSWORD_RESET,
+	NOTICE_CHECK_MAIL,
 	NOTICE__MAX
 };
 
@@ -203,6 +222,10 @@ static const struct {
 	    "hour." },
 	{ "password_reset", "Your new password is set, and you are signed "
 	    "in." },
+	{ "check_mail", "Thank you. We have sent a mail to the address you "
+	    "gave: follow its link within a day to finish creating your "
+	    "account. If that address has an account already, the mail says "
+	    "so instead." },
 };
 
 /* A new page's data with its title and the notice of ?notice=. */
@@ -415,39 +438,112 @@ h_signup_form(struct req *r)
 	return form_page(r, "Create an account", "account/signup", &f);
 }
 
+/*
+ * The same answer whether the email has an account or not (shop/signup.h):
+ * 303 to the sign-up page saying to check the mail, or 202 and
+ * {"ok":true}, after the same work either way (the password hashed, one
+ * write with one mail queued), with no session made. The account is
+ * made, and its browser signed in, by the link of the mail (h_confirm);
+ * the owner of a known email is mailed that someone tried.
+ */
 static int
 h_signup(struct req *r)
 {
-	struct db		*d = req_db(r, DB_PRIMARY);
 	struct form		 f;
 	char			 hash[AUTH_HASH_LEN];
+	const char		*email;
 	enum user_result	 res;
-	long long		 id;
-	struct tval		*data;
+	bool			 mail;
+	int			 wait, allowed;
 
 	form_init(&f, r->arena, signup_fields, nitems(signup_fields));
 	if (!form_read(&f, r->arena, &r->form) || !password_ok(&f, "password",
 	    form_str(&f, "email"), form_str(&f, "name")))
 		return form_refuse(r, 422, "Create an account",
 		    "account/signup", &f);
-	if (auth_hash(form_str(&f, "password"), hash) != 0)
+	email = user_email_normalize(r->arena, form_str(&f, "email"));
+	allowed = auth_signup_allowed(req_db(r, DB_CACHE), email,
+	    r->remote_addr, &mail, &wait);
+	if (allowed < 0) {
+		resp_header(r, "Retry-After", "60");
+		r->error = throttles_down;
 		return 503;
-	res = user_create(d, form_str(&f, "email"), form_str(&f, "name"),
-	    hash, USER_CUSTOMER, &id);
-	sodium_memzero(hash, sizeof(hash));
-	if (res == USER_EXISTS) {
-		form_error(&f, "email", "An account with this email exists "
-		    "already. Sign in, or reset its password if you forgot "
-		    "it.");
-		return form_refuse(r, 422, "Create an account",
+	}
+	if (allowed == 0) {
+		resp_header(r, "Retry-After", arena_printf(r->arena, "%d",
+		    wait));
+		form_error(&f, NULL, arena_printf(r->arena, "Too many sign-ups "
+		    "from your network. Please wait %d minute%s and try again.",
+		    (wait + 59) / 60, (wait + 59) / 60 == 1 ? "" : "s"));
+		return form_refuse(r, 429, "Create an account",
 		    "account/signup", &f);
 	}
-	if (res != USER_OK ||
-	    session_login(r, id, cart_login_merge, NULL) != 0)
+	if (auth_hash(form_str(&f, "password"), hash) != 0)
 		return 503;
+	res = signup_request(req_db(r, DB_PRIMARY), email,
+	    form_str(&f, "name"), hash, mail, NULL);
+	sodium_memzero(hash, sizeof(hash));
+	if (res != USER_OK)
+		return 503;
+	return success(r, 202, NULL, "/account/signup", NOTICE_CHECK_MAIL);
+}
+
+/*
+ * The page of a sign-up's link: a button to press, so that a mail
+ * scanner fetching the link makes nothing.
+ */
+static int
+h_confirm_form(struct req *r)
+{
+	struct form	 f;
+	struct tval	*d;
+	long long	 id;
+	char		*email;
+
+	form_init(&f, r->arena, confirm_fields, nitems(confirm_fields));
+	if (!form_read(&f, r->arena, &r->query) ||
+	    (id = signup_check(req_db(r, DB_PRIMARY), r->arena,
+	    form_str(&f, "token"), &email)) == 0) {
+		r->error = bad_signup_link;
+		return 404;
+	}
+	if (id < 0)
+		return 503;
+	/* The token must not leak through the Referer of later requests. */
+	resp_header(r, "Referrer-Policy", "no-referrer");
+	d = page_start(r, "Finish creating your account");
+	tval_set_str(r->arena, d, "email", email);
+	tval_set(r->arena, d, r->want_json ? "fields" : "form",
+	    form_tval(r->arena, &f));
+	return page_render(r, 200, "account/confirm", d);
+}
+
+/* Make the account of a sign-up's link and sign its browser in. */
+static int
+h_confirm(struct req *r)
+{
+	struct form	 f;
+	long long	 id;
+	struct tval	*data;
+
+	form_init(&f, r->arena, confirm_fields, nitems(confirm_fields));
+	if (!form_read(&f, r->arena, &r->form))
+		return form_refuse(r, 422, "Finish creating your account",
+		    "account/confirm", &f);
+	if ((id = signup_confirm(req_db(r, DB_PRIMARY),
+	    form_str(&f, "token"))) < 0)
+		return 503;
+	if (id == 0) {
+		form_error(&f, "token", bad_signup_link);
+		return form_refuse(r, 422, "Finish creating your account",
+		    "account/confirm", &f);
+	}
+	if (session_login(r, id, cart_login_merge, NULL) != 0)
+		return 503;
+	auth_device_give(r, session_of(r)->user_email);
 	data = tval_map(r->arena);
 	tval_set(r->arena, data, "user", user_tval(r->arena, session_of(r)));
-	return success(r, 201, data, next_of(&f), NOTICE_WELCOME);
+	return success(r, 201, data, "/account", NOTICE_WELCOME);
 }
 
 static int
@@ -477,8 +573,6 @@ login_wait(struct req *r, struct form *f, const char *title,
 	return form_refuse(r, 429, title, tmpl, f);
 }
 
-static const char throttles_down[] = "Signing in and password resets are "
-    "unavailable for a moment. Please try again in a few minutes.";
 
 /*
  * The same work whether the account exists or not: the throttles first

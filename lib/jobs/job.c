@@ -21,6 +21,7 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"reconcile_payments",
 	"release_reservations",
 	"send_reset_mail",
+	"send_signup_mail",
 };
 
 
@@ -34,6 +35,7 @@ static const job_fn kinds[JOB_KIND__MAX] = {
 	job_reconcile,
 	job_release_holds,
 	job_send_reset_mail,
+	job_send_signup_mail,
 };
 
 /*

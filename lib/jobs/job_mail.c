@@ -24,6 +24,10 @@
  * and so queue.db, the outbox and every backup hold no usable link. A
  * reset used, expired or superseded before its mail went out is not
  * mailed.
+ *
+ * The send_signup_mail job: {"signup": id, "key": "..."}, a sign-up of
+ * shop/signup.h waiting for its email to be confirmed; its link is made
+ * here the same way.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +44,7 @@
 #include "data/db.h"
 #include "ext/mail.h"
 #include "side/queue.h"
+#include "shop/signup.h"
 #include "shop/user.h"
 #include "jobs/handlers.h"
 #include "jobs/payload.h"
@@ -237,6 +242,56 @@ job_send_reset_mail(struct job_ctx *c)
 	m.to = u->email;
 	m.to_name = u->name;
 	jr = send_template(c, &m, "password_reset", data);
+	sodium_memzero(url, strlen(url));
+	return jr;
+}
+
+enum job_result
+job_send_signup_mail(struct job_ctx *c)
+{
+	struct mail		 m;
+	struct tval		*data;
+	char			 token[USER_TOKEN_LEN + 1], *url, *email, *name;
+	const char		*key;
+	long long		 id, expires_at, left;
+	enum user_result	 res;
+	enum job_result		 jr;
+
+	if (!job_int(c, "$.signup", &id)) {
+		snprintf(c->err, sizeof(c->err), "payload: \"signup\" is "
+		    "missing or not an integer");
+		return JOB_FAIL;
+	}
+	if ((key = job_str(c, "$.key")) == NULL) {
+		snprintf(c->err, sizeof(c->err), "payload: \"key\" is "
+		    "missing or not a string");
+		return JOB_FAIL;
+	}
+	res = signup_issue(c->db[DB_PRIMARY], c->arena, id, key, token,
+	    &email, &name, &expires_at);
+	if (res == USER_NOT_FOUND) {
+		log_info("send_signup_mail: sign-up %lld was finished, expired "
+		    "or made again before its mail: not sent", id);
+		return JOB_OK;
+	}
+	if (res != USER_OK) {
+		snprintf(c->err, sizeof(c->err), "shop.db: %s",
+		    db_errmsg(c->db[DB_PRIMARY]));
+		return JOB_RETRY;
+	}
+	url = arena_printf(c->arena, "%s/account/confirm?token=%s",
+	    c->cfg->base_url, token);
+	sodium_memzero(token, sizeof(token));
+	left = expires_at - clock_now();
+	data = tval_map(c->arena);
+	tval_set_str(c->arena, data, "name", name);
+	tval_set_str(c->arena, data, "url", url);
+	tval_set_int(c->arena, data, "valid_hours", left > 3600 ?
+	    (left + 3599) / 3600 : 1);
+	memset(&m, 0, sizeof(m));
+	m.to = email;
+	m.to_name = name;
+	jr = send_template(c, &m, "signup_confirm", data);
 	sodium_memzero(url, strlen(url));
 	return jr;
 }

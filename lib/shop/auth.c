@@ -94,8 +94,8 @@ store_state(bool ok, const char *why)
 	if (ok)
 		log_info("throttles: cache.db can be used again");
 	else
-		log_error("throttles: cache.db %s: sign-in and password resets "
-		    "are refused until it can be used", why);
+		log_error("throttles: cache.db %s: sign-in, sign-up and password "
+		    "resets are refused until it can be used", why);
 }
 
 static const char *
@@ -302,24 +302,32 @@ auth_request_gate(struct req *r, const char *email, struct auth_attempt *at)
 	return g;
 }
 
-int
-auth_request_done(struct req *r, const struct auth_attempt *at, bool ok)
+void
+auth_device_give(struct req *r, const char *email)
 {
 	const unsigned char	*key;
 	struct cookie_opts	 o;
-	char			 value[AUTH_DEVICE_LEN + 1];
+	char			 value[AUTH_DEVICE_LEN + 1], e[320];
 
-	if (ok && (key = auth_device_key(r->shop->cfg->data_dir)) != NULL) {
-		auth_device_make(key, at->email, clock_now(), value);
-		memset(&o, 0, sizeof(o));
-		o.max_age = AUTH_DEVICE_SECONDS;
-		o.secure = r->shop->cfg->secure;
-		o.http_only = true;
-		/* Only the shop's own log-in form needs it. */
-		o.same_site = "Strict";
-		o.path = "/";
-		cookie_set(r, device_cookie_name(r), value, &o);
-	}
+	if ((key = auth_device_key(r->shop->cfg->data_dir)) == NULL)
+		return;
+	normalize(email, e, sizeof(e));
+	auth_device_make(key, e, clock_now(), value);
+	memset(&o, 0, sizeof(o));
+	o.max_age = AUTH_DEVICE_SECONDS;
+	o.secure = r->shop->cfg->secure;
+	o.http_only = true;
+	/* Only the shop's own log-in form needs it. */
+	o.same_site = "Strict";
+	o.path = "/";
+	cookie_set(r, device_cookie_name(r), value, &o);
+}
+
+int
+auth_request_done(struct req *r, const struct auth_attempt *at, bool ok)
+{
+	if (ok)
+		auth_device_give(r, at->email);
 	return auth_done(req_db(r, DB_CACHE), at, ok);
 }
 
@@ -341,4 +349,34 @@ auth_reset_allowed(struct db *cache, const char *email, const char *addr)
 	store_state(true, NULL);
 	return by_email <= AUTH_RESETS_PER_HOUR &&
 	    by_addr <= AUTH_RESETS_PER_HOUR;
+}
+
+int
+auth_signup_allowed(struct db *cache, const char *email, const char *addr,
+    bool *mail, int *wait)
+{
+	char	e[320], k[THROTTLE_KEY_MAX];
+	long	by_addr, by_email;
+	int	reset_in;
+
+	*mail = false;
+	*wait = 0;
+	snprintf(k, sizeof(k), "signup:addr:%s", addr != NULL ? addr : "-");
+	if ((by_addr = counter_hit(cache, k, 3600, &reset_in)) < 0)
+		goto down;
+	if (by_addr > AUTH_SIGNUPS_PER_HOUR) {
+		*wait = reset_in > 0 ? reset_in : 1;
+		store_state(true, NULL);
+		return 0;
+	}
+	normalize(email != NULL ? email : "", e, sizeof(e));
+	snprintf(k, sizeof(k), "signup:email:%s", e);
+	if ((by_email = counter_hit(cache, k, 3600, NULL)) < 0)
+		goto down;
+	store_state(true, NULL);
+	*mail = by_email <= AUTH_SIGNUP_MAILS_PER_HOUR;
+	return 1;
+down:
+	store_state(false, cache_why(cache));
+	return -1;
 }

@@ -134,6 +134,9 @@ enum auth_gate auth_request_gate(struct req *, const char *email,
 int	auth_request_done(struct req *, const struct auth_attempt *,
 	    bool ok);
 
+/* Give r's browser a new device cookie for email (a proven owner). */
+void	auth_device_give(struct req *, const char *email);
+
 /*
  * Reset mails: at most AUTH_RESETS_PER_HOUR an hour for one email and
  * for one address. Counts this request; returns 1 to send, 0 over the
@@ -142,5 +145,17 @@ int	auth_request_done(struct req *, const struct auth_attempt *,
 #define AUTH_RESETS_PER_HOUR	5
 int	auth_reset_allowed(struct db *cache, const char *email,
 	    const char *addr);
+
+/*
+ * Sign-ups: at most AUTH_SIGNUPS_PER_HOUR an hour from one address, and
+ * at most AUTH_SIGNUP_MAILS_PER_HOUR mails an hour to one email, known
+ * or not. Counts this request; returns 1 to go on (*mail says whether
+ * its mail may be sent), 0 over the address's limit (*wait seconds), -1
+ * when the counters cannot be used (refuse; logged once).
+ */
+#define AUTH_SIGNUPS_PER_HOUR		10
+#define AUTH_SIGNUP_MAILS_PER_HOUR	3
+int	auth_signup_allowed(struct db *cache, const char *email,
+	    const char *addr, bool *mail, int *wait);
 
 #endif

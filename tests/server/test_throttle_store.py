@@ -1,8 +1,9 @@
 """Throttling survives the loss of cache.db under running FastCGI
 programs behind lighttpd: a deleted (or replaced) cache.db is made again
 at once by the program that finds it gone, and log-ins and reset mails
-stay limited; when it cannot be made, sign-in and reset are refused with
-503 and a plain message rather than let through unthrottled."""
+stay limited; when it cannot be made, sign-in, sign-up and reset are
+refused with 503
+and a plain message rather than let through unthrottled."""
 
 import glob
 import os
@@ -16,8 +17,9 @@ import shopfixture as fx  # noqa: E402
 
 ENV = {"SHOP_INSECURE_FAST_PWHASH": "1"}
 JSON = {"Accept": "application/json"}
-UNAVAILABLE = ("Signing in and password resets are unavailable for a "
-               "moment. Please try again in a few minutes.")
+UNAVAILABLE = ("Signing in, signing up and password resets are "
+               "unavailable for a moment. Please try again in a few "
+               "minutes.")
 
 
 def shop():
@@ -106,6 +108,11 @@ def bad_cache_db_that_cannot_be_made_refuses_sign_in():
     status(r, 503)
     contains(r.text, UNAVAILABLE)
     eq(resets(d), 0)
+    r = c.post("/account/signup", {"email": "bob@example.com", "name": "Bob",
+                                   "password": "correct horse"},
+               headers=JSON)
+    status(r, 503)
+    eq(r.json()["error"], UNAVAILABLE)
     # Pages that do not throttle still serve.
     status(c.get("/account/login"), 200)
     log = program_log(srv)
