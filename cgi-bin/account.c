@@ -1011,6 +1011,8 @@ h_reset(struct req *r)
 		r->session = NULL;
 	if (session_login(r, id, cart_login_merge, NULL) != 0)
 		return 503;
+	/* The mailbox's owner: this browser is trusted for the account. */
+	auth_device_give(r, session_of(r)->user_email);
 	return success(r, 200, NULL, "/account", NOTICE_PASSWORD_RESET);
 }
 

@@ -35,7 +35,11 @@ def acct(path, method="GET", body=b"", cookie=None, headers=None, d=None,
 
 
 def sid(resp):
-    return [v.split(";")[0] for v in resp.header_all("Set-Cookie")][-1]
+    got = [v.split(";")[0] for v in resp.header_all("Set-Cookie")
+           if v.startswith("sid=")]
+    if not got:
+        raise AssertionError(f"no session cookie in {resp.headers}")
+    return got[-1]
 
 
 def customer(d, password="correct horse"):
@@ -45,8 +49,7 @@ def customer(d, password="correct horse"):
     status(r, 303)
     r = signups.confirm_cgi(d, "ann@example.com", env=FAST)
     status(r, 303)
-    return [v.split(";")[0] for v in r.header_all("Set-Cookie")
-            if v.startswith("sid=")][-1]
+    return sid(r)
 
 
 def login(d, password, **kw):

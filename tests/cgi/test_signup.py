@@ -288,9 +288,10 @@ def known_and_new_emails_take_as_long():
                              password="correct horse").encode()
         env = {"PATH": os.environ.get("PATH", ""), "REQUEST_METHOD": "POST",
                "REQUEST_URI": "/account/signup", "PATH_INFO": "/account/"
-               "signup", "QUERY_STRING": "", "REMOTE_ADDR": "192.0.2.50",
+               "signup", "QUERY_STRING": "",
                "CONTENT_TYPE": "application/x-www-form-urlencoded",
                "CONTENT_LENGTH": str(len(body)), "SHOP_DATA_DIR": d,
+               "REMOTE_ADDR": "192.0.2.%d" % len(addr_email),
                "SHOP_TEMPLATE_DIR": shoptest.TEMPLATES}
         t0 = time.monotonic()
         p = subprocess.run([prog], input=body, env=env, capture_output=True)
@@ -298,8 +299,12 @@ def known_and_new_emails_take_as_long():
             raise AssertionError(p.stdout[:300] + p.stderr[-500:])
         return time.monotonic() - t0
 
-    known = sorted(timed("ann@example.com") for _ in range(3))[1]
-    new = sorted(timed("n%d@example.com" % i) for i in range(3))[1]
+    timed("warm@example.com")
+    known, new = [], []
+    for i in range(5):
+        known.append(timed("ann@example.com"))
+        new.append(timed("n%d@example.com" % i))
+    known, new = sorted(known)[2], sorted(new)[2]
     if not 0.5 < known / new < 2:
         raise AssertionError(f"known {known:.3f}s, new {new:.3f}s")
     # Both hashed the password: well over a cheap lookup's time.
