@@ -3,10 +3,12 @@
  * book, password change and reset, and order history.
  *
  * Every form post answers 303 on success, 422 with the form and its
- * messages on failure (429 with Retry-After when log-ins are throttled),
- * and JSON ({"ok":true,...} or {"ok":false,"errors":{...}}) to clients
- * that ask for it. Log-in gives the same answer, after the same work, for
- * an unknown email and a wrong password.
+ * messages on failure (429 with Retry-After when log-ins or sign-ups are
+ * throttled, 503 when the throttles cannot be used), and JSON
+ * ({"ok":true,...} or {"ok":false,"errors":{...}}) to clients that ask
+ * for it. Log-in gives the same answer, after the same work, for an
+ * unknown email and a wrong password; sign-up for a new email and a
+ * known one (the account is made by the link of its mail).
  */
 #include <stdio.h>
 #include <string.h>
