@@ -168,6 +168,7 @@ auth_device_valid(const unsigned char *key, const char *email,
     const char *value, long long now, char nonce[2 * AUTH_DEVICE_NONCE + 1])
 {
 	unsigned char		raw[DEVICE_RAW], mac[crypto_auth_BYTES];
+	char			again[AUTH_DEVICE_LEN + 1];
 	unsigned long long	t = 0;
 	size_t			n;
 	int			i;
@@ -177,6 +178,11 @@ auth_device_valid(const unsigned char *key, const char *email,
 	    sodium_base642bin(raw, sizeof(raw), value, AUTH_DEVICE_LEN, NULL,
 	    &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    n != sizeof(raw))
+		return false;
+	/* Only the canonical encoding: the two spare bits are zero. */
+	sodium_bin2base64(again, sizeof(again), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (strcmp(again, value) != 0)
 		return false;
 	device_mac(key, email, raw, mac);
 	if (sodium_memcmp(mac, raw + AUTH_DEVICE_NONCE + 8, sizeof(mac)) != 0)
