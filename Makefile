@@ -50,7 +50,8 @@ DEFS	 = -D_GNU_SOURCE
 INCS	 = -iquote lib -iquote $(G)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(DEFS) $(INCS) $(PKG_CFLAGS)
 DEPFLAGS = -MMD -MP
-LDLIBS	 = $(PKG_LIBS) -lpthread
+# cracklib (libcrack2-dev) has no pkg-config file.
+LDLIBS	 = $(PKG_LIBS) -lcrack -lpthread
 
 LAYERS	:= $(shell awk '!/^\#/ && NF { print $$1 }' lib/LAYERS)
 LIB_SRC	 = $(foreach l,$(LAYERS),$(sort $(wildcard lib/$(l)/*.c)))

@@ -3,10 +3,12 @@
  * book, password change and reset, and order history.
  *
  * Every form post answers 303 on success, 422 with the form and its
- * messages on failure (429 with Retry-After when log-ins are throttled),
- * and JSON ({"ok":true,...} or {"ok":false,"errors":{...}}) to clients
- * that ask for it. Log-in gives the same answer, after the same work, for
- * an unknown email and a wrong password.
+ * messages on failure (429 with Retry-After when log-ins or sign-ups are
+ * throttled, 503 when the throttles cannot be used), and JSON
+ * ({"ok":true,...} or {"ok":false,"errors":{...}}) to clients that ask
+ * for it. Log-in gives the same answer, after the same work, for an
+ * unknown email and a wrong password; sign-up for a new email and a
+ * known one (the account is made by the link of its mail).
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +31,10 @@
 #include "shop/country.h"
 #include "shop/order.h"
 #include "shop/notify.h"
+#include "shop/outbox.h"
+#include "shop/pwcheck.h"
 #include "shop/session.h"
+#include "shop/signup.h"
 #include "shop/user.h"
 #include "app/app.h"
 #include "app/page.h"
@@ -38,12 +43,12 @@
 #define ID_MAX		999999999999999999LL	/* FORM_INT's 18 digits */
 #define RECENT_ORDERS	5	/* on the account page */
 #define HISTORY_ORDERS	100	/* on the order history page */
-/* Reset mails to one account or from one address, per hour. */
-#define RESET_MAX_PER_HOUR 5
 
 static int	h_home(struct req *);
 static int	h_signup_form(struct req *);
 static int	h_signup(struct req *);
+static int	h_confirm_form(struct req *);
+static int	h_confirm(struct req *);
 static int	h_login_form(struct req *);
 static int	h_login(struct req *);
 static int	h_logout(struct req *);
@@ -70,6 +75,8 @@ static const struct route routes[] = {
 	{ GET,	"^/account/?$", h_home, ROUTE_USER },
 	{ GET,	"^/account/signup$", h_signup_form, 0 },
 	{ POST,	"^/account/signup$", h_signup, 0 },
+	{ GET,	"^/account/confirm$", h_confirm_form, 0 },
+	{ POST,	"^/account/confirm$", h_confirm, 0 },
 	{ GET,	"^/account/login$", h_login_form, 0 },
 	{ POST,	"^/account/login$", h_login, 0 },
 	{ POST,	"^/account/logout$", h_logout, 0 },
@@ -99,6 +106,15 @@ static const struct form_field signup_fields[] = {
 	  "At least 8 characters. A few unrelated words make a good one.",
 	  NULL },
 	{ "next", "Next", FORM_PATH, 0, 0, SHOP_MAX_PATH, NULL, NULL, NULL },
+};
+
+static const char bad_signup_link[] = "This link to finish creating an "
+    "account has expired or has been used already. Please sign up again.";
+
+/* The token of a sign-up's link (shop/signup.h). */
+static const struct form_field confirm_fields[] = {
+	{ "token", "Link", FORM_TOKEN, FORM_REQUIRED, 0, 0, NULL, NULL,
+	  bad_signup_link },
 };
 
 /* No minimum length here: log-in must not tell what the rules are. */
@@ -171,6 +187,10 @@ static const struct form_field token_fields[] = {
 	  bad_link },
 };
 
+static const char throttles_down[] = "Signing in, signing up and password "
+    "resets are unavailable for a moment. Please try again in a few "
+    "minutes.";
+
 /* What a successful post says on the page it redirects to. */
 enum notice {
 	NOTICE_WELCOME,
@@ -183,6 +203,7 @@ enum notice {
 	NOTICE_PASSWORD_CHANGED,
 	NOTICE_RESET_SENT,
 	NOTICE_PASSWORD_RESET,
+	NOTICE_CHECK_MAIL,
 	NOTICE__MAX
 };
 
@@ -204,6 +225,10 @@ static const struct {
 	    "hour." },
 	{ "password_reset", "Your new password is set, and you are signed "
 	    "in." },
+	{ "check_mail", "Thank you. We have sent a mail to the address you "
+	    "gave: follow its link within a day to finish creating your "
+	    "account. If that address has an account already, the mail says "
+	    "so instead." },
 };
 
 /* A new page's data with its title and the notice of ?notice=. */
@@ -386,6 +411,22 @@ signed_in(const struct req *r)
 	return session_of(r) != NULL && session_of(r)->user_id != 0;
 }
 
+/*
+ * Whether the new password in field of a form that passed may be chosen
+ * by the account of email and name (shop/pwcheck.h); if not, the reason
+ * is the field's error.
+ */
+static bool
+password_ok(struct form *f, const char *field, const char *email,
+    const char *name)
+{
+	const char	*why = pwcheck(form_str(f, field), email, name);
+
+	if (why != NULL)
+		form_error(f, field, why);
+	return why == NULL;
+}
+
 static int
 h_signup_form(struct req *r)
 {
@@ -400,38 +441,112 @@ h_signup_form(struct req *r)
 	return form_page(r, "Create an account", "account/signup", &f);
 }
 
+/*
+ * The same answer whether the email has an account or not (shop/signup.h):
+ * 303 to the sign-up page saying to check the mail, or 202 and
+ * {"ok":true}, after the same work either way (the password hashed, one
+ * write with one mail queued), with no session made. The account is
+ * made, and its browser signed in, by the link of the mail (h_confirm);
+ * the owner of a known email is mailed that someone tried.
+ */
 static int
 h_signup(struct req *r)
 {
-	struct db		*d = req_db(r, DB_PRIMARY);
 	struct form		 f;
 	char			 hash[AUTH_HASH_LEN];
+	const char		*email;
 	enum user_result	 res;
-	long long		 id;
-	struct tval		*data;
+	bool			 mail;
+	int			 wait, allowed;
 
 	form_init(&f, r->arena, signup_fields, nitems(signup_fields));
-	if (!form_read(&f, r->arena, &r->form))
+	if (!form_read(&f, r->arena, &r->form) || !password_ok(&f, "password",
+	    form_str(&f, "email"), form_str(&f, "name")))
 		return form_refuse(r, 422, "Create an account",
 		    "account/signup", &f);
-	if (auth_hash(form_str(&f, "password"), hash) != 0)
+	email = user_email_normalize(r->arena, form_str(&f, "email"));
+	allowed = auth_signup_allowed(req_db(r, DB_CACHE), email,
+	    r->remote_addr, &mail, &wait);
+	if (allowed < 0) {
+		resp_header(r, "Retry-After", "60");
+		r->error = throttles_down;
 		return 503;
-	res = user_create(d, form_str(&f, "email"), form_str(&f, "name"),
-	    hash, USER_CUSTOMER, &id);
-	sodium_memzero(hash, sizeof(hash));
-	if (res == USER_EXISTS) {
-		form_error(&f, "email", "An account with this email exists "
-		    "already. Sign in, or reset its password if you forgot "
-		    "it.");
-		return form_refuse(r, 422, "Create an account",
+	}
+	if (allowed == 0) {
+		resp_header(r, "Retry-After", arena_printf(r->arena, "%d",
+		    wait));
+		form_error(&f, NULL, arena_printf(r->arena, "Too many sign-ups "
+		    "from your network. Please wait %d minute%s and try again.",
+		    (wait + 59) / 60, (wait + 59) / 60 == 1 ? "" : "s"));
+		return form_refuse(r, 429, "Create an account",
 		    "account/signup", &f);
 	}
-	if (res != USER_OK ||
-	    session_login(r, id, cart_login_merge, NULL) != 0)
+	if (auth_hash(form_str(&f, "password"), hash) != 0)
 		return 503;
+	res = signup_request(req_db(r, DB_PRIMARY), email,
+	    form_str(&f, "name"), hash, mail, NULL);
+	sodium_memzero(hash, sizeof(hash));
+	if (res != USER_OK)
+		return 503;
+	return success(r, 202, NULL, "/account/signup", NOTICE_CHECK_MAIL);
+}
+
+/*
+ * The page of a sign-up's link: a button to press, so that a mail
+ * scanner fetching the link makes nothing.
+ */
+static int
+h_confirm_form(struct req *r)
+{
+	struct form	 f;
+	struct tval	*d;
+	long long	 id;
+	char		*email;
+
+	form_init(&f, r->arena, confirm_fields, nitems(confirm_fields));
+	if (!form_read(&f, r->arena, &r->query) ||
+	    (id = signup_check(req_db(r, DB_PRIMARY), r->arena,
+	    form_str(&f, "token"), &email)) == 0) {
+		r->error = bad_signup_link;
+		return 404;
+	}
+	if (id < 0)
+		return 503;
+	/* The token must not leak through the Referer of later requests. */
+	resp_header(r, "Referrer-Policy", "no-referrer");
+	d = page_start(r, "Finish creating your account");
+	tval_set_str(r->arena, d, "email", email);
+	tval_set(r->arena, d, r->want_json ? "fields" : "form",
+	    form_tval(r->arena, &f));
+	return page_render(r, 200, "account/confirm", d);
+}
+
+/* Make the account of a sign-up's link and sign its browser in. */
+static int
+h_confirm(struct req *r)
+{
+	struct form	 f;
+	long long	 id;
+	struct tval	*data;
+
+	form_init(&f, r->arena, confirm_fields, nitems(confirm_fields));
+	if (!form_read(&f, r->arena, &r->form))
+		return form_refuse(r, 422, "Finish creating your account",
+		    "account/confirm", &f);
+	if ((id = signup_confirm(req_db(r, DB_PRIMARY),
+	    form_str(&f, "token"))) < 0)
+		return 503;
+	if (id == 0) {
+		form_error(&f, "token", bad_signup_link);
+		return form_refuse(r, 422, "Finish creating your account",
+		    "account/confirm", &f);
+	}
+	if (session_login(r, id, cart_login_merge, NULL) != 0)
+		return 503;
+	auth_device_give(r, session_of(r)->user_email);
 	data = tval_map(r->arena);
 	tval_set(r->arena, data, "user", user_tval(r->arena, session_of(r)));
-	return success(r, 201, data, next_of(&f), NOTICE_WELCOME);
+	return success(r, 201, data, "/account", NOTICE_WELCOME);
 }
 
 static int
@@ -448,47 +563,59 @@ h_login_form(struct req *r)
 	return form_page(r, "Sign in", "account/login", &f);
 }
 
+/* Sign-in refused for now: 429 with the wait (Retry-After is set). */
+static int
+login_wait(struct req *r, struct form *f, const char *title,
+    const char *tmpl, int wait)
+{
+	int	minutes = (wait + 59) / 60;
+
+	form_error(f, NULL, arena_printf(r->arena, "Too many failed attempts "
+	    "to sign in. Please wait %d minute%s and try again, or reset "
+	    "your password.", minutes, minutes == 1 ? "" : "s"));
+	return form_refuse(r, 429, title, tmpl, f);
+}
+
+
 /*
- * The same work whether the account exists or not: one Argon2id
- * verification (against a dummy hash for an unknown email), one counter
- * update, and the same 422 answer.
+ * The same work whether the account exists or not: the throttles first
+ * (shop/auth.h: a trusted device, or the account and the address), then
+ * one Argon2id verification (against a dummy hash for an unknown email),
+ * and the same 422 answer.
  */
 static int
 h_login(struct req *r)
 {
-	struct db	*d = req_db(r, DB_PRIMARY);
-	struct db	*cache = req_db(r, DB_CACHE);
-	struct form	 f;
-	struct user	*u;
-	const char	*email, *pw;
-	char		 hash[AUTH_HASH_LEN], wait[24];
-	int		 retry;
-	bool		 ok;
-	struct tval	*data;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct form		 f;
+	struct user		*u;
+	struct auth_attempt	 at;
+	const char		*pw;
+	char			 hash[AUTH_HASH_LEN];
+	bool			 ok;
+	struct tval		*data;
 
 	form_init(&f, r->arena, login_fields, nitems(login_fields));
 	if (!form_read(&f, r->arena, &r->form))
 		return form_refuse(r, 422, "Sign in", "account/login", &f);
-	email = form_str(&f, "email");
 	pw = form_str(&f, "password");
-	if ((retry = auth_throttled(cache, email, r->remote_addr)) > 0) {
-		snprintf(wait, sizeof(wait), "%d", retry);
-		resp_header(r, "Retry-After", wait);
-		form_error(&f, NULL, arena_printf(r->arena, "Too many failed "
-		    "attempts to sign in. Please wait %d minute%s and try "
-		    "again, or reset your password.", (retry + 59) / 60,
-		    (retry + 59) / 60 == 1 ? "" : "s"));
-		return form_refuse(r, 429, "Sign in", "account/login", &f);
+	switch (auth_request_gate(r, form_str(&f, "email"), &at)) {
+	case AUTH_GO:
+		break;
+	case AUTH_WAIT:
+		return login_wait(r, &f, "Sign in", "account/login", at.wait);
+	default:
+		r->error = throttles_down;
+		return 503;
 	}
-	u = user_by_email(d, r->arena, email);
+	u = user_by_email(d, r->arena, at.email);
 	ok = auth_verify(u != NULL ? u->password_hash : NULL, pw);
 	if (!ok) {
-		auth_failed(cache, email, r->remote_addr);
+		(void)auth_request_done(r, &at, false);
 		form_error(&f, NULL, "The email or the password is not "
 		    "right.");
 		return form_refuse(r, 422, "Sign in", "account/login", &f);
 	}
-	auth_succeeded(cache, email);
 	if (auth_needs_rehash(u->password_hash) && auth_hash(pw, hash) == 0) {
 		if (user_set_hash(d, u->id, hash) != USER_OK)
 			log_warn("login: could not upgrade the password hash "
@@ -497,6 +624,7 @@ h_login(struct req *r)
 	}
 	if (session_login(r, u->id, cart_login_merge, NULL) != 0)
 		return 503;
+	(void)auth_request_done(r, &at, true);
 	data = tval_map(r->arena);
 	tval_set(r->arena, data, "user", user_tval(r->arena, session_of(r)));
 	return success(r, 200, data, next_of(&f), NOTICE_SIGNED_IN);
@@ -744,13 +872,12 @@ h_password_form(struct req *r)
 static int
 h_password(struct req *r)
 {
-	struct db	*d = req_db(r, DB_PRIMARY);
-	struct db	*cache = req_db(r, DB_CACHE);
-	struct session	*s = session_of(r);
-	struct user	*u;
-	struct form	 f;
-	char		 hash[AUTH_HASH_LEN], wait[24];
-	int		 retry;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct session		*s = session_of(r);
+	struct user		*u;
+	struct form		 f;
+	struct auth_attempt	 at;
+	char			 hash[AUTH_HASH_LEN];
 
 	form_init(&f, r->arena, password_fields, nitems(password_fields));
 	if (!form_read(&f, r->arena, &r->form))
@@ -758,21 +885,29 @@ h_password(struct req *r)
 		    "account/password", &f);
 	if ((u = user_by_id(d, r->arena, s->user_id)) == NULL)
 		return 503;
-	if ((retry = auth_throttled(cache, u->email, r->remote_addr)) > 0) {
-		snprintf(wait, sizeof(wait), "%d", retry);
-		resp_header(r, "Retry-After", wait);
+	switch (auth_request_gate(r, u->email, &at)) {
+	case AUTH_GO:
+		break;
+	case AUTH_WAIT:
 		form_error(&f, NULL, "Too many wrong passwords. Please wait "
 		    "and try again later.");
 		return form_refuse(r, 429, "Change your password",
 		    "account/password", &f);
+	default:
+		r->error = throttles_down;
+		return 503;
 	}
 	if (!auth_verify(u->password_hash, form_str(&f, "current_password"))) {
-		auth_failed(cache, u->email, r->remote_addr);
+		(void)auth_request_done(r, &at, false);
 		form_error(&f, "current_password", "This is not your current "
 		    "password.");
 		return form_refuse(r, 422, "Change your password",
 		    "account/password", &f);
 	}
+	(void)auth_request_done(r, &at, true);
+	if (!password_ok(&f, "password", u->email, u->name))
+		return form_refuse(r, 422, "Change your password",
+		    "account/password", &f);
 	if (auth_hash(form_str(&f, "password"), hash) != 0)
 		return 503;
 	if (user_set_password(d, s->user_id, hash, s->id) != USER_OK) {
@@ -794,52 +929,16 @@ h_forgot_form(struct req *r)
 	return form_page(r, "Forgot your password?", "account/forgot", &f);
 }
 
-struct reset_mail {
-	struct req		*r;
-	const struct user	*user;
-};
-
 /*
- * In the write that makes the token: queue its mail (the worker sends it
- * with templates/mail/password_reset.*), so a web request never waits on
- * a mail server and a token is never made without its mail.
+ * Queue a reset link for u: the worker makes the link as it writes the
+ * mail (shop/user.h), so no request ever holds or stores it. Returns 0,
+ * or -1 (logged).
  */
-static int
-queue_reset(struct db *d, const char *token, void *arg)
-{
-	struct reset_mail	*rm = arg;
-	struct arena		*a = rm->r->arena;
-	struct tval		*data = tval_map(a);
-	struct notify_mail	 mail;
-
-	tval_set_str(a, data, "name", rm->user->name);
-	tval_set_str(a, data, "url", arena_printf(a,
-	    "%s/account/password/reset?token=%s", rm->r->shop->cfg->base_url,
-	    token));
-	tval_set_int(a, data, "valid_minutes", USER_RESET_SECONDS / 60);
-	memset(&mail, 0, sizeof(mail));
-	mail.template = "password_reset";
-	mail.to = rm->user->email;
-	mail.to_name = rm->user->name;
-	mail.data = data;
-	mail.priority = 20;
-	/* The link is useless once the token expires: so is the mail. */
-	mail.max_attempts = 5;
-	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
-}
-
-/* Queue a reset link for u. Returns 0, or -1 (logged). */
 static int
 send_reset(struct req *r, const struct user *u)
 {
-	char			 token[USER_TOKEN_LEN + 1];
-	struct reset_mail	 rm = { r, u };
-	enum user_result	 res;
-
-	res = user_reset_create(req_db(r, DB_PRIMARY), u->id, token,
-	    queue_reset, &rm);
-	sodium_memzero(token, sizeof(token));
-	if (res != USER_OK) {
+	if (user_reset_create(req_db(r, DB_PRIMARY), u->id, NULL) !=
+	    USER_OK) {
 		log_error("forgot: no reset for user %lld", u->id);
 		return -1;
 	}
@@ -848,32 +947,31 @@ send_reset(struct req *r, const struct user *u)
 
 /*
  * The same answer whether an account uses the email or not; mail is sent
- * at most RESET_MAX_PER_HOUR times an hour to one account or for one
- * client address.
+ * at most AUTH_RESETS_PER_HOUR times an hour to one account or for one
+ * client address, and not at all while that cannot be counted.
  */
 static int
 h_forgot(struct req *r)
 {
-	struct db	*cache = req_db(r, DB_CACHE);
 	struct form	 f;
 	struct user	*u;
-	char		 key[320];
-	long		 by_email, by_addr;
+	int		 allowed;
 
 	form_init(&f, r->arena, forgot_fields, nitems(forgot_fields));
 	if (!form_read(&f, r->arena, &r->form))
 		return form_refuse(r, 422, "Forgot your password?",
 		    "account/forgot", &f);
-	snprintf(key, sizeof(key), "reset:email:%s", form_str(&f, "email"));
-	by_email = counter_hit(cache, key, 3600, NULL);
-	snprintf(key, sizeof(key), "reset:addr:%s",
-	    r->remote_addr != NULL ? r->remote_addr : "-");
-	by_addr = counter_hit(cache, key, 3600, NULL);
+	allowed = auth_reset_allowed(req_db(r, DB_CACHE),
+	    form_str(&f, "email"), r->remote_addr);
+	if (allowed < 0) {
+		resp_header(r, "Retry-After", "60");
+		r->error = throttles_down;
+		return 503;
+	}
 	u = user_by_email(req_db(r, DB_PRIMARY), r->arena,
 	    form_str(&f, "email"));
 	if (u != NULL) {
-		if (by_email > RESET_MAX_PER_HOUR ||
-		    by_addr > RESET_MAX_PER_HOUR)
+		if (!allowed)
 			log_warn("forgot: reset mail for user %lld not sent: "
 			    "too many requests", u->id);
 		else
@@ -909,11 +1007,21 @@ static int
 h_reset(struct req *r)
 {
 	struct form	 f;
+	struct user	*u;
 	char		 hash[AUTH_HASH_LEN];
 	long long	 id;
 
 	form_init(&f, r->arena, reset_fields, nitems(reset_fields));
 	if (!form_read(&f, r->arena, &r->form))
+		return form_refuse(r, 422, "Choose a new password",
+		    "account/reset", &f);
+	/* Checked against the account the link is for, if it is valid. */
+	if ((id = user_reset_check(req_db(r, DB_PRIMARY),
+	    form_str(&f, "token"))) < 0)
+		return 503;
+	u = id > 0 ? user_by_id(req_db(r, DB_PRIMARY), r->arena, id) : NULL;
+	if (!password_ok(&f, "password", u != NULL ? u->email : NULL,
+	    u != NULL ? u->name : NULL))
 		return form_refuse(r, 422, "Choose a new password",
 		    "account/reset", &f);
 	if (auth_hash(form_str(&f, "password"), hash) != 0)
@@ -933,6 +1041,8 @@ h_reset(struct req *r)
 		r->session = NULL;
 	if (session_login(r, id, cart_login_merge, NULL) != 0)
 		return 503;
+	/* The mailbox's owner: this browser is trusted for the account. */
+	auth_device_give(r, session_of(r)->user_email);
 	return success(r, 200, NULL, "/account", NOTICE_PASSWORD_RESET);
 }
 

@@ -20,10 +20,12 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/keyfile.h"
 #include "core/log.h"
 #include "data/backup.h"
 #include "data/db.h"
 #include "data/migrate.h"
+#include "shop/auth.h"
 #include "jobs/job.h"
 #include "shopctl.h"
 
@@ -159,6 +161,7 @@ static int
 cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	struct db	*d;
+	unsigned char	 key[KEYFILE_BYTES];
 	char		 err[512];
 	int		 i, n, total = 0;
 
@@ -180,6 +183,13 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 		}
 		total += n;
 	}
+	/* The web programs would make it too; made here, it is the owner's. */
+	if (keyfile_load(c->cfg.data_dir, AUTH_DEVICE_KEY_FILE, key, err,
+	    sizeof(err)) != 0) {
+		ctl_err("%s", err);
+		return 1;
+	}
+	sodium_memzero(key, sizeof(key));
 	ctl_say(c, "migrate: %d migration%s applied; %s is up to date\n",
 	    total, total == 1 ? "" : "s", c->cfg.data_dir);
 	return 0;

@@ -62,40 +62,132 @@ method_from_name(const char *m)
 }
 
 /*
- * Log why the program cannot serve, once per process and reason (every
- * thread of a threaded program has its own struct shop, and each 503
- * logs the reason with its request anyway).
+ * Log msg once per process and kind (every thread of a threaded program
+ * has its own struct shop, and each 503 logs the reason with its request
+ * anyway): said is the kind's memory of what it said last.
  */
 static void
-not_ready(const char *why)
+say_once(char said[256], enum log_level level, const char *prefix,
+    const char *why)
 {
 	static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
-	static char		 said[256];
 	bool			 new;
 
 	pthread_mutex_lock(&lock);
 	if ((new = strcmp(said, why) != 0))
-		snprintf(said, sizeof(said), "%s", why);
+		snprintf(said, 256, "%s", why);
 	pthread_mutex_unlock(&lock);
 	if (new)
-		log_error("not ready: %s", why);
+		log_msg(level, "%s%s", prefix, why);
+}
+
+/* Why the program cannot serve, once per process and reason. */
+static void
+not_ready(const char *why)
+{
+	static char	said[256];
+
+	say_once(said, LL_ERROR, "not ready: ", why);
+}
+
+/*
+ * Open database i for s, or NULL with the reason in err. cache.db alone
+ * is made when it is missing, and brought up to this program's schema
+ * when it is behind: it holds nothing that must be kept, and a program
+ * without it could not throttle log-ins (side/throttle.h), so waiting
+ * for "shopctl migrate" would mean refusing them until then.
+ */
+static struct db *
+open_db(struct shop *s, int i, char *err, size_t errlen)
+{
+	struct db	*d;
+	char		 path[4096], why[256];
+	int		 missing;
+	bool		 made = false;
+
+	d = db_open(s->cfg->data_dir, (enum db_id)i, DB_OPEN_WEB, err, errlen);
+	snprintf(path, sizeof(path), "%s/%s", s->cfg->data_dir, db_files[i]);
+	if (d == NULL && i == DB_CACHE && access(path, F_OK) != 0 &&
+	    errno == ENOENT) {
+		d = db_open(s->cfg->data_dir, (enum db_id)i, DB_OPEN_WEB |
+		    DB_OPEN_CREATE, err, errlen);
+		made = d != NULL;
+	}
+	if (d == NULL || (missing = migrate_missing(d)) == 0) {
+		if (made)
+			log_warn("%s was missing: made a new one", path);
+		return d;
+	}
+	if (i == DB_CACHE) {
+		if (migrate_apply(d, NULL, NULL, why, sizeof(why)) >= 0) {
+			log_warn("%s %s", path, made ? "was missing: made a "
+			    "new one" : "was behind this program's schema: "
+			    "brought it up to date");
+			return d;
+		}
+		snprintf(err, errlen, "%s", why);
+	} else
+		snprintf(err, errlen, "the %s database schema is older than "
+		    "this program (%d migration%s missing): run \"shopctl "
+		    "migrate\"", db_names[i], missing < 0 ? 1 : missing,
+		    missing == 1 ? "" : "s");
+	db_close(d);
+	return NULL;
+}
+
+/*
+ * The optional databases of a program that serves: one deleted or
+ * replaced under it (db_moved) is opened again at once, since writes to
+ * the old file fail and other programs use the new one; one that is not
+ * open is tried again at most once a second. Failures are logged once
+ * per reason; the program goes on without the database.
+ */
+static void
+reopen_optional(struct shop *s)
+{
+	static char	 said[256];
+	char		 err[256];
+	time_t		 now = (time_t)clock_now();
+	int		 i;
+
+	for (i = 0; i < DB__MAX; i++) {
+		if (!(s->optional_dbs & DB_BIT(i)))
+			continue;
+		if (s->db[i] != NULL) {
+			if (!db_moved(s->db[i]))
+				continue;
+			log_warn("%s was deleted or replaced while open: "
+			    "opening it again", db_path(s->db[i]));
+			db_close(s->db[i]);
+			s->db[i] = NULL;
+		} else if (s->side_checked_at == now)
+			continue;
+		s->side_checked_at = now;
+		if ((s->db[i] = open_db(s, i, err, sizeof(err))) == NULL)
+			say_once(said, LL_ERROR, "going on without it: ", err);
+		else
+			said[0] = '\0';
+	}
 }
 
 /*
  * Open what is not open and check the schema. Returns true when the
  * program can serve; otherwise shop->unavailable says why. Checked at most
  * once a second while unavailable, so a shop that is being migrated comes
- * back by itself.
+ * back by itself. Once it serves, the optional databases are looked
+ * after on each call (reopen_optional).
  */
 static bool
 shop_ready(struct shop *s)
 {
 	char	 err[256];
-	int	 i, missing;
+	int	 i;
 	time_t	 now;
 
-	if (s->checked_at != 0 && s->unavailable[0] == '\0')
+	if (s->checked_at != 0 && s->unavailable[0] == '\0') {
+		reopen_optional(s);
 		return true;
+	}
 	now = (time_t)clock_now();
 	if (s->checked_at == now)
 		return false;
@@ -106,17 +198,7 @@ shop_ready(struct shop *s)
 
 		if (!((s->want_dbs | s->optional_dbs) & bit) || s->db[i])
 			continue;
-		s->db[i] = db_open(s->cfg->data_dir, (enum db_id)i,
-		    DB_OPEN_WEB, err, sizeof(err));
-		if (s->db[i] != NULL && (missing =
-		    migrate_missing(s->db[i])) != 0) {
-			snprintf(err, sizeof(err), "the %s database schema is "
-			    "older than this program (%d migration%s missing): "
-			    "run \"shopctl migrate\"", db_names[i],
-			    missing < 0 ? 1 : missing, missing == 1 ? "" : "s");
-			db_close(s->db[i]);
-			s->db[i] = NULL;
-		}
+		s->db[i] = open_db(s, i, err, sizeof(err));
 		if (s->db[i] == NULL && (s->want_dbs & bit)) {
 			snprintf(s->unavailable, sizeof(s->unavailable), "%s",
 			    err);
@@ -124,6 +206,7 @@ shop_ready(struct shop *s)
 			return false;
 		}
 	}
+	s->side_checked_at = now;
 	return true;
 }
 

@@ -246,6 +246,17 @@ db_close(struct db *d)
 	free(d);
 }
 
+bool
+db_moved(struct db *d)
+{
+	int	moved = 0;
+
+	if (sqlite3_file_control(d->h, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) != SQLITE_OK)
+		return false;
+	return moved != 0;
+}
+
 sqlite3 *
 db_handle(struct db *d)
 {

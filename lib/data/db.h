@@ -53,6 +53,12 @@ struct db	*db_open(const char *dir, enum db_id, unsigned flags,
 struct db	*db_open_file(const char *path, enum db_id, unsigned flags,
 		    char *err, size_t errlen);
 void		 db_close(struct db *);
+/*
+ * Whether the file the connection has open is no longer the one at its
+ * path (deleted, or replaced by another file): writes would fail, and
+ * other programs use the new file. The caller closes and opens again.
+ */
+bool		 db_moved(struct db *);
 sqlite3		*db_handle(struct db *);
 enum db_id	 db_which(const struct db *);
 const char	*db_path(const struct db *);

@@ -12,6 +12,10 @@
 
 /* job_mail.c: {"to", "template", "vars", ...}: render and send a mail. */
 enum job_result	 job_send_mail(struct job_ctx *);
+/* job_mail.c: {"reset": id, "key": k}: make a reset link (shop/user.h) and mail it. */
+enum job_result	 job_send_reset_mail(struct job_ctx *);
+/* job_mail.c: {"signup": id, "key": k}: the link that finishes a sign-up. */
+enum job_result	 job_send_signup_mail(struct job_ctx *);
 /* job_payments.c: compare orders with the gateway; release unpaid holds. */
 enum job_result	 job_reconcile(struct job_ctx *);
 enum job_result	 job_release_holds(struct job_ctx *);

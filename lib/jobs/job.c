@@ -21,6 +21,8 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"sweep_sessions",
 	"reconcile_payments",
 	"release_reservations",
+	NOTIFY_RESET_KIND,
+	NOTIFY_SIGNUP_KIND,
 };
 
 /* Indexed by enum job_kind. */
@@ -32,6 +34,8 @@ static const job_fn kinds[JOB_KIND__MAX] = {
 	job_sweep_sessions,
 	job_reconcile,
 	job_release_holds,
+	job_send_reset_mail,
+	job_send_signup_mail,
 };
 
 /*

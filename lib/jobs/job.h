@@ -19,6 +19,8 @@ enum job_kind {
 	JOB_SWEEP_SESSIONS,	/* ended sessions and their guest carts */
 	JOB_RECONCILE,		/* compare orders with the gateway, repair */
 	JOB_RELEASE_HOLDS,	/* release stock of orders not paid in time */
+	JOB_SEND_RESET_MAIL,	/* a password-reset link, made as it is sent */
+	JOB_SEND_SIGNUP_MAIL,	/* the link that finishes a sign-up, likewise */
 	JOB_KIND__MAX
 };
 

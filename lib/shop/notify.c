@@ -1,6 +1,7 @@
 /*
  * Queuing the shop's mail through the outbox (notify.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -45,4 +46,28 @@ notify_mail(struct db *d, struct arena *a, const struct notify_mail *m)
 		sodium_memzero(json.p, json.len);
 	buf_free(&json);
 	return id;
+}
+
+long long
+notify_secret_mail(struct db *d, const char *kind, long long row,
+    const char *key)
+{
+	struct queue_job_spec	spec;
+	char			payload[160];
+
+	if (row <= 0 || key == NULL || strlen(key) > 64 ||
+	    strspn(key, "0123456789abcdef") != strlen(key)) {
+		log_error("notify_secret_mail: bad row or key");
+		return -1;
+	}
+	snprintf(payload, sizeof(payload), "{\"row\":%lld,\"key\":\"%s\"}",
+	    row, key);
+	memset(&spec, 0, sizeof(spec));
+	spec.kind = kind;
+	spec.queue = NOTIFY_MAIL_QUEUE;
+	spec.payload = payload;
+	spec.priority = 20;
+	/* The link is useless once it expires: so is the mail. */
+	spec.max_attempts = 5;
+	return outbox_job(d, &spec);
 }

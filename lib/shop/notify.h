@@ -28,6 +28,16 @@ struct notify_mail {
 };
 
 /*
+ * The kinds of the mails that carry a secret link (a password reset, a
+ * sign-up to confirm): the job names only the row and a random key; the
+ * worker makes the token when it writes the mail and stores only its
+ * hash (shop/user.h, shop/signup.h), so no usable link is ever kept in a
+ * database or a backup.
+ */
+#define NOTIFY_RESET_KIND	"send_reset_mail"
+#define NOTIFY_SIGNUP_KIND	"send_signup_mail"
+
+/*
  * Queue mail m (in a write on shop.db): its payload is written as JSON
  * ({"to", "to_name", "template", "data"}) and the copy of it this
  * function made is wiped before it is freed, since a payload may hold a
@@ -37,5 +47,13 @@ struct notify_mail {
  */
 long long	 notify_mail(struct db *primary, struct arena *,
 		    const struct notify_mail *m);
+
+/*
+ * Queue a mail of one of the secret kinds above for row (a reset's or a
+ * sign-up's id) and its key (in a write on shop.db): {"row", "key"}.
+ * Returns the outbox row's id, or -1 (the caller rolls back).
+ */
+long long	 notify_secret_mail(struct db *primary, const char *kind,
+		    long long row, const char *key);
 
 #endif

@@ -16,6 +16,7 @@
 #include "data/db.h"
 #include "ext/stripe.h"
 #include "shop/audit.h"
+#include "shop/notify.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
 #include "shop/payment.h"
@@ -799,17 +800,11 @@ static int
 refund_mail(struct db *d, struct arena *a, const struct order *o,
     const struct refund *r, long long refunded)
 {
-	struct tval		*p = tval_map(a), *data, *lines, *m;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
+	struct tval		*data = tval_map(a), *lines, *m;
+	struct notify_mail	 mail;
 	size_t			 i;
 	int			 rc;
 
-	tval_set_str(a, p, "to", o->email);
-	if (*o->ship.name != '\0')
-		tval_set_str(a, p, "to_name", o->ship.name);
-	tval_set_str(a, p, "template", "refund_issued");
-	data = tval_set_map(a, p, "data");
 	if (*o->ship.name != '\0')
 		tval_set_str(a, data, "name", o->ship.name);
 	tval_set_str(a, data, "number", o->number);
@@ -835,15 +830,14 @@ refund_mail(struct db *d, struct arena *a, const struct order *o,
 	if (r->shipping > 0)
 		tval_set_str(a, data, "shipping", money_format(a, r->shipping,
 		    o->currency));
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.unique_key = arena_printf(a, "mail:refund-issued:%lld", r->id);
-	spec.priority = 10;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	buf_free(&json);
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "refund_issued";
+	mail.to = o->email;
+	mail.to_name = o->ship.name;
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:refund-issued:%lld", r->id);
+	mail.priority = 10;
+	rc = notify_mail(d, a, &mail) < 0 ? -1 : 0;
 	return rc;
 }
 

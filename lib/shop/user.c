@@ -1,6 +1,7 @@
 /*
  * Customers, addresses and reset tokens (see user.h).
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "data/db.h"
+#include "shop/notify.h"
 #include "shop/session.h"
 #include "shop/user.h"
 
@@ -35,7 +37,11 @@ static const char sql_reset_void[] =
     "DELETE FROM password_resets WHERE user_id = ?1";
 static const char sql_reset_insert[] =
     "INSERT INTO password_resets (user_id, token_hash, created_at, "
-    "expires_at) VALUES (?1, ?2, ?3, ?3 + ?4)";
+    "expires_at, mail_key) VALUES (?1, ?2, ?3, ?3 + ?4, ?5)";
+static const char sql_reset_issue[] =
+    "UPDATE password_resets SET token_hash = ?2 WHERE id = ?1 "
+    "AND mail_key = ?4 AND used_at IS NULL AND expires_at > ?3 "
+    "RETURNING user_id, expires_at";
 static const char sql_reset_find[] =
     "SELECT user_id FROM password_resets WHERE token_hash = ?1 "
     "AND used_at IS NULL AND expires_at > ?2";
@@ -227,16 +233,24 @@ token_hash(const char *token, unsigned char hash[SESSION_HASH_BYTES])
 	return session_id_hash(token, hash);
 }
 
+/*
+ * A reset row is stored with the hash of no token: 32 random bytes that
+ * nobody knows a preimage of. The worker replaces it when it makes the
+ * token (user_reset_issue).
+ */
 enum user_result
-user_reset_create(struct db *d, long long user_id,
-    char token[USER_TOKEN_LEN + 1],
-    int (*in_write)(struct db *, const char *, void *), void *arg)
+user_reset_create(struct db *d, long long user_id, long long *id)
 {
-	unsigned char	 hash[SESSION_HASH_BYTES];
-	sqlite3_stmt	*st;
+	unsigned char		 placeholder[SESSION_HASH_BYTES], rnd[16];
+	sqlite3_stmt		*st;
+	char			 key[33];
+	long long		 rid;
 
-	session_new_id(token);
-	(void)token_hash(token, hash);
+	if (id != NULL)
+		*id = 0;
+	randombytes_buf(placeholder, sizeof(placeholder));
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(key, sizeof(key), rnd, sizeof(rnd));
 	if (db_begin(d) != 0)
 		return USER_ERROR;
 	if ((st = db_prep(d, sql_reset_void)) == NULL)
@@ -247,16 +261,70 @@ user_reset_create(struct db *d, long long user_id,
 	if ((st = db_prep(d, sql_reset_insert)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, placeholder, sizeof(placeholder),
+	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, clock_now());
 	sqlite3_bind_int(st, 4, USER_RESET_SECONDS);
+	sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
 	if (db_step(d, st) != SQLITE_DONE)
 		goto fail;
-	if (in_write != NULL && in_write(d, token, arg) != 0)
+	rid = sqlite3_last_insert_rowid(db_handle(d));
+	if (notify_secret_mail(d, NOTIFY_RESET_KIND, rid, key) < 0)
 		goto fail;
-	return db_commit(d) == 0 ? USER_OK : USER_ERROR;
+	if (db_commit(d) != 0)
+		return USER_ERROR;
+	if (id != NULL)
+		*id = rid;
+	return USER_OK;
 fail:
 	db_rollback(d);
+	return USER_ERROR;
+}
+
+enum user_result
+user_reset_issue(struct db *d, struct arena *a, long long id, const char *key,
+    char token[USER_TOKEN_LEN + 1], struct user **u, long long *expires_at)
+{
+	unsigned char	 hash[SESSION_HASH_BYTES];
+	sqlite3_stmt	*st;
+	long long	 user_id = 0;
+	int		 rc;
+
+	*u = NULL;
+	*expires_at = 0;
+	session_new_id(token);
+	(void)token_hash(token, hash);
+	if (db_begin(d) != 0)
+		goto error;
+	if ((st = db_prep(d, sql_reset_issue)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, clock_now());
+	sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
+	if ((rc = db_step(d, st)) == SQLITE_ROW) {
+		user_id = sqlite3_column_int64(st, 0);
+		*expires_at = sqlite3_column_int64(st, 1);
+		rc = db_step(d, st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (user_id == 0) {
+		db_rollback(d);
+		sodium_memzero(token, USER_TOKEN_LEN + 1);
+		return USER_NOT_FOUND;
+	}
+	if ((*u = user_by_id(d, a, user_id)) == NULL)
+		goto fail;
+	if (db_commit(d) != 0)
+		goto error;
+	return USER_OK;
+fail:
+	db_rollback(d);
+error:
+	sodium_memzero(token, USER_TOKEN_LEN + 1);
+	*u = NULL;
 	return USER_ERROR;
 }
 

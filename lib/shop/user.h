@@ -9,6 +9,16 @@
  * Reset tokens are 32 random bytes sent by mail as 43 characters of
  * base64url; only their SHA-256 is stored. A token works once, for
  * USER_RESET_SECONDS, and only the newest one of an account works.
+ *
+ * No token is ever written anywhere but into its mail. A request for a
+ * reset stores a row whose hash is of no token at all, and queues a
+ * "send_reset_mail" job that names the row (its id and a random key of
+ * the row that tells it from a later row of the same id), nothing more; the worker
+ * makes the token when it writes the mail (user_reset_issue()), stores
+ * its hash and sends it. A copy of the databases, their WAL or a backup
+ * therefore never holds a usable link, and a mail that failed and is
+ * sent again carries a new token that replaces the one that may have
+ * been lost.
  */
 #ifndef SHOP_USER_H
 #define SHOP_USER_H
@@ -89,16 +99,26 @@ enum user_result user_set_hash(struct db *, long long user_id,
 		    const char *hash);
 
 /*
- * A new reset token for user_id (own write), written into token; older
- * tokens of the account stop working. in_write (may be NULL) runs in the
- * same write with the token, to queue the mail that carries it: the token
- * exists if and only if its mail is on its way. A non-zero return from
- * it rolls everything back.
+ * A new reset for user_id (own write), with its mail queued through the
+ * outbox in the same write (a "send_reset_mail" job naming the reset);
+ * older resets of the account stop working. *id (may be NULL) gets the
+ * reset's id.
  */
 enum user_result user_reset_create(struct db *, long long user_id,
-		    char token[USER_TOKEN_LEN + 1],
-		    int (*in_write)(struct db *, const char *token, void *),
-		    void *arg);
+		    long long *id);
+
+/*
+ * The worker's half (own write): a fresh token for reset id, whose
+ * mail_key is key (both from the job's payload), into token,
+ * its hash stored in place of the one before, while the reset can still
+ * be used (not used, not expired, the account's newest). *u (in the
+ * arena) gets the account and *expires_at the reset's end. Returns
+ * USER_OK, USER_NOT_FOUND when the reset is no longer usable (no mail is
+ * due), or USER_ERROR.
+ */
+enum user_result user_reset_issue(struct db *, struct arena *, long long id,
+		    const char *key, char token[USER_TOKEN_LEN + 1], struct user **u,
+		    long long *expires_at);
 
 /*
  * The account a token is valid for now (unused, not expired, the

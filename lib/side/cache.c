@@ -29,6 +29,9 @@ static const char sql_evict_expired[] =
     "(SELECT key FROM entries WHERE expires_at <= ?1 LIMIT 1000)";
 static const char sql_counters_expired[] =
     "DELETE FROM counters WHERE window_end <= ?1";
+/* Throttles (side/throttle.h) are forgotten here too. */
+static const char sql_throttles_forgotten[] =
+    "DELETE FROM throttles WHERE forget_at <= ?1";
 static const char sql_hit[] =
     "INSERT INTO counters (key, count, window_end) VALUES (?1, 1, ?2 + ?3) "
     "ON CONFLICT (key) DO UPDATE SET "
@@ -166,6 +169,11 @@ cache_evict(struct db *d, size_t max_bytes)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	if (db_step(d, st) != SQLITE_DONE)
 		goto fail;
+	if ((st = db_prep(d, sql_throttles_forgotten)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	if (db_step(d, st) != SQLITE_DONE)
+		goto fail;
 	if ((m = evict_over(d, max_bytes ? max_bytes : CACHE_MAX_BYTES)) < 0)
 		goto fail;
 	n += m;
@@ -187,7 +195,7 @@ counter_hit(struct db *d, const char *key, int window, int *reset_in)
 	if (reset_in != NULL)
 		*reset_in = 0;
 	if (d == NULL || db_begin_timeout(d, CACHE_LOCK_MS) != 0)
-		return 0;
+		return -1;
 	if ((st = db_prep(d, sql_hit)) == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -201,12 +209,12 @@ counter_hit(struct db *d, const char *key, int window, int *reset_in)
 	/* Finish the statement: RETURNING rows are only final when done. */
 	if (db_step(d, st) != SQLITE_DONE || db_commit(d) != 0) {
 		db_rollback(d);
-		return 0;
+		return -1;
 	}
 	return count;
 fail:
 	db_rollback(d);
-	return 0;
+	return -1;
 }
 
 long
@@ -215,20 +223,21 @@ counter_peek(struct db *d, const char *key, int *reset_in)
 	sqlite3_stmt	*st;
 	long		 count = 0;
 	time_t		 now = (time_t)clock_now();
+	int		 rc;
 
 	if (reset_in != NULL)
 		*reset_in = 0;
 	if (d == NULL || (st = db_prep(d, sql_peek)) == NULL)
-		return 0;
+		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	if (db_step(d, st) == SQLITE_ROW) {
+	if ((rc = db_step(d, st)) == SQLITE_ROW) {
 		count = (long)sqlite3_column_int64(st, 0);
 		if (reset_in != NULL)
 			*reset_in = (int)(sqlite3_column_int64(st, 1) - now);
 	}
 	sqlite3_reset(st);
-	return count;
+	return rc < 0 ? -1 : count;
 }
 
 void

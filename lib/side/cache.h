@@ -38,7 +38,8 @@ bool	cache_set(struct db *, const char *key, const void *val, size_t len,
 void	cache_delete(struct db *, const char *key);
 
 /*
- * Delete expired entries and counters, then the oldest entries until the
+ * Delete expired entries, counters and forgotten throttles
+ * (side/throttle.h), then the oldest entries until the
  * cache holds at most max_bytes. Returns the number of entries deleted,
  * or -1 on error. The worker runs it on a schedule.
  */
@@ -51,8 +52,8 @@ long long cache_bytes(struct db *);
  * under key and returns the count in the current window (a new window of
  * window seconds starts when the last one has ended); counter_peek()
  * returns it without adding. *reset_in (may be NULL) gets the seconds
- * until the window ends. On any cache failure both return 0: throttling
- * fails open rather than locking every customer out.
+ * until the window ends. On any cache failure both return -1: a caller
+ * that limits something must refuse it then (fail closed).
  */
 long	counter_hit(struct db *, const char *key, int window, int *reset_in);
 long	counter_peek(struct db *, const char *key, int *reset_in);

@@ -82,7 +82,9 @@ def main():
         env = dict(SHOP_ENV)
         env.update(gw.shop_env())
         shop = Lighttpd(data, port=shop_port, env=env).start()
-        worker = Worker(data, SHOP_WORKER_POLL_MS="50", **env)
+        # The worker writes the links of reset and sign-up mails.
+        worker = Worker(data, SHOP_WORKER_POLL_MS="50",
+                        SHOP_BASE_URL=shop_url, **env)
         wait_ready(shop_port, "/")
         print(json.dumps({
             "shop": shop_url,

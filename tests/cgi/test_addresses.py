@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import shoptest  # noqa: E402
 from shoptest import contains, eq, lacks, status, test  # noqa: E402
 import shopfixture as fx  # noqa: E402
+import signups  # noqa: E402
 
 JSON = {"Accept": "application/json"}
 FAST = {"SHOP_INSECURE_FAST_PWHASH": "1"}
@@ -35,7 +36,10 @@ def customer(d, email="ann@example.com"):
     r = acct("/account/signup", "POST", body={
         "email": email, "name": "Ann", "password": "correct horse"}, d=d)
     status(r, 303)
-    return [v.split(";")[0] for v in r.header_all("Set-Cookie")][-1]
+    r = signups.confirm_cgi(d, email, env=FAST)
+    status(r, 303)
+    return [v.split(";")[0] for v in r.header_all("Set-Cookie")
+            if v.startswith("sid=")][-1]
 
 
 def rows(d):

@@ -95,9 +95,23 @@ def json_is_never_from_the_cache():
 
 
 @test
-def bad_missing_cache_is_a_miss():
+def bad_missing_cache_is_made_again():
     d = datadir(seed=True)
     os.remove(os.path.join(d, "cache.db"))
+    pid, slug, vid = product()
+    # cache.db holds nothing that must be kept: a program makes it anew.
+    r = get(f"/products/{slug}", data_dir=d)
+    eq(r.header("X-Cache"), "miss")
+    contains(r.text, "<h1>")
+    eq(os.path.exists(os.path.join(d, "cache.db")), True)
+    eq(get(f"/products/{slug}", data_dir=d).header("X-Cache"), "hit")
+
+
+@test
+def bad_cache_that_cannot_be_made_is_a_miss():
+    d = datadir(seed=True)
+    os.remove(os.path.join(d, "cache.db"))
+    os.mkdir(os.path.join(d, "cache.db"))
     pid, slug, vid = product()
     r = get(f"/products/{slug}", data_dir=d)
     eq(r.header("X-Cache"), None)

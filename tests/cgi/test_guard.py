@@ -36,7 +36,8 @@ def login(email, password):
                      body=shoptest.form(email=email, password=password),
                      data_dir=data()[0], env=FAST)
     status(r, 303)
-    return [v.split(";")[0] for v in r.header_all("Set-Cookie")][-1]
+    return [v.split(";")[0] for v in r.header_all("Set-Cookie")
+            if v.startswith("sid=")][-1]
 
 
 def get(path, cookie=None, headers=None, method="GET"):

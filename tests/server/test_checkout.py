@@ -16,6 +16,7 @@ import shoptest  # noqa: E402
 from shoptest import contains, eq, lacks, status, test  # noqa: E402
 import shopfixture as fx  # noqa: E402
 import payfixture as pf  # noqa: E402
+import signups  # noqa: E402
 from gateway import CARD_ASYNC_OK, CARD_DECLINED, Gateway  # noqa: E402
 
 JSON = {"Accept": "application/json"}
@@ -237,6 +238,9 @@ def customer_checkout_is_prefilled_with_saved_addresses():
     status(post(c, "/account/signup", {"name": "Cy", "email":
                                        "cy@example.test", "password":
                                        "correct horse"}), 303)
+    # The sign-up's mail has the link that makes the account.
+    status(signups.confirm_client(c, _data, "cy@example.test",
+                                  headers=c.same), 303)
     uid = sql("SELECT id FROM users WHERE email = 'cy@example.test'")[0][0]
     now = int(time.time())
     sql("INSERT INTO addresses (user_id, name, line1, city, postcode, "
