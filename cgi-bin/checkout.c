@@ -613,6 +613,7 @@ h_place(struct req *r)
 	memset(&in, 0, sizeof(in));
 	in.email = form_str(&f, "email");
 	in.user_id = s != NULL ? s->user_id : 0;
+	in.session_row = s != NULL ? s->id : 0;
 	in.checkout_key = form_str(&f, "checkout_key");
 	in.ship.name = (char *)form_str(&f, "name");
 	in.ship.line1 = (char *)form_str(&f, "line1");
@@ -656,6 +657,11 @@ h_place(struct req *r)
 	case CREATE_OK:
 	case CREATE_EXISTS:
 		break;
+	case CREATE_FOREIGN:
+		r->error = "This checkout form was already used to place an "
+		    "order from another browser. Nothing was ordered now: "
+		    "open the checkout page again to place yours.";
+		return 409;
 	case CREATE_REFUSED:
 		if (q.problem == QUOTE_NO_SHIPPING)
 			form_error(&f, "shipping", quote_problem_msgs[q.problem]);

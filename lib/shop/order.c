@@ -88,7 +88,7 @@ static const bool allowed[ORDER_STATE__MAX][ORDER_STATE__MAX] = {
     "coalesce(session_id, ''), coalesce(session_url, ''), " \
     "coalesce(payment_intent, ''), amount_paid, amount_refunded, " \
     "reserved_until, stock_held, recovered, created_at, " \
-    "coalesce(paid_at, '') FROM orders "
+    "coalesce(paid_at, ''), coalesce(placed_by_session, 0) FROM orders "
 
 static const char sql_by_id[] = "SELECT " ORDER_COLUMNS "WHERE id = ?1";
 static const char sql_by_token[] = "SELECT " ORDER_COLUMNS "WHERE token = ?1";
@@ -111,9 +111,10 @@ static const char sql_insert[] =
     "INSERT INTO orders (token, email, user_id, checkout_key, currency, "
     "subtotal, shipping, tax, total, tax_name, tax_rate_bp, tax_inclusive, "
     "shipping_code, shipping_name, ship_name, ship_line1, ship_line2, "
-    "ship_city, ship_postcode, ship_country, reserved_until) "
+    "ship_city, ship_postcode, ship_country, reserved_until, "
+    "placed_by_session) "
     "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, nullif(?22, 0))";
 static const char sql_number[] =
     "UPDATE orders SET number = printf('SF-%06d', id) WHERE id = ?1";
 static const char sql_line[] =
@@ -227,6 +228,7 @@ order_row(struct arena *a, sqlite3_stmt *st, struct order *o)
 	o->recovered = sqlite3_column_int(st, c++) != 0;
 	o->created_at = db_text(a, st, c++);
 	o->paid_at = db_text(a, st, c++);
+	o->placed_by = sqlite3_column_int64(st, c++);
 }
 
 static int
@@ -288,6 +290,15 @@ order_find(struct db *d, struct arena *a, const char *sql, const char *s,
 	if (o != NULL && load_lines(d, a, o) != 0)
 		return NULL;
 	return o;
+}
+
+bool
+order_is_theirs(const struct order *o, long long session_row,
+    long long user_id)
+{
+	if (session_row != 0 && o->placed_by == session_row)
+		return true;
+	return user_id != 0 && o->user_id == user_id;
 }
 
 struct order *
@@ -592,6 +603,7 @@ insert_order(struct db *d, const struct order_input *in, const struct quote *q,
 	sqlite3_bind_text(st, 20, in->ship.country, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 21, clock_now() +
 	    (in->hold_seconds > 0 ? in->hold_seconds : 3600));
+	sqlite3_bind_int64(st, 22, in->session_row);
 	rc = db_step(d, st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -661,6 +673,10 @@ order_create(struct db *d, struct arena *a, const struct order_input *in,
 	    (*out = order_find(d, a, sql_by_key, in->checkout_key, 0)) != NULL) {
 		db_rollback(d);
 		memset(q, 0, sizeof(*q));
+		if (!order_is_theirs(*out, in->session_row, in->user_id)) {
+			*out = NULL;
+			return CREATE_FOREIGN;
+		}
 		return CREATE_EXISTS;
 	}
 	if (quote_build(d, a, in->variant_ids, in->quantities, in->nlines,
