@@ -684,14 +684,22 @@ h_place(struct req *r)
 	return payment_answer(r, o, sr, url, &err, res == CREATE_OK);
 }
 
-/* GET /checkout/success?session_id=...: settle now, show the order. */
+/*
+ * GET /checkout/success?session_id=...: back from paying, the browser
+ * that placed the order (or its signed-in customer) is sent to the order
+ * page, settled first if the gateway can say so in time. To anyone else
+ * a session id is as unknown as one never made: the gateway is not asked
+ * and nothing of the order is shown (lib/shop/settle.h, settle_success).
+ */
 static int
 h_success(struct req *r)
 {
 	struct stripe		*c = r->shop->app_data;
 	struct db		*d = req_db(r, DB_PRIMARY);
+	struct session		*s = session_of(r);
 	const char		*sid = req_query(r, "session_id");
 	struct order		*o = NULL;
+	struct settle_asker	 who;
 	struct stripe_error	 err;
 	enum settle_result	 sr;
 	size_t			 i;
@@ -710,24 +718,26 @@ h_success(struct req *r)
 		}
 	if (c == NULL)
 		return stripe_missing(r);
+	memset(&who, 0, sizeof(who));
+	who.session_row = s != NULL ? s->id : 0;
+	who.user_id = s != NULL ? s->user_id : 0;
+	who.addr = req_env(r, "REMOTE_ADDR");
 	memset(&err, 0, sizeof(err));
-	sr = settle_session(d, c, r->arena, sid, &o, &err);
-	/* Even if the gateway did not answer, the order may be known here. */
-	if (o == NULL)
-		o = order_by_session(d, r->arena, sid);
+	sr = settle_success(d, req_db(r, DB_CACHE), c, r->arena, &who, sid, &o,
+	    &err);
 	if (o == NULL) {
-		r->error = sr == SETTLE_GATEWAY ? "We could not confirm this "
-		    "payment just now. If you paid, your order is safe: the "
-		    "confirmation email will follow." : "We do not know this "
-		    "payment.";
-		return sr == SETTLE_GATEWAY ? 503 : 404;
+		if (sr == SETTLE_ERROR)
+			return 503;
+		r->error = "We do not know this payment.";
+		return 404;
 	}
-	if ((o = order_by_id(d, r->arena, o->id)) == NULL)
-		return 503;
+	if (sr == SETTLE_GATEWAY)
+		log_warn("checkout: order %s: success page: %s", o->number,
+		    err.message);
+	r->cache_control = "no-store";
 	if (r->want_json)
 		return order_page(r, 200, o, NULL);
 	resp_redirect(r, 303, arena_printf(r->arena, "/orders/%s", o->token));
-	r->cache_control = "no-store";
 	return 0;
 }
 
@@ -788,7 +798,7 @@ main(int argc, char *argv[])
 		.routes = routes,
 		.nroutes = nitems(routes),
 		.dbs = DB_BIT(DB_PRIMARY),
-		.optional_dbs = DB_BIT(DB_CABLE),
+		.optional_dbs = DB_BIT(DB_CABLE) | DB_BIT(DB_CACHE),
 		.thread_init = thread_init,
 		.thread_fini = thread_fini,
 	};

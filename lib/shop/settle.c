@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "data/db.h"
 #include "ext/stripe.h"
+#include "side/cache.h"
 #include "shop/order.h"
 #include "shop/payment.h"
 #include "shop/settle.h"
@@ -438,6 +439,69 @@ settle_session(struct db *d, struct stripe *c, struct arena *a,
 		*order = payment_find_order(d, a, &f);
 	if (r == SETTLE_OK && s.status == STRIPE_SESSION_EXPIRED)
 		r = SETTLE_NOT_PAYABLE;
+	return r;
+}
+
+/*
+ * Whether who may ask the gateway about an order now: within the calls a
+ * window allows its session and its address (each request counts), and
+ * holding the order's claim (*owner set, for settle_success() to give it
+ * back). The counters fail open, as log-in throttling does; the claim
+ * fails closed.
+ */
+static bool
+success_may_ask(struct db *cache, struct arena *a,
+    const struct settle_asker *who, const struct order *o,
+    const char **key, char owner[CACHE_CLAIM_LEN + 1])
+{
+	if (counter_hit(cache, arena_printf(a, "settle:session:%lld",
+	    who->session_row), SETTLE_SUCCESS_WINDOW, NULL) >
+	    SETTLE_SUCCESS_PER_SESSION)
+		return false;
+	if (who->addr != NULL && *who->addr != '\0' &&
+	    counter_hit(cache, arena_printf(a, "settle:addr:%s", who->addr),
+	    SETTLE_SUCCESS_WINDOW, NULL) > SETTLE_SUCCESS_PER_ADDR)
+		return false;
+	*key = arena_printf(a, "settle:order:%lld", o->id);
+	return cache_claim(cache, *key, SETTLE_SUCCESS_CLAIM, owner);
+}
+
+enum settle_result
+settle_success(struct db *d, struct db *cache, struct stripe *c,
+    struct arena *a, const struct settle_asker *who, const char *sid,
+    struct order **order, struct stripe_error *err)
+{
+	struct stripe_opts	 saved, quick;
+	struct order		*o, *settled;
+	enum settle_result	 r;
+	const char		*key;
+	char			 owner[CACHE_CLAIM_LEN + 1];
+
+	*order = NULL;
+	if ((o = order_by_session(d, a, sid)) == NULL ||
+	    !order_is_theirs(o, who->session_row, who->user_id))
+		return SETTLE_NOT_PAYABLE;
+	*order = o;
+	if (o->state != ORDER_PENDING)
+		return SETTLE_OK;
+	if (!success_may_ask(cache, a, who, o, &key, owner))
+		return SETTLE_BUSY;
+	stripe_get_opts(c, &saved);
+	memset(&quick, 0, sizeof(quick));
+	quick.connect_ms = saved.connect_ms;
+	quick.attempt_ms = saved.attempt_ms < SETTLE_SUCCESS_DEADLINE_MS ?
+	    saved.attempt_ms : SETTLE_SUCCESS_DEADLINE_MS;
+	quick.deadline_ms = SETTLE_SUCCESS_DEADLINE_MS;
+	quick.max_attempts = saved.max_attempts;
+	quick.backoff_ms = saved.backoff_ms;
+	stripe_set_opts(c, &quick);
+	r = settle_session(d, c, a, sid, NULL, err);
+	stripe_set_opts(c, &saved);
+	cache_unclaim(cache, key, owner);
+	/* What the page shows is what this database now says. */
+	if ((settled = order_by_id(d, a, o->id)) == NULL)
+		return SETTLE_ERROR;
+	*order = settled;
 	return r;
 }
 

@@ -62,13 +62,54 @@ enum settle_result settle_start(struct db *, struct stripe *, struct arena *,
 		    const char **url, struct stripe_error *err);
 
 /*
- * The success page: ask the gateway about session_id and apply what it
- * says through the same path as webhooks. *order (may be NULL) gets the
- * order it is about.
+ * Ask the gateway about session_id and apply what it says through the
+ * same path as webhooks. *order (may be NULL) gets the order it is about.
+ * For anyone's session: what calls it decides who may learn the answer.
  */
 enum settle_result settle_session(struct db *, struct stripe *, struct arena *,
 		    const char *session_id, struct order **order,
 		    struct stripe_error *err);
+
+/* Who is back on the success page: what order_is_theirs() is asked. */
+struct settle_asker {
+	long long	 session_row;	/* sessions.id; 0: no session */
+	long long	 user_id;	/* the signed-in customer; 0: none */
+	const char	*addr;		/* the client's address; NULL: unknown */
+};
+
+/* Calls the success page makes to the gateway, in a minute at most. */
+#define SETTLE_SUCCESS_PER_SESSION	6
+#define SETTLE_SUCCESS_PER_ADDR		30
+#define SETTLE_SUCCESS_WINDOW		60
+/* How long one such call may take, all attempts included. */
+#define SETTLE_SUCCESS_DEADLINE_MS	3000
+/* How long the claim on an order's call lasts should its holder die. */
+#define SETTLE_SUCCESS_CLAIM		((SETTLE_SUCCESS_DEADLINE_MS + 999) / \
+					    1000 + 5)
+
+/*
+ * The success page (DESIGN.md, "Payments", 4): the order whose payment
+ * session_id is, when it is who's (order_is_theirs()); *order gets it
+ * (arena), read again after the gateway answered. Anyone else gets NULL
+ * exactly as for a session id never seen here, and nothing is asked of
+ * the gateway for them: a session id alone shows no order.
+ *
+ * While the order waits for its payment the gateway is asked about the
+ * session and what it says applied as settle_session() does, within
+ * SETTLE_SUCCESS_DEADLINE_MS; but only by one request at a time for an
+ * order (a claim in the cache database, cache), and no more than
+ * SETTLE_SUCCESS_PER_SESSION times a window per session and
+ * SETTLE_SUCCESS_PER_ADDR per address. Beyond that, or when the claim
+ * cannot be taken, the order is shown as this database has it
+ * (SETTLE_BUSY): the webhook settles it, and its page follows.
+ * Returns what settle_session() does when the gateway was asked,
+ * SETTLE_OK when there was no need (the order is settled already), or
+ * SETTLE_ERROR on a database error.
+ */
+enum settle_result settle_success(struct db *, struct db *cache,
+		    struct stripe *, struct arena *,
+		    const struct settle_asker *who, const char *session_id,
+		    struct order **order, struct stripe_error *err);
 
 struct settle_report {
 	long long	 sessions;	/* sessions looked at */
