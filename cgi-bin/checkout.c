@@ -228,6 +228,7 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 		tval_set_str(a, data, "problem", quote_problem_msgs[q.problem]);
 	if (notice != NULL)
 		tval_set_str(a, data, "notice", notice);
+	page_unpaid_orders(r, data);
 	tval_set(a, data, "quote", quote_tval(r, &q));
 	l = tval_set_list(a, data, "shipping_methods");
 	for (i = 0; i < n; i++) {

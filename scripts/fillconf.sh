@@ -3,7 +3,8 @@
 # tree that runs from its sources, as make does for build/conf/.
 # usage: fillconf.sh TEMPLATE OUT NAME=value...
 #   ROOT=  gives STATIC (ROOT/static) and TEMPLATES (ROOT/templates)
-#   BUILD= gives CGIBIN (BUILD/cgi-bin) and SBIN (BUILD/bin)
+#   BUILD= gives CGIBIN (BUILD/cgi-bin), SBIN (BUILD/bin) and ERRORS
+#          (BUILD/errors, the web servers' own error pages)
 #   unless they are named too; the input limits come from lib/core/limits.h.
 # Fails, writing nothing, if an @NAME@ is left unfilled.
 set -eu
@@ -16,7 +17,7 @@ for kv in "$@"; do
 	args="$args -e s|@$k@|$v|g"
 	case $k in
 	ROOT) args="$args -e s|@STATIC@|$v/static|g -e s|@TEMPLATES@|$v/templates|g" ;;
-	BUILD) args="$args -e s|@CGIBIN@|$v/cgi-bin|g -e s|@SBIN@|$v/bin|g" ;;
+	BUILD) args="$args -e s|@CGIBIN@|$v/cgi-bin|g -e s|@SBIN@|$v/bin|g -e s|@ERRORS@|$v/errors|g" ;;
 	esac
 done
 # Named values come first, so they win over the derived ones.

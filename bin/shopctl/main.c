@@ -51,6 +51,8 @@ static const struct ctl_cmd cmds[] = {
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",
 	  "prove the books against the database and the gateway" },
+	{ "error-pages", ctl_error_pages, "DIR",
+	  "write the web servers' own error pages from the templates" },
 };
 
 static void

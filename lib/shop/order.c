@@ -100,6 +100,10 @@ static const char sql_by_key[] =
     "SELECT " ORDER_COLUMNS "WHERE checkout_key = ?1";
 static const char sql_of_user[] =
     "SELECT " ORDER_COLUMNS "WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_pending_of_session[] =
+    "SELECT " ORDER_COLUMNS "WHERE placed_by_session = ?1 "
+    "AND state = 'pending_payment' AND reserved_until > ?2 "
+    "ORDER BY id DESC LIMIT ?3";
 static const char sql_lines[] =
     "SELECT coalesce(variant_id, 0), product_name, variant_title, sku, "
     "unit_price, quantity, line_total, tax FROM order_lines "
@@ -345,6 +349,32 @@ orders_of_user(struct db *d, struct arena *a, long long user_id,
 		order_row(a, st, &v[(*n)++]);
 	sqlite3_reset(st);
 	return rc < 0 ? NULL : v;
+}
+
+struct order *
+orders_pending_of_session(struct db *d, struct arena *a, long long session_row,
+    long long now, size_t limit, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct order	*v;
+	int		 rc;
+
+	*n = 0;
+	if (session_row == 0 || limit == 0 ||
+	    (st = db_prep(d, sql_pending_of_session)) == NULL)
+		return NULL;
+	v = arena_calloc(a, limit, sizeof(*v));
+	sqlite3_bind_int64(st, 1, session_row);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW && *n < limit)
+		order_row(a, st, &v[(*n)++]);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v;
 }
 
 long long *

@@ -182,6 +182,17 @@ struct order	*orders_of_user(struct db *, struct arena *, long long user_id,
 		    size_t limit, size_t *n);
 
 /*
+ * The orders the browser of session_row placed that still wait for their
+ * payment with their stock held after now, newest first, without lines:
+ * what its cart and checkout pages offer to pay (a checkout cut off
+ * before the gateway answered leaves one). *n gets the count; NULL when
+ * there are none or on error.
+ */
+struct order	*orders_pending_of_session(struct db *, struct arena *,
+		    long long session_row, long long now, size_t limit,
+		    size_t *n);
+
+/*
  * Pending orders whose hold ended before now; ids into the arena. The
  * expiry job checks each with the gateway before releasing anything.
  */
