@@ -722,7 +722,6 @@ h_success(struct req *r)
 	memset(&who, 0, sizeof(who));
 	who.session_row = s != NULL ? s->id : 0;
 	who.user_id = s != NULL ? s->user_id : 0;
-	who.addr = req_env(r, "REMOTE_ADDR");
 	memset(&err, 0, sizeof(err));
 	sr = settle_success(d, req_db(r, DB_CACHE), c, r->arena, &who, sid, &o,
 	    &err);

@@ -443,27 +443,21 @@ settle_session(struct db *d, struct stripe *c, struct arena *a,
 }
 
 /*
- * Whether who may ask the gateway about an order now: within the calls a
- * window allows its session and its address (each request counts), and
- * holding the order's claim (*owner set, for settle_success() to give it
- * back). The counters fail open, as log-in throttling does; the claim
- * fails closed.
+ * Whether who may ask the gateway about o now: within the calls a window
+ * allows its session (each request that would ask counts), and holding
+ * o's claim, which it returns (db_claim(): the caller gives it back); -1
+ * when it may not. The counter fails open, as log-in throttling does; the
+ * claim fails closed.
  */
-static bool
-success_may_ask(struct db *cache, struct arena *a,
-    const struct settle_asker *who, const struct order *o,
-    const char **key, char owner[CACHE_CLAIM_LEN + 1])
+static int
+success_claim(struct db *d, struct db *cache, struct arena *a,
+    const struct settle_asker *who, const struct order *o)
 {
 	if (counter_hit(cache, arena_printf(a, "settle:session:%lld",
 	    who->session_row), SETTLE_SUCCESS_WINDOW, NULL) >
 	    SETTLE_SUCCESS_PER_SESSION)
-		return false;
-	if (who->addr != NULL && *who->addr != '\0' &&
-	    counter_hit(cache, arena_printf(a, "settle:addr:%s", who->addr),
-	    SETTLE_SUCCESS_WINDOW, NULL) > SETTLE_SUCCESS_PER_ADDR)
-		return false;
-	*key = arena_printf(a, "settle:order:%lld", o->id);
-	return cache_claim(cache, *key, SETTLE_SUCCESS_CLAIM, owner);
+		return -1;
+	return db_claim(d, o->id);
 }
 
 enum settle_result
@@ -474,8 +468,10 @@ settle_success(struct db *d, struct db *cache, struct stripe *c,
 	struct stripe_opts	 saved, quick;
 	struct order		*o, *settled;
 	enum settle_result	 r;
-	const char		*key;
-	char			 owner[CACHE_CLAIM_LEN + 1];
+	const char		*asked;
+	char			*val;
+	size_t			 len;
+	int			 claim;
 
 	*order = NULL;
 	if ((o = order_by_session(d, a, sid)) == NULL ||
@@ -484,8 +480,17 @@ settle_success(struct db *d, struct db *cache, struct stripe *c,
 	*order = o;
 	if (o->state != ORDER_PENDING)
 		return SETTLE_OK;
-	if (!success_may_ask(cache, a, who, o, &key, owner))
+	if ((claim = success_claim(d, cache, a, who, o)) < 0)
 		return SETTLE_BUSY;
+	/*
+	 * Asked a moment ago (by a request that held the claim while this
+	 * one waited for it, or for a process): its answer stands.
+	 */
+	asked = arena_printf(a, "settle:asked:%lld", o->id);
+	if (cache_get(cache, a, asked, &val, &len)) {
+		db_unclaim(claim);
+		return SETTLE_BUSY;
+	}
 	stripe_get_opts(c, &saved);
 	memset(&quick, 0, sizeof(quick));
 	quick.connect_ms = saved.connect_ms;
@@ -497,7 +502,8 @@ settle_success(struct db *d, struct db *cache, struct stripe *c,
 	stripe_set_opts(c, &quick);
 	r = settle_session(d, c, a, sid, NULL, err);
 	stripe_set_opts(c, &saved);
-	cache_unclaim(cache, key, owner);
+	(void)cache_set(cache, asked, "1", 1, SETTLE_SUCCESS_GAP, 0);
+	db_unclaim(claim);
 	/* What the page shows is what this database now says. */
 	if ((settled = order_by_id(d, a, o->id)) == NULL)
 		return SETTLE_ERROR;

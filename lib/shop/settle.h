@@ -74,18 +74,20 @@ enum settle_result settle_session(struct db *, struct stripe *, struct arena *,
 struct settle_asker {
 	long long	 session_row;	/* sessions.id; 0: no session */
 	long long	 user_id;	/* the signed-in customer; 0: none */
-	const char	*addr;		/* the client's address; NULL: unknown */
 };
 
-/* Calls the success page makes to the gateway, in a minute at most. */
-#define SETTLE_SUCCESS_PER_SESSION	6
-#define SETTLE_SUCCESS_PER_ADDR		30
-#define SETTLE_SUCCESS_WINDOW		60
+/*
+ * Calls the success page makes to the gateway for one session, in a
+ * window at most. A session is the client here: only its own orders can
+ * make it ask at all. (An address would be a worse one: behind a proxy
+ * every customer has the proxy's.)
+ */
+#define SETTLE_SUCCESS_PER_SESSION	20
+#define SETTLE_SUCCESS_WINDOW		60	/* seconds */
 /* How long one such call may take, all attempts included. */
 #define SETTLE_SUCCESS_DEADLINE_MS	3000
-/* How long the claim on an order's call lasts should its holder die. */
-#define SETTLE_SUCCESS_CLAIM		((SETTLE_SUCCESS_DEADLINE_MS + 999) / \
-					    1000 + 5)
+/* Seconds an answer about an order stands before it is asked again. */
+#define SETTLE_SUCCESS_GAP		2
 
 /*
  * The success page (DESIGN.md, "Payments", 4): the order whose payment
@@ -97,10 +99,11 @@ struct settle_asker {
  * While the order waits for its payment the gateway is asked about the
  * session and what it says applied as settle_session() does, within
  * SETTLE_SUCCESS_DEADLINE_MS; but only by one request at a time for an
- * order (a claim in the cache database, cache), and no more than
- * SETTLE_SUCCESS_PER_SESSION times a window per session and
- * SETTLE_SUCCESS_PER_ADDR per address. Beyond that, or when the claim
- * cannot be taken, the order is shown as this database has it
+ * order (db_claim() on the order's id: two processes never ask at once,
+ * and a process killed while asking lets go), not again within
+ * SETTLE_SUCCESS_GAP seconds of the last answer, and no more than
+ * SETTLE_SUCCESS_PER_SESSION times a window per session (the answer's
+ * time and the counter are kept in cache, the cache database). Beyond that the order is shown as this database has it
  * (SETTLE_BUSY): the webhook settles it, and its page follows.
  * Returns what settle_session() does when the gateway was asked,
  * SETTLE_OK when there was no need (the order is settled already), or

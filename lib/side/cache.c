@@ -4,8 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -41,14 +39,6 @@ static const char sql_peek[] =
     "SELECT count, window_end FROM counters WHERE key = ?1 AND window_end > ?2";
 static const char sql_clear[] =
     "DELETE FROM counters WHERE key = ?1";
-static const char sql_claim[] =
-    "INSERT INTO entries (key, value, size, created_at, expires_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?4 + ?5) ON CONFLICT (key) DO UPDATE SET "
-    "value = excluded.value, size = excluded.size, "
-    "created_at = excluded.created_at, expires_at = excluded.expires_at "
-    "WHERE entries.expires_at <= ?4";
-static const char sql_unclaim[] =
-    "DELETE FROM entries WHERE key = ?1 AND value = ?2";
 
 bool
 cache_get(struct db *d, struct arena *a, const char *key, char **val,
@@ -250,55 +240,6 @@ counter_clear(struct db *d, const char *key)
 		return;
 	if ((st = db_prep(d, sql_clear)) != NULL) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (db_step(d, st) == SQLITE_DONE) {
-			db_commit(d);
-			return;
-		}
-	}
-	db_rollback(d);
-}
-
-bool
-cache_claim(struct db *d, const char *key, int ttl,
-    char owner[CACHE_CLAIM_LEN + 1])
-{
-	sqlite3_stmt	*st;
-	unsigned char	 rnd[CACHE_CLAIM_LEN / 2];
-	time_t		 now = (time_t)clock_now();
-	bool		 mine;
-
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(owner, CACHE_CLAIM_LEN + 1, rnd, sizeof(rnd));
-	if (d == NULL || ttl <= 0 || db_begin_timeout(d, CACHE_LOCK_MS) != 0)
-		return false;
-	if ((st = db_prep(d, sql_claim)) == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, owner, CACHE_CLAIM_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, CACHE_CLAIM_LEN);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-	sqlite3_bind_int(st, 5, ttl);
-	if (db_step(d, st) != SQLITE_DONE)
-		goto fail;
-	mine = sqlite3_changes(db_handle(d)) == 1;
-	if (db_commit(d) != 0)
-		return false;
-	return mine;
-fail:
-	db_rollback(d);
-	return false;
-}
-
-void
-cache_unclaim(struct db *d, const char *key, const char *owner)
-{
-	sqlite3_stmt	*st;
-
-	if (d == NULL || db_begin_timeout(d, CACHE_LOCK_MS) != 0)
-		return;
-	if ((st = db_prep(d, sql_unclaim)) != NULL) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, owner, CACHE_CLAIM_LEN, SQLITE_STATIC);
 		if (db_step(d, st) == SQLITE_DONE) {
 			db_commit(d);
 			return;

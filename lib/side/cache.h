@@ -58,21 +58,4 @@ long	counter_hit(struct db *, const char *key, int window, int *reset_in);
 long	counter_peek(struct db *, const char *key, int *reset_in);
 void	counter_clear(struct db *, const char *key);
 
-/*
- * Claims: at most one holder of key at a time across every process, for
- * work that must not run twice at once (one call to the gateway per
- * order). cache_claim() takes key for ttl seconds when no one holds it
- * (a claim whose ttl ran out, say its holder was killed, is free again)
- * and fills owner with a random token that says it is the caller's.
- * Unlike the rest of this file it fails closed: false when another holds
- * key and also on any cache failure, since a caller that cannot know it
- * is alone must act as if it were not. cache_unclaim() gives key up if
- * owner still holds it (its ttl may have run out and another taken it).
- */
-#define CACHE_CLAIM_LEN		32		    /* hex characters */
-
-bool	cache_claim(struct db *, const char *key, int ttl,
-	    char owner[CACHE_CLAIM_LEN + 1]);
-void	cache_unclaim(struct db *, const char *key, const char *owner);
-
 #endif

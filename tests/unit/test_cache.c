@@ -1,7 +1,6 @@
 /*
  * Unit tests: cache.db entries (expiry, size bound, oldest evicted first,
- * oversized entries refused), counters, claims, and failure as a miss
- * (a claim's as a refusal).
+ * oversized entries refused), counters, and failure as a miss.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include "data/db.h"
 #include "data/migrate.h"
 #include "side/cache.h"
-#include "testclock.h"
 
 static char		 dir[64];
 static struct db	*d;
@@ -124,39 +122,6 @@ START_TEST(counters)
 }
 END_TEST
 
-/* One holder at a time; free again once given up or its ttl is over. */
-START_TEST(claims)
-{
-	char	one[CACHE_CLAIM_LEN + 1], two[CACHE_CLAIM_LEN + 1];
-	char	three[CACHE_CLAIM_LEN + 1];
-
-	testclock_freeze(1700000000000LL);
-	ck_assert(cache_claim(d, "claim:a", 10, one));
-	ck_assert_uint_eq(strlen(one), CACHE_CLAIM_LEN);
-	ck_assert(!cache_claim(d, "claim:a", 10, two));
-	ck_assert(cache_claim(d, "claim:b", 10, two));
-	ck_assert_str_ne(one, two);
-	/* Another's token does not give it up; the holder's does. */
-	cache_unclaim(d, "claim:a", two);
-	ck_assert(!cache_claim(d, "claim:a", 10, three));
-	cache_unclaim(d, "claim:a", one);
-	ck_assert(cache_claim(d, "claim:a", 10, three));
-	/* A holder that never gave it up (killed) holds it for ttl only. */
-	testclock_advance(9000);
-	ck_assert(!cache_claim(d, "claim:a", 10, one));
-	testclock_advance(1000);
-	ck_assert(cache_claim(d, "claim:a", 10, one));
-	/* The late first holder cannot take it from the new one. */
-	cache_unclaim(d, "claim:a", three);
-	ck_assert(!cache_claim(d, "claim:a", 10, two));
-	/* Claims are entries: evicted with the expired ones. */
-	testclock_advance(11000);
-	ck_assert_int_eq(cache_evict(d, 0), 2);
-	ck_assert_int_eq(cache_bytes(d), 0);
-	testclock_thaw();
-}
-END_TEST
-
 START_TEST(missing_cache_is_a_miss)
 {
 	char	*v;
@@ -166,25 +131,6 @@ START_TEST(missing_cache_is_a_miss)
 	ck_assert(!cache_set(NULL, "k", "v", 1, 60, 0));
 	ck_assert_int_eq(counter_hit(NULL, "k", 60, NULL), 0);
 	ck_assert_int_eq(counter_peek(NULL, "k", NULL), 0);
-}
-END_TEST
-
-/* A claim cannot be known to be the only one: refused. */
-START_TEST(missing_cache_refuses_claims)
-{
-	char		 owner[CACHE_CLAIM_LEN + 1], err[256];
-	struct db	*other;
-
-	ck_assert(!cache_claim(NULL, "claim:a", 10, owner));
-	cache_unclaim(NULL, "claim:a", owner);
-	/* Nor while another holds the write lock past CACHE_LOCK_MS. */
-	other = db_open(dir, DB_CACHE, 0, err, sizeof(err));
-	ck_assert_msg(other != NULL, "%s", err);
-	ck_assert_int_eq(db_begin(other), 0);
-	ck_assert(!cache_claim(d, "claim:a", 10, owner));
-	db_rollback(other);
-	db_close(other);
-	ck_assert(cache_claim(d, "claim:a", 10, owner));
 }
 END_TEST
 
@@ -202,8 +148,6 @@ main(void)
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, counters);
-	tcase_add_test(tc, claims);
-	tcase_add_test(tc, missing_cache_refuses_claims);
 	tcase_add_test(tc, missing_cache_is_a_miss);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
