@@ -27,7 +27,7 @@
 /* The statuses lighttpd and Apache may answer by themselves. */
 static const int statuses[] = { 400, 403, 404, 413, 500, 502, 503, 504 };
 
-/* Write b into dir/name by a temporary file renamed into place. */
+/* Write b into dir/<status>.html by a temporary file renamed into place. */
 static int
 write_page(const char *dir, int status, const struct buf *b)
 {

@@ -10,8 +10,8 @@
 struct buf;
 struct config;
 struct form;
-struct tmpl_set;
 struct req;
+struct tmpl_set;
 struct tval;
 
 /* A new map for a handler's data, in the request's arena. */
