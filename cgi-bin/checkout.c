@@ -728,7 +728,14 @@ h_success(struct req *r)
 	if (o == NULL) {
 		if (sr == SETTLE_ERROR)
 			return 503;
-		r->error = "We do not know this payment.";
+		/*
+		 * Also what the browser that paid sees when its session has
+		 * ended, or the order was placed by a program older than
+		 * migration 0080: the webhook settles it all the same.
+		 */
+		r->error = "We cannot show this payment here. If you have "
+		    "paid, your order is safe, and its confirmation email is "
+		    "on its way.";
 		return 404;
 	}
 	if (sr == SETTLE_GATEWAY)

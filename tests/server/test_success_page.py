@@ -21,7 +21,8 @@ import payfixture as pf  # noqa: E402
 from gateway import Gateway  # noqa: E402
 
 JSON = {"Accept": "application/json"}
-UNKNOWN = "We do not know this payment."
+UNKNOWN = ("We cannot show this payment here. If you have paid, your "
+           "order is safe, and its confirmation email is on its way.")
 PER_SESSION = 20        # SETTLE_SUCCESS_PER_SESSION (lib/shop/settle.h)
 GAP = 2                 # SETTLE_SUCCESS_GAP
 SLOW_MS = 2500
@@ -144,6 +145,20 @@ def the_customer_signed_in_elsewhere_sees_it():
     r = success(other, sid)
     status(r, 303)
     eq(r.header("Location"), f"/orders/{o['token']}")
+
+
+@test
+def bad_an_order_of_no_session_is_shown_to_no_one():
+    # Placed by a program older than migration 0080, or by a session that
+    # has ended since: nobody can be known to own it, so nobody is shown
+    # it here (the webhook settles it), not even the browser that paid.
+    c, o, sid = placed()
+    shoptest.sql(_data, "UPDATE orders SET placed_by_session = NULL WHERE "
+                 "id = ?", (o["id"],))
+    r = success(c, sid, headers=JSON)
+    status(r, 404)
+    eq(r.json()["error"], UNKNOWN)
+    eq(asked(sid), 0)
 
 
 def at_once(n, fn):
