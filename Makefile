@@ -81,6 +81,12 @@ CONF	 = $(patsubst httpd-conf/%.in,$(B)/conf/%,$(CONF_IN))
 # The configurations make install puts beside the programs, as examples.
 ICONF	 = $(patsubst httpd-conf/%.in,$(B)/conf/installed/%,$(CONF_IN))
 MAN	 = $(wildcard man/*.8)
+# The pages lighttpd and Apache send by themselves (400, 413, 500, 503...),
+# rendered from the templates by shopctl error-pages into $(B)/errors/
+# (and $(T)/errors/ for the tests' servers).
+ERRORS	 = $(B)/errors/.made
+TEST_ERRORS = $(T)/errors/.made
+TEMPLATE_SRC = $(shell find templates -name '*.mustache')
 
 .PHONY: all deps build run test test-build bench fuzz install clean asan \
 	fuzz-build FORCE
@@ -91,11 +97,12 @@ all: deps
 deps:
 	@scripts/deps.sh build
 
-build: $(LIB) $(CGI) $(BINS) $(CONF) $(ICONF)
+build: $(LIB) $(CGI) $(BINS) $(CONF) $(ICONF) $(ERRORS)
 
 # Everything the suites run: the programs linked with the test seams, the
 # unit tests, the tools and the test payment gateway.
-test-build: $(LIB) $(TEST_CGI) $(TEST_BINS) $(UNIT) $(TOOLS) $(GATEWAY) $(CONF)
+test-build: $(LIB) $(TEST_CGI) $(TEST_BINS) $(UNIT) $(TOOLS) $(GATEWAY) $(CONF) \
+	$(TEST_ERRORS)
 
 # Paths compiled in from PREFIX, rewritten only when PREFIX changes, so
 # that what includes them is rebuilt then and only then. lib/core/
@@ -177,7 +184,8 @@ CONF_DEV = sed -f $(G)/limits.sed -e 's|@STATIC@|$(CURDIR)/static|g' \
 	-e 's|@SBIN@|$(abspath $(B))/bin|g' \
 	-e 's|@PORT@|$(PORT)|g' -e 's|@DATA@|$(abspath var)|g' \
 	-e 's|@RUN@|$(abspath var/run)|g' -e 's|@ETC@|$(abspath var)|g' \
-	-e 's|@BASE_URL@|http://127.0.0.1:$(PORT)|g'
+	-e 's|@BASE_URL@|http://127.0.0.1:$(PORT)|g' \
+	-e 's|@ERRORS@|$(abspath $(B))/errors|g'
 CONF_INSTALLED = sed -f $(G)/limits.sed \
 	-e 's|@STATIC@|$(PREFIX)/share/shopfile/static|g' \
 	-e 's|@TEMPLATES@|$(PREFIX)/share/shopfile/templates|g' \
@@ -185,7 +193,8 @@ CONF_INSTALLED = sed -f $(G)/limits.sed \
 	-e 's|@SBIN@|$(PREFIX)/sbin|g' \
 	-e 's|@PORT@|80|g' -e 's|@DATA@|/var/lib/shopfile|g' \
 	-e 's|@RUN@|/run/shopfile|g' -e 's|@ETC@|/etc/shopfile|g' \
-	-e 's|@BASE_URL@|https://shop.example.com|g'
+	-e 's|@BASE_URL@|https://shop.example.com|g' \
+	-e 's|@ERRORS@|$(PREFIX)/share/shopfile/errors|g'
 
 $(B)/conf/%: httpd-conf/%.in $(G)/limits.sed
 	@mkdir -p $(@D)
@@ -194,6 +203,15 @@ $(B)/conf/%: httpd-conf/%.in $(G)/limits.sed
 $(B)/conf/installed/%: httpd-conf/%.in $(G)/limits.sed $(G)/paths.h
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)$(CONF_INSTALLED) $< > $@.tmp && scripts/filled.sh $@.tmp && mv $@.tmp $@
+
+# The web servers' own error pages, from the templates as they are here.
+error_pages = $(call say,GEN,$(@D)/)SHOP_TEMPLATE_DIR=$(CURDIR)/templates \
+	$(1) -q error-pages $(@D) && touch $@
+# shopctl is order-only: relinking it (a new PREFIX) renders nothing new.
+$(ERRORS): $(TEMPLATE_SRC) | $(B)/bin/shopctl
+	$(call error_pages,$(B)/bin/shopctl)
+$(TEST_ERRORS): $(TEMPLATE_SRC) | $(T)/bin/shopctl
+	$(call error_pages,$(T)/bin/shopctl)
 
 # Sanitizer build of everything the tests run.
 asan:
@@ -264,6 +282,8 @@ install: build
 	install -m 755 $(CGI) $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin
 	cp -R templates static $(DESTDIR)$(PREFIX)/share/shopfile/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/shopfile
+	install -d $(DESTDIR)$(PREFIX)/share/shopfile/errors
+	install -m 644 $(B)/errors/*.html $(DESTDIR)$(PREFIX)/share/shopfile/errors
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 $(B)/conf/installed/shop-worker.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system

@@ -998,8 +998,13 @@ h_reset_form(struct req *r)
 		return 503;
 	form_init(&f, r->arena, reset_fields, nitems(reset_fields));
 	form_set(&f, "token", form_str(&t, "token"));
-	/* The token must not leak through the Referer of later requests. */
-	resp_header(r, "Referrer-Policy", "no-referrer");
+	/*
+	 * The token must not leak through the Referer of later requests:
+	 * they name the shop's origin only. Not "no-referrer", with which a
+	 * browser sends "Origin: null" with the form, which is refused
+	 * (lib/web/origin.h).
+	 */
+	resp_header(r, "Referrer-Policy", "strict-origin");
 	return form_page(r, "Choose a new password", "account/reset", &f);
 }
 

@@ -157,6 +157,7 @@ cart_page(struct req *r, struct cart *c, long long err_line, const char *err)
 		if (strcmp(code, notices[i].code) == 0 && !r->want_json)
 			tval_set_str(r->arena, d, "notice", notices[i].message);
 	tval_set(r->arena, d, "cart", cart_tval(r->arena, c, err_line, err));
+	page_unpaid_orders(r, d);
 	return d;
 }
 

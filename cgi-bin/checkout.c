@@ -203,6 +203,7 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 		tval_set_str(a, data, "problem", quote_problem_msgs[q.problem]);
 	if (notice != NULL)
 		tval_set_str(a, data, "notice", notice);
+	page_unpaid_orders(r, data);
 	tval_set(a, data, "quote", quote_tval(r, &q));
 	l = tval_set_list(a, data, "shipping_methods");
 	for (i = 0; i < n; i++) {
@@ -582,6 +583,7 @@ h_place(struct req *r)
 	memset(&in, 0, sizeof(in));
 	in.email = form_str(&f, "email");
 	in.user_id = s != NULL ? s->user_id : 0;
+	in.session_row = s != NULL ? s->id : 0;
 	in.checkout_key = form_str(&f, "checkout_key");
 	in.ship.name = (char *)form_str(&f, "name");
 	in.ship.line1 = (char *)form_str(&f, "line1");
@@ -625,6 +627,11 @@ h_place(struct req *r)
 	case CREATE_OK:
 	case CREATE_EXISTS:
 		break;
+	case CREATE_FOREIGN:
+		r->error = "This checkout form was already used to place an "
+		    "order from another browser. Nothing was ordered now: "
+		    "open the checkout page again to place yours.";
+		return 409;
 	case CREATE_REFUSED:
 		if (q.problem == QUOTE_NO_SHIPPING)
 			form_error(&f, "shipping", quote_problem_msgs[q.problem]);
@@ -647,14 +654,22 @@ h_place(struct req *r)
 	return payment_answer(r, o, sr, url, &err, res == CREATE_OK);
 }
 
-/* GET /checkout/success?session_id=...: settle now, show the order. */
+/*
+ * GET /checkout/success?session_id=...: back from paying, the browser
+ * that placed the order (or its signed-in customer) is sent to the order
+ * page, settled first if the gateway can say so in time. To anyone else
+ * a session id is as unknown as one never made: the gateway is not asked
+ * and nothing of the order is shown (lib/shop/settle.h, settle_success).
+ */
 static int
 h_success(struct req *r)
 {
 	struct stripe		*c = r->shop->app_data;
 	struct db		*d = req_db(r, DB_PRIMARY);
+	struct session		*s = session_of(r);
 	const char		*sid = req_query(r, "session_id");
 	struct order		*o = NULL;
+	struct settle_asker	 who;
 	struct stripe_error	 err;
 	enum settle_result	 sr;
 	size_t			 i;
@@ -673,24 +688,32 @@ h_success(struct req *r)
 		}
 	if (c == NULL)
 		return stripe_missing(r);
+	memset(&who, 0, sizeof(who));
+	who.session_row = s != NULL ? s->id : 0;
+	who.user_id = s != NULL ? s->user_id : 0;
 	memset(&err, 0, sizeof(err));
-	sr = settle_session(d, c, r->arena, sid, &o, &err);
-	/* Even if the gateway did not answer, the order may be known here. */
-	if (o == NULL)
-		o = order_by_session(d, r->arena, sid);
+	sr = settle_success(d, req_db(r, DB_CACHE), c, r->arena, &who, sid, &o,
+	    &err);
 	if (o == NULL) {
-		r->error = sr == SETTLE_GATEWAY ? "We could not confirm this "
-		    "payment just now. If you paid, your order is safe: the "
-		    "confirmation email will follow." : "We do not know this "
-		    "payment.";
-		return sr == SETTLE_GATEWAY ? 503 : 404;
+		if (sr == SETTLE_ERROR)
+			return 503;
+		/*
+		 * Also what the browser that paid sees when its session has
+		 * ended, or the order was placed by a program older than
+		 * migration 0080: the webhook settles it all the same.
+		 */
+		r->error = "We cannot show this payment here. If you have "
+		    "paid, your order is safe, and its confirmation email is "
+		    "on its way.";
+		return 404;
 	}
-	if ((o = order_by_id(d, r->arena, o->id)) == NULL)
-		return 503;
+	if (sr == SETTLE_GATEWAY)
+		log_warn("checkout: order %s: success page: %s", o->number,
+		    err.message);
+	r->cache_control = "no-store";
 	if (r->want_json)
 		return order_page(r, 200, o, NULL);
 	resp_redirect(r, 303, arena_printf(r->arena, "/orders/%s", o->token));
-	r->cache_control = "no-store";
 	return 0;
 }
 
@@ -751,7 +774,7 @@ main(int argc, char *argv[])
 		.routes = routes,
 		.nroutes = nitems(routes),
 		.dbs = DB_BIT(DB_PRIMARY),
-		.optional_dbs = DB_BIT(DB_CABLE),
+		.optional_dbs = DB_BIT(DB_CABLE) | DB_BIT(DB_CACHE),
 		.thread_init = thread_init,
 		.thread_fini = thread_fini,
 	};

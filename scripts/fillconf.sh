@@ -3,7 +3,8 @@
 # tree that runs from its sources, as make does for build/conf/.
 # usage: fillconf.sh TEMPLATE OUT NAME=value...
 #   ROOT=  gives STATIC (ROOT/static) and TEMPLATES (ROOT/templates)
-#   BUILD= gives CGIBIN (BUILD/cgi-bin) and SBIN (BUILD/bin)
+#   BUILD= gives CGIBIN (BUILD/cgi-bin), SBIN (BUILD/bin) and ERRORS
+#          (BUILD/errors, the web servers' own error pages)
 #   DATA= gives ETC (DATA: shop.env beside the databases)
 #   unless they are named too; the input limits come from lib/core/limits.h.
 # Fails, writing nothing, if an @NAME@ is left unfilled.
@@ -18,7 +19,7 @@ for kv in "$@"; do
 	args="$args -e s|@$k@|$v|g"
 	case $k in
 	ROOT) derived="$derived -e s|@STATIC@|$v/static|g -e s|@TEMPLATES@|$v/templates|g" ;;
-	BUILD) derived="$derived -e s|@CGIBIN@|$v/cgi-bin|g -e s|@SBIN@|$v/bin|g" ;;
+	BUILD) derived="$derived -e s|@CGIBIN@|$v/cgi-bin|g -e s|@SBIN@|$v/bin|g -e s|@ERRORS@|$v/errors|g" ;;
 	DATA) derived="$derived -e s|@ETC@|$v|g" ;;
 	esac
 done

@@ -63,6 +63,8 @@ static const struct ctl_cmd cmds[] = {
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",
 	  "prove the books against the database and the gateway" },
+	{ "error-pages", ctl_error_pages, "DIR",
+	  "write the web servers' own error pages from the templates" },
 };
 
 /* A command's name and args, its alternatives a line each when long. */

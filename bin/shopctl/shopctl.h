@@ -41,5 +41,6 @@ int		 ctl_user(struct ctl *, int, char **);
 int		 ctl_jobs(struct ctl *, int, char **);
 int		 ctl_orders(struct ctl *, int, char **);
 int		 ctl_refund(struct ctl *, int, char **);
+int		 ctl_error_pages(struct ctl *, int, char **);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/tmpl.h"
 #include "core/tval.h"
 #include "web/ctx.h"
@@ -16,6 +17,7 @@
 #include "web/http.h"
 #include "side/cache.h"
 #include "shop/cart.h"
+#include "shop/order.h"
 #include "shop/session.h"
 #include "app/page.h"
 
@@ -102,6 +104,34 @@ page_render(struct req *r, int status, const char *tmpl, struct tval *data)
 	return 0;
 }
 
+void
+page_unpaid_orders(struct req *r, struct tval *data)
+{
+	struct arena	*a = r->arena;
+	struct session	*s = session_of(r);
+	struct order	*o;
+	struct tval	*u, *list, *m;
+	size_t		 i, n;
+
+	if (s == NULL || (o = orders_pending_of_session(req_db(r, DB_PRIMARY),
+	    a, s->id, clock_now(), PAGE_UNPAID_MAX, &n)) == NULL || n == 0)
+		return;
+	u = tval_set_map(a, data, "unpaid");
+	tval_set_bool(a, u, "one", n == 1);
+	list = tval_set_list(a, u, "orders");
+	for (i = 0; i < n; i++) {
+		m = tval_push_map(a, list);
+		tval_set_str(a, m, "number", o[i].number);
+		tval_set_str(a, m, "url", arena_printf(a, "/orders/%s",
+		    o[i].token));
+		tval_set_int(a, m, "total", o[i].total);
+		tval_set_str(a, m, "total_formatted", money_format(a,
+		    o[i].total, o[i].currency));
+		/* The money is on its way: nothing to pay, only to wait. */
+		tval_set_bool(a, m, "confirming", *o[i].payment_intent != '\0');
+	}
+}
+
 static const char *
 default_message(int status)
 {
@@ -164,6 +194,57 @@ page_error(struct req *r, int status, const char *message)
 	buf_reset(&r->body_out);
 	r->resp_type = "text/plain; charset=utf-8";
 	buf_printf(&r->body_out, "%d %s\n\n%s\n", status, reason, message);
+}
+
+/* What the web server's own pages say, beyond default_message(). */
+static const char *
+server_message(int status)
+{
+	switch (status) {
+	case 413:
+		return "What was sent is too large, so it was not read. Please "
+		    "go back and send less.";
+	case 500:
+	case 502:
+		return "Something went wrong on our side and the page could "
+		    "not be finished. If you were placing an order, it may "
+		    "be saved: your cart shows any order waiting for "
+		    "payment, and you can pay for it there. Nothing is "
+		    "charged twice.";
+	case 503:
+	case 504:
+		return "The shop is briefly unavailable. Please try again in "
+		    "a moment. If you were placing an order, your cart shows "
+		    "it once we are back, ready to pay.";
+	default:
+		return default_message(status);
+	}
+}
+
+int
+page_server_error(const struct tmpl_set *t, const struct config *cfg,
+    int status, struct buf *out)
+{
+	struct arena	*a = arena_new();
+	struct tval	*d = tval_map(a), *site;
+	time_t		 now = (time_t)clock_now();
+	struct tm	 tm;
+	int		 rc;
+
+	gmtime_r(&now, &tm);
+	tval_set_str(a, d, "title", http_reason(status));
+	tval_set_int(a, d, "status", status);
+	tval_set_str(a, d, "message", server_message(status));
+	tval_set_bool(a, d, "not_found", status == 404);
+	site = tval_set_map(a, d, "site");
+	tval_set_str(a, site, "name", cfg->name);
+	tval_set_str(a, site, "base_url", cfg->base_url);
+	tval_set_int(a, site, "year", tm.tm_year + 1900);
+	tval_set_str(a, site, "path", "/");
+	tval_set_str(a, site, "q", "");
+	rc = tmpl_render(t, "error", d, out);
+	arena_free(a);
+	return rc == 0 ? 0 : -1;
 }
 
 /* The layout around an HTML fragment (templates/fragment.mustache). */

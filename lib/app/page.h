@@ -7,8 +7,11 @@
 
 #include <stdbool.h>
 
+struct buf;
+struct config;
 struct form;
 struct req;
+struct tmpl_set;
 struct tval;
 
 /* A new map for a handler's data, in the request's arena. */
@@ -38,6 +41,18 @@ bool		 page_cached(struct req *, const char *key, const char *title);
 int		 page_render_cached(struct req *, int status, const char *tmpl,
 		    struct tval *data, const char *key, int ttl);
 
+/*
+ * Into data, "unpaid": the orders this browser's session placed that
+ * still wait for their payment (orders_pending_of_session() in
+ * shop/order.h), as {"orders": [{number, url, total, total_formatted,
+ * confirming}], "one": bool}; nothing when there are none. The cart and
+ * checkout pages show it, so an order whose checkout was cut off (the
+ * program killed before the gateway answered) can still be paid.
+ */
+#define PAGE_UNPAID_MAX		5
+
+void		 page_unpaid_orders(struct req *, struct tval *data);
+
 /* Answer data as JSON whatever the client asked. */
 void		 page_json(struct req *, int status, const struct tval *);
 
@@ -47,6 +62,19 @@ void		 page_json(struct req *, int status, const struct tval *);
  * JSON clients. message NULL uses a default for the status.
  */
 void		 page_error(struct req *, int status, const char *message);
+
+/*
+ * The page the web server sends by itself for status when no program
+ * answers (a body over its limit, a program down or killed mid-request):
+ * the "error" template in the layout, as page_error() renders it, with
+ * nothing of any visitor in it and a message that says what to do (an
+ * order that was being placed is kept and shown on the cart page),
+ * appended to out. shopctl error-pages writes them at build time, for
+ * lighttpd's server.errorfile-prefix and Apache's ErrorDocument.
+ * Returns 0, or -1 if the template failed to render.
+ */
+int		 page_server_error(const struct tmpl_set *, const struct config *,
+		    int status, struct buf *out);
 
 /*
  * Answer a failed form with status (422, or 429 and the like): JSON

@@ -115,6 +115,39 @@ open_lock(const char *path, const char *suffix, bool create)
 	return fd;
 }
 
+int
+db_claim(struct db *d, long long n)
+{
+	struct flock	fl;
+	int		fd;
+
+	if (n < 0)
+		return -1;
+	if ((fd = open_lock(d->path, ".claims", true)) < 0) {
+		log_warn("db: %s.claims: %s", d->path, strerror(errno));
+		return -1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)n;
+	fl.l_len = 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		if (errno != EAGAIN && errno != EACCES)
+			log_warn("db: %s.claims: %s", d->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+db_unclaim(int claim)
+{
+	if (claim >= 0)
+		close(claim);
+}
+
 /*
  * With the WAL past its hard size (the worker is not keeping up, or not
  * running), the connection that just committed checkpoints, but only if

@@ -108,6 +108,20 @@ void		 db_read_end(struct db *);
  */
 int		 db_checkpoint(struct db *, int mode, int wait_ms, int *wal_frames);
 
+/*
+ * Claims on numbered things of the database, across every process on
+ * the host, for work that must not run twice at once (one call to the
+ * gateway at a time per order). A claim is an open file description
+ * locked on byte n of "<db>.claims" (an OFD lock, fcntl(2)), taken
+ * without waiting; db_unclaim() releases it, and so does the holder's
+ * death, SIGKILL included, so a claim is never left behind. Returns the
+ * claim (a descriptor, >= 0), or -1 when another holds n or the file
+ * cannot be opened (logged): a caller that cannot know it is alone must
+ * act as if it were not.
+ */
+int		 db_claim(struct db *, long long n);
+void		 db_unclaim(int claim);
+
 /* PRAGMA journal_mode of the connection ("wal", ...), in the arena. */
 char		*db_journal_mode(struct db *, struct arena *);
 

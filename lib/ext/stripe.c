@@ -338,6 +338,12 @@ stripe_set_opts(struct stripe *s, const struct stripe_opts *o)
 	    STRIPE_BACKOFF_MS;
 }
 
+void
+stripe_get_opts(const struct stripe *s, struct stripe_opts *o)
+{
+	*o = s->opts;
+}
+
 const char *
 stripe_kv_get(const struct stripe_kv *kv, size_t n, const char *key)
 {

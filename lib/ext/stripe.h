@@ -289,6 +289,8 @@ struct stripe	*stripe_new(const char *api_base, const char *secret_key,
 void		 stripe_free(struct stripe *);
 /* Change timeouts and retries; fields left 0 keep their defaults. */
 void		 stripe_set_opts(struct stripe *, const struct stripe_opts *);
+/* The timeouts and retries in use, to put back after a change. */
+void		 stripe_get_opts(const struct stripe *, struct stripe_opts *);
 
 /*
  * POST /v1/checkout/sessions (mode=payment, line items with price_data).

@@ -99,7 +99,7 @@ static const bool allowed[ORDER_STATE__MAX][ORDER_STATE__MAX] = {
     "coalesce(session_id, ''), coalesce(session_url, ''), " \
     "coalesce(payment_intent, ''), amount_paid, amount_refunded, " \
     "reserved_until, stock_held, recovered, created_at, " \
-    "coalesce(paid_at, '') FROM orders "
+    "coalesce(paid_at, ''), coalesce(placed_by_session, 0) FROM orders "
 
 static const char sql_by_id[] = "SELECT " ORDER_COLUMNS "WHERE id = ?1";
 static const char sql_by_token[] = "SELECT " ORDER_COLUMNS "WHERE token = ?1";
@@ -120,6 +120,10 @@ static const char sql_events[] =
     "ORDER BY id";
 static const char sql_of_user[] =
     "SELECT " ORDER_COLUMNS "WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_pending_of_session[] =
+    "SELECT " ORDER_COLUMNS "WHERE placed_by_session = ?1 "
+    "AND state = 'pending_payment' AND reserved_until > ?2 "
+    "ORDER BY id DESC LIMIT ?3";
 static const char sql_lines[] =
     "SELECT coalesce(variant_id, 0), product_name, variant_title, sku, "
     "unit_price, quantity, line_total, tax FROM order_lines "
@@ -131,9 +135,10 @@ static const char sql_insert[] =
     "INSERT INTO orders (token, email, user_id, checkout_key, currency, "
     "subtotal, shipping, tax, total, tax_name, tax_rate_bp, tax_inclusive, "
     "shipping_code, shipping_name, ship_name, ship_line1, ship_line2, "
-    "ship_city, ship_postcode, ship_country, reserved_until) "
+    "ship_city, ship_postcode, ship_country, reserved_until, "
+    "placed_by_session) "
     "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, nullif(?22, 0))";
 static const char sql_number[] =
     "UPDATE orders SET number = printf('SF-%06d', id) WHERE id = ?1";
 static const char sql_line[] =
@@ -242,6 +247,7 @@ order_row(struct arena *a, sqlite3_stmt *st, struct order *o)
 	o->recovered = sqlite3_column_int(st, c++) != 0;
 	o->created_at = db_text(a, st, c++);
 	o->paid_at = db_text(a, st, c++);
+	o->placed_by = sqlite3_column_int64(st, c++);
 }
 
 static int
@@ -303,6 +309,15 @@ order_find(struct db *d, struct arena *a, const char *sql, const char *s,
 	if (o != NULL && load_lines(d, a, o) != 0)
 		return NULL;
 	return o;
+}
+
+bool
+order_is_theirs(const struct order *o, long long session_row,
+    long long user_id)
+{
+	if (session_row != 0 && o->placed_by == session_row)
+		return true;
+	return user_id != 0 && o->user_id == user_id;
 }
 
 struct order *
@@ -427,6 +442,32 @@ orders_of_user(struct db *d, struct arena *a, long long user_id,
 		order_row(a, st, &v[(*n)++]);
 	sqlite3_reset(st);
 	return rc < 0 ? NULL : v;
+}
+
+struct order *
+orders_pending_of_session(struct db *d, struct arena *a, long long session_row,
+    long long now, size_t limit, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct order	*v;
+	int		 rc;
+
+	*n = 0;
+	if (session_row == 0 || limit == 0 ||
+	    (st = db_prep(d, sql_pending_of_session)) == NULL)
+		return NULL;
+	v = arena_calloc(a, limit, sizeof(*v));
+	sqlite3_bind_int64(st, 1, session_row);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW && *n < limit)
+		order_row(a, st, &v[(*n)++]);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v;
 }
 
 long long *
@@ -833,6 +874,7 @@ insert_order(struct db *d, const struct order_input *in, const struct quote *q,
 	sqlite3_bind_text(st, 20, in->ship.country, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 21, clock_now() +
 	    (in->hold_seconds > 0 ? in->hold_seconds : 3600));
+	sqlite3_bind_int64(st, 22, in->session_row);
 	rc = db_step(d, st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -904,6 +946,10 @@ order_create(struct db *d, struct arena *a, const struct order_input *in,
 	    (*out = order_find(d, a, sql_by_key, in->checkout_key, 0)) != NULL) {
 		db_rollback(d);
 		memset(q, 0, sizeof(*q));
+		if (!order_is_theirs(*out, in->session_row, in->user_id)) {
+			*out = NULL;
+			return CREATE_FOREIGN;
+		}
 		return CREATE_EXISTS;
 	}
 	if (quote_build(d, a, in->variant_ids, in->quantities, in->nlines,

@@ -106,6 +106,10 @@ struct order {
 	bool			 stock_held;
 	bool			 recovered;
 	char			*created_at, *paid_at;
+	/* sessions.id of the browser that placed it; 0: none (that session
+	   ended, or the order came from elsewhere: recovered, or placed by
+	   a program before migration 0080) */
+	long long		 placed_by;
 	struct order_line	*lines;
 	size_t			 nlines;
 };
@@ -113,7 +117,10 @@ struct order {
 struct order_input {
 	const char		*email;
 	long long		 user_id;
-	const char		*checkout_key;	/* repeated posts: one order */
+	long long		 session_row;	/* sessions.id placing it; 0: none */
+	/* Repeated posts: one order, found again only by the session that
+	   placed it or its signed-in customer. */
+	const char		*checkout_key;
 	struct address		 ship;
 	const char		*shipping_code;
 	const long long		*variant_ids;
@@ -128,6 +135,7 @@ struct order_input {
 enum order_create_result {
 	CREATE_OK,		/* a new order, stock reserved */
 	CREATE_EXISTS,		/* the checkout key already made this order */
+	CREATE_FOREIGN,		/* the key made another browser's order */
 	CREATE_REFUSED,		/* the quote has a problem: see q->problem */
 	CREATE_ERROR,		/* database error or lock timeout */
 	CREATE__MAX
@@ -140,10 +148,25 @@ enum order_create_result {
  * go below zero and the last units go to exactly as many orders as there
  * are units. *out is the order (arena); q (may be NULL) the quote, with
  * the reason when refused.
+ *
+ * A checkout key that already made an order gives that order back
+ * (CREATE_EXISTS) only when order_is_theirs() for in's session and
+ * customer; else nothing is written and *out stays NULL (CREATE_FOREIGN):
+ * a key replayed from another browser learns nothing of the order.
  */
 enum order_create_result order_create(struct db *, struct arena *,
 		    const struct order_input *in, struct order **out,
 		    struct quote *q);
+
+/*
+ * Whether o belongs to the browser whose session row is session_row or to
+ * the signed-in customer user_id (either 0: none): the session placed it,
+ * or it is the customer's order. What only they may see of it (the order
+ * found again by a checkout key or a payment's success link) is shown on
+ * this alone.
+ */
+bool		 order_is_theirs(const struct order *o, long long session_row,
+		    long long user_id);
 
 /* Lookups; NULL if none or on error. Lines are loaded too. */
 struct order	*order_by_id(struct db *, struct arena *, long long id);
@@ -188,6 +211,17 @@ struct order_event {
  * count (0: none). NULL on error.
  */
 struct order_event *order_events(struct db *, struct arena *, long long id,
+		    size_t *n);
+
+/*
+ * The orders the browser of session_row placed that still wait for their
+ * payment with their stock held after now, newest first, without lines:
+ * what its cart and checkout pages offer to pay (a checkout cut off
+ * before the gateway answered leaves one). *n gets the count; NULL when
+ * there are none or on error.
+ */
+struct order	*orders_pending_of_session(struct db *, struct arena *,
+		    long long session_row, long long now, size_t limit,
 		    size_t *n);
 
 /*

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "data/db.h"
 #include "ext/stripe.h"
+#include "side/cache.h"
 #include "shop/order.h"
 #include "shop/payment.h"
 #include "shop/settle.h"
@@ -393,6 +394,75 @@ settle_session(struct db *d, struct stripe *c, struct arena *a,
 		*order = payment_find_order(d, a, &f);
 	if (r == SETTLE_OK && s.status == STRIPE_SESSION_EXPIRED)
 		r = SETTLE_NOT_PAYABLE;
+	return r;
+}
+
+/*
+ * Whether who may ask the gateway about o now: within the calls a window
+ * allows its session (each request that would ask counts), and holding
+ * o's claim, which it returns (db_claim(): the caller gives it back); -1
+ * when it may not. The counter fails open, as log-in throttling does; the
+ * claim fails closed.
+ */
+static int
+success_claim(struct db *d, struct db *cache, struct arena *a,
+    const struct settle_asker *who, const struct order *o)
+{
+	if (counter_hit(cache, arena_printf(a, "settle:session:%lld",
+	    who->session_row), SETTLE_SUCCESS_WINDOW, NULL) >
+	    SETTLE_SUCCESS_PER_SESSION)
+		return -1;
+	return db_claim(d, o->id);
+}
+
+enum settle_result
+settle_success(struct db *d, struct db *cache, struct stripe *c,
+    struct arena *a, const struct settle_asker *who, const char *sid,
+    struct order **order, struct stripe_error *err)
+{
+	struct stripe_opts	 saved, quick;
+	struct order		*o, *settled;
+	enum settle_result	 r;
+	const char		*asked;
+	char			*val;
+	size_t			 len;
+	int			 claim;
+
+	*order = NULL;
+	if ((o = order_by_session(d, a, sid)) == NULL ||
+	    !order_is_theirs(o, who->session_row, who->user_id))
+		return SETTLE_NOT_PAYABLE;
+	*order = o;
+	if (o->state != ORDER_PENDING)
+		return SETTLE_OK;
+	if ((claim = success_claim(d, cache, a, who, o)) < 0)
+		return SETTLE_BUSY;
+	/*
+	 * Asked a moment ago (by a request that held the claim while this
+	 * one waited for it, or for a process): its answer stands.
+	 */
+	asked = arena_printf(a, "settle:asked:%lld", o->id);
+	if (cache_get(cache, a, asked, &val, &len)) {
+		db_unclaim(claim);
+		return SETTLE_BUSY;
+	}
+	stripe_get_opts(c, &saved);
+	memset(&quick, 0, sizeof(quick));
+	quick.connect_ms = saved.connect_ms;
+	quick.attempt_ms = saved.attempt_ms < SETTLE_SUCCESS_DEADLINE_MS ?
+	    saved.attempt_ms : SETTLE_SUCCESS_DEADLINE_MS;
+	quick.deadline_ms = SETTLE_SUCCESS_DEADLINE_MS;
+	quick.max_attempts = saved.max_attempts;
+	quick.backoff_ms = saved.backoff_ms;
+	stripe_set_opts(c, &quick);
+	r = settle_session(d, c, a, sid, NULL, err);
+	stripe_set_opts(c, &saved);
+	(void)cache_set(cache, asked, "1", 1, SETTLE_SUCCESS_GAP, 0);
+	db_unclaim(claim);
+	/* What the page shows is what this database now says. */
+	if ((settled = order_by_id(d, a, o->id)) == NULL)
+		return SETTLE_ERROR;
+	*order = settled;
 	return r;
 }
 

@@ -58,13 +58,57 @@ enum settle_result settle_start(struct db *, struct stripe *, struct arena *,
 		    const char **url, struct stripe_error *err);
 
 /*
- * The success page: ask the gateway about session_id and apply what it
- * says through the same path as webhooks. *order (may be NULL) gets the
- * order it is about.
+ * Ask the gateway about session_id and apply what it says through the
+ * same path as webhooks. *order (may be NULL) gets the order it is about.
+ * For anyone's session: what calls it decides who may learn the answer.
  */
 enum settle_result settle_session(struct db *, struct stripe *, struct arena *,
 		    const char *session_id, struct order **order,
 		    struct stripe_error *err);
+
+/* Who is back on the success page: what order_is_theirs() is asked. */
+struct settle_asker {
+	long long	 session_row;	/* sessions.id; 0: no session */
+	long long	 user_id;	/* the signed-in customer; 0: none */
+};
+
+/*
+ * Calls the success page makes to the gateway for one session, in a
+ * window at most. A session is the client here: only its own orders can
+ * make it ask at all. (An address would be a worse one: behind a proxy
+ * every customer has the proxy's.)
+ */
+#define SETTLE_SUCCESS_PER_SESSION	20
+#define SETTLE_SUCCESS_WINDOW		60	/* seconds */
+/* How long one such call may take, all attempts included. */
+#define SETTLE_SUCCESS_DEADLINE_MS	3000
+/* Seconds an answer about an order stands before it is asked again. */
+#define SETTLE_SUCCESS_GAP		2
+
+/*
+ * The success page (DESIGN.md, "Payments", 4): the order whose payment
+ * session_id is, when it is who's (order_is_theirs()); *order gets it
+ * (arena), read again after the gateway answered. Anyone else gets NULL
+ * exactly as for a session id never seen here, and nothing is asked of
+ * the gateway for them: a session id alone shows no order.
+ *
+ * While the order waits for its payment the gateway is asked about the
+ * session and what it says applied as settle_session() does, within
+ * SETTLE_SUCCESS_DEADLINE_MS; but only by one request at a time for an
+ * order (db_claim() on the order's id: two processes never ask at once,
+ * and a process killed while asking lets go), not again within
+ * SETTLE_SUCCESS_GAP seconds of the last answer, and no more than
+ * SETTLE_SUCCESS_PER_SESSION times a window per session (the answer's
+ * time and the counter are kept in cache, the cache database). Beyond that the order is shown as this database has it
+ * (SETTLE_BUSY): the webhook settles it, and its page follows.
+ * Returns what settle_session() does when the gateway was asked,
+ * SETTLE_OK when there was no need (the order is settled already), or
+ * SETTLE_ERROR on a database error.
+ */
+enum settle_result settle_success(struct db *, struct db *cache,
+		    struct stripe *, struct arena *,
+		    const struct settle_asker *who, const char *session_id,
+		    struct order **order, struct stripe_error *err);
 
 struct settle_report {
 	long long	 sessions;	/* sessions looked at */

@@ -132,7 +132,7 @@ def reset_by_mail():
                     "instr(token_hash, ?) > 0", (token.encode(),)), [(0,)])
     r = acct("/account/password/reset", query="token=" + token, d=d)
     status(r, 200)
-    eq(r.header_all("Referrer-Policy")[-1], "no-referrer")
+    eq(r.header_all("Referrer-Policy")[-1], "strict-origin")
     contains(r.text, f'<input type="hidden" name="token" value="{token}">')
     r = acct("/account/password/reset", "POST", d=d,
              body={"token": token, "password": "brand new pass"})

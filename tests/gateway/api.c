@@ -255,6 +255,8 @@ gw_api_begin(struct req *r, const char **request_id, bool faults)
 		return -1;
 	if (!faults)
 		return 0;
+	/* With SHOP_LOG_LEVEL=debug, tests count the calls made. */
+	log_debug("api: %s %s", r->method_name, r->path);
 	if (gw_faults_get(t->db, &f) != 0) {
 		gw_api_error(r, 500, "api_error", NULL, NULL, "The test "
 		    "gateway's database failed: %s", db_errmsg(t->db));

@@ -394,8 +394,8 @@ def the_usage_is_parsed_whole():
     eq(sorted(k for k in usage if k[0] == "jobs"),
        [("jobs", "discard"), ("jobs", "enqueue"), ("jobs", "list"),
         ("jobs", "retry")])
-    eq(len(usage), 15)
-    eq(len(man_commands("man/shopctl.8")), 15)
+    eq(len(usage), 16)
+    eq(len(man_commands("man/shopctl.8")), 16)
 
 
 run()

@@ -132,6 +132,9 @@ def the_files_go_where_a_package_puts_them():
              "usr/share/doc/shopfile/README.md",
              "usr/share/doc/shopfile/examples/apache.conf",
              "usr/share/doc/shopfile/examples/lighttpd.conf"]
+    # The web servers' own error pages, rendered by make.
+    want += [f"usr/share/shopfile/errors/{n}.html"
+             for n in (400, 403, 404, 413, 500, 502, 503, 504)]
     eq(installed_files(), sorted(want))
     eq(names("bin"), ["shop-worker", "shopctl"])
     eq(len(names("cgi-bin")), 6)
@@ -325,8 +328,8 @@ def only_the_build_packages_are_needed():
     lacks(asked, "check")
     eq(os.path.exists(os.path.join(B, "test")), False)
     eq(os.path.exists(os.path.join(B, "obj", "tests")), False)
-    eq(sorted(os.listdir(B)), ["bin", "cgi-bin", "conf", "gen", "lib",
-                               "obj"])
+    eq(sorted(os.listdir(B)), ["bin", "cgi-bin", "conf", "errors", "gen",
+                               "lib", "obj"])
     contains(INSTALLED.stdout, "install -m 755 ")
     lacks(INSTALLED.stdout, "  CC ")       # installing built nothing
 

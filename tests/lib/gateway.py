@@ -148,6 +148,12 @@ class Gateway:
                 pass
         return out
 
+    def api_calls(self, method, path):
+        """How many API requests for method and path this gateway has
+        begun to answer: its processes log each at debug level, so it
+        must run with env={"SHOP_LOG_LEVEL": "debug"}."""
+        return self.error_log().count(f'msg="api: {method} {path}"')
+
     def shop_env(self):
         """What the shop's processes need to talk to this gateway."""
         return {

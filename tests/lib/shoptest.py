@@ -491,6 +491,7 @@ def fill(template_path, out_path, values):
     if "BUILD" in values:
         values.setdefault("CGIBIN", os.path.join(values["BUILD"], "cgi-bin"))
         values.setdefault("SBIN", os.path.join(values["BUILD"], "bin"))
+        values.setdefault("ERRORS", os.path.join(values["BUILD"], "errors"))
     if "DATA" in values:
         values.setdefault("ETC", values["DATA"])
     values.update(limits())
@@ -665,9 +666,10 @@ class Apache:
                         os.path.join(root, "templates"))
         shutil.copytree(os.path.join(ROOT, "static"),
                         os.path.join(root, "static"))
-        shutil.copytree(os.path.join(os.path.abspath(build or BUILD),
-                                     "cgi-bin"),
-                        os.path.join(root, "build", "cgi-bin"))
+        for sub in ("cgi-bin", "errors"):
+            shutil.copytree(os.path.join(os.path.abspath(build or BUILD),
+                                         sub),
+                            os.path.join(root, "build", sub))
         self.conf = os.path.join(self.run_dir, "apache.conf")
         fill(os.path.join(ROOT, "httpd-conf", "apache.conf.in"), self.conf, {
             "ROOT": root, "BUILD": os.path.join(root, "build"),

@@ -41,8 +41,10 @@ def attempt_made_with_other_parameters_is_left_behind():
     old_build = tempdir("disagree-old-")
     for sub in ("cgi-bin", "bin"):
         shutil.copytree(os.path.join(BUILD, sub), os.path.join(old_build, sub))
+    # Both behind HTTPS, so both know the browser's session cookie
+    # (__Host-sid): the order is found again only by its own session.
     old = Lighttpd(data, build=old_build, env=gw.shop_env(),
-                   base_url="http://old.shop.test").start()
+                   base_url="https://old.shop.test").start()
     new = Lighttpd(data, build=BUILD, env=gw.shop_env(),
                    base_url="https://shop.test").start()
     vid = sql(data, "SELECT v.id FROM variants v JOIN products p ON "

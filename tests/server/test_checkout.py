@@ -671,7 +671,9 @@ def bad_tokens_links_and_methods():
                   headers=JSON)
         status(r, want)
         eq(r.json()["error"], "This link does not name a payment."
-           if want == 400 else "We do not know this payment.", q)
+           if want == 400 else "We cannot show this payment here. If "
+           "you have paid, your order is safe, and its confirmation email "
+           "is on its way.", q)
     r = c.request("PUT", "/checkout")
     status(r, 405)
     eq(r.header("Allow"), "GET, HEAD, POST")

@@ -1,7 +1,8 @@
 /*
  * Unit tests: opening, migrations, statement cache, the write lock file
  * (a queue in the kernel, a timeout, released when a holder dies), and
- * the integrity check.
+ * the integrity check, claims (one holder per number, released when the
+ * holder dies).
  */
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -188,6 +189,50 @@ START_TEST(write_lock_holder_killed)
 }
 END_TEST
 
+/* One holder of a number at a time, in this process or another. */
+START_TEST(claims)
+{
+	char		 err[256];
+	struct db	*d = db_open(dir, DB_PRIMARY, 0, err, sizeof(err));
+	int		 one, two, p[2];
+	pid_t		 pid;
+	char		 c;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_ge(one = db_claim(d, 42), 0);
+	ck_assert_int_eq(db_claim(d, 42), -1);
+	ck_assert_int_ge(two = db_claim(d, 43), 0);
+	ck_assert_int_eq(db_claim(d, -1), -1);
+	db_unclaim(one);
+	ck_assert_int_ge(one = db_claim(d, 42), 0);
+	db_unclaim(one);
+	db_unclaim(two);
+	/* Held by another process, then that process is killed. */
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		if (db_claim(d, 7) < 0 || write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(db_claim(d, 7), -1);
+	ck_assert_int_ge(one = db_claim(d, 8), 0);
+	db_unclaim(one);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_ge(one = db_claim(d, 7), 0);
+	db_unclaim(one);
+	/* Numbers far past the end of the file. */
+	ck_assert_int_ge(one = db_claim(d, 999999999999999999LL), 0);
+	ck_assert_int_eq(db_claim(d, 999999999999999999LL), -1);
+	db_unclaim(one);
+	close(p[0]);
+	close(p[1]);
+	db_close(d);
+}
+END_TEST
+
 START_TEST(checkpoint)
 {
 	char		 err[256];
@@ -257,6 +302,7 @@ main(void)
 	tcase_add_test(tc, statements);
 	tcase_add_test(tc, write_lock_queue);
 	tcase_add_test(tc, write_lock_holder_killed);
+	tcase_add_test(tc, claims);
 	tcase_add_test(tc, checkpoint);
 	tcase_add_test(tc, integrity);
 	suite_add_tcase(s, tc);

@@ -33,7 +33,12 @@ static const char seed_sql[] =
     "INSERT INTO shipping_methods (code, name, price, currency, free_over) "
     " VALUES ('standard', 'Standard', 495, 'EUR', 5000);"
     "INSERT INTO tax_rates (country, name, rate_bp, inclusive) VALUES "
-    " ('FR', 'TVA', 2000, 1), ('US', 'Sales tax', 800, 0);";
+    " ('FR', 'TVA', 2000, 1), ('US', 'Sales tax', 800, 0);"
+    "INSERT INTO users (id, email, name, password_hash, created_at, "
+    " updated_at) VALUES (7, 'ann@example.test', 'Ann', '$argon2id$x', 0, 0);"
+    "INSERT INTO sessions (id, id_hash, user_id, created_at, seen_at) VALUES "
+    " (1, randomblob(32), NULL, 0, 0), (2, randomblob(32), NULL, 0, 0),"
+    " (3, randomblob(32), 7, 0, 0);";
 
 static void
 setup(void)
@@ -89,13 +94,16 @@ count(const char *sql)
 	return n;
 }
 
+/* An order placed by the browser of session row sess, customer user. */
 static struct order *
-place(const char *country, long long vid, long long qty, const char *key,
-    enum order_create_result want)
+place_as(const char *country, long long vid, long long qty, const char *key,
+    long long sess, long long user, enum order_create_result want)
 {
 	long long		 ids[1] = { vid }, qs[1] = { qty };
 	struct order_input	 in = {
 		.email = "ann@example.test",
+		.user_id = user,
+		.session_row = sess,
 		.checkout_key = key,
 		.ship = { "Ann", "1 Rue X", "", "Paris", "75001", (char *)country },
 		.shipping_code = "standard",
@@ -107,6 +115,14 @@ place(const char *country, long long vid, long long qty, const char *key,
 
 	ck_assert_int_eq(order_create(d, a, &in, &o, &q), want);
 	return o;
+}
+
+/* An order placed by the guest of session row 1. */
+static struct order *
+place(const char *country, long long vid, long long qty, const char *key,
+    enum order_create_result want)
+{
+	return place_as(country, vid, qty, key, 1, 0, want);
 }
 
 START_TEST(quote_inclusive_and_exclusive)
@@ -177,6 +193,50 @@ START_TEST(create_reserves_stock)
 	ck_assert_int_eq(stock_of(2), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM orders"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM order_events"), 1);
+}
+END_TEST
+
+/*
+ * A checkout key finds its order again only for the session that placed
+ * it or the order's customer: from any other browser, or none, nothing is
+ * written and nothing of the order comes back.
+ */
+START_TEST(checkout_key_bound_to_its_session)
+{
+	struct order	*o = place_as("FR", 2, 1, "k1", 1, 0, CREATE_OK), *again;
+	struct order	*mine;
+
+	ck_assert_int_eq(o->placed_by, 1);
+	ck_assert_int_eq(stock_of(2), 4);
+	ck_assert_ptr_null(place_as("FR", 2, 1, "k1", 2, 0, CREATE_FOREIGN));
+	ck_assert_ptr_null(place_as("FR", 2, 1, "k1", 0, 0, CREATE_FOREIGN));
+	ck_assert_ptr_null(place_as("FR", 1, 1, "k1", 3, 7, CREATE_FOREIGN));
+	ck_assert_int_eq(stock_of(2), 4);
+	ck_assert_int_eq(stock_of(1), 10);
+	ck_assert_int_eq(count("SELECT count(*) FROM orders"), 1);
+	again = place_as("FR", 2, 1, "k1", 1, 0, CREATE_EXISTS);
+	ck_assert_int_eq(again->id, o->id);
+	ck_assert(order_is_theirs(o, 1, 0));
+	ck_assert(!order_is_theirs(o, 2, 0));
+	ck_assert(!order_is_theirs(o, 0, 0));
+	ck_assert(!order_is_theirs(o, 0, 7));
+
+	/* A customer's order: any session of that customer finds it. */
+	mine = place_as("FR", 2, 1, "k2", 3, 7, CREATE_OK);
+	ck_assert_int_eq(place_as("FR", 2, 1, "k2", 2, 7, CREATE_EXISTS)->id,
+	    mine->id);
+	ck_assert_ptr_null(place_as("FR", 2, 1, "k2", 2, 8, CREATE_FOREIGN));
+
+	/*
+	 * The session ends; a new one that takes its row id again does not
+	 * inherit the order.
+	 */
+	ck_assert_int_eq(db_exec(d, "DELETE FROM sessions WHERE id = 1"), 0);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->placed_by, 0);
+	ck_assert_int_eq(db_exec(d, "INSERT INTO sessions (id, id_hash, "
+	    "created_at, seen_at) VALUES (1, randomblob(32), 0, 0)"), 0);
+	ck_assert_ptr_null(place_as("FR", 2, 1, "k1", 1, 0, CREATE_FOREIGN));
+	ck_assert_int_eq(count("SELECT count(*) FROM orders"), 2);
 }
 END_TEST
 
@@ -610,6 +670,7 @@ main(void)
 	tcase_add_test(tc, quote_inclusive_and_exclusive);
 	tcase_add_test(tc, quote_problems);
 	tcase_add_test(tc, create_reserves_stock);
+	tcase_add_test(tc, checkout_key_bound_to_its_session);
 	tcase_add_test(tc, last_units_race);
 	tcase_add_test(tc, state_machine);
 	tcase_add_test(tc, paid_once);
