@@ -512,8 +512,12 @@ h_confirm_form(struct req *r)
 	}
 	if (id < 0)
 		return 503;
-	/* The token must not leak through the Referer of later requests. */
-	resp_header(r, "Referrer-Policy", "no-referrer");
+	/*
+	 * The token must not leak through the Referer of later requests:
+	 * the shop's origin only, as on the reset page (not "no-referrer",
+	 * which makes the browser send "Origin: null" with the form).
+	 */
+	resp_header(r, "Referrer-Policy", "strict-origin");
 	d = page_start(r, "Finish creating your account");
 	tval_set_str(r->arena, d, "email", email);
 	tval_set(r->arena, d, r->want_json ? "fields" : "form",

@@ -151,7 +151,7 @@ def a_new_account_is_made_by_its_link():
     # Following the link shows a button; a mail scanner's GET makes nothing.
     r = acct(d, "/account/confirm", query="token=" + token, cookie=guest)
     status(r, 200)
-    eq(r.header_all("Referrer-Policy")[-1], "no-referrer")
+    eq(r.header_all("Referrer-Policy")[-1], "strict-origin")
     contains(r.text, f'<input type="hidden" name="token" value="{token}">')
     contains(r.text, "bob@example.com")
     eq(shoptest.sql(d, "SELECT count(*) FROM users"), [(0,)])
