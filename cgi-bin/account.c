@@ -276,7 +276,8 @@ user_tval(struct arena *a, const struct session *s)
 	tval_set_int(a, u, "id", s->user_id);
 	tval_set_str(a, u, "email", s->user_email);
 	tval_set_str(a, u, "name", s->user_name);
-	tval_set_bool(a, u, "admin", s->admin);
+	tval_set_bool(a, u, "admin", s->role == ROLE_ADMIN);
+	tval_set_bool(a, u, "staff", role_is_staff(s->role));
 	return u;
 }
 
@@ -417,7 +418,7 @@ h_signup(struct req *r)
 	if (auth_hash(form_str(&f, "password"), hash) != 0)
 		return 503;
 	res = user_create(d, form_str(&f, "email"), form_str(&f, "name"),
-	    hash, USER_CUSTOMER, &id);
+	    hash, ROLE_CUSTOMER, &id);
 	sodium_memzero(hash, sizeof(hash));
 	if (res == USER_EXISTS) {
 		form_error(&f, "email", "An account with this email exists "

@@ -344,10 +344,11 @@ allow_header(struct req *r, unsigned allow)
 }
 
 /*
- * ROUTE_USER and ROUTE_ADMIN: a signed-out browser is sent to the log-in
- * page (303, with the page it wanted as "next" when that was a GET), a
- * JSON client gets 401; a customer on an admin route gets 403. Returns
- * 0 to go on, -1 when the redirect is the answer, or a status.
+ * ROUTE_USER, ROUTE_STAFF and ROUTE_ADMIN: a signed-out browser is sent
+ * to the log-in page (303, with the page it wanted as "next" when that
+ * was a GET), a JSON client gets 401; a signed-in account without the
+ * role gets 403. Returns 0 to go on, -1 when the redirect is the answer,
+ * or a status.
  */
 static int
 require_user(struct req *r, const struct route *route)
@@ -355,10 +356,16 @@ require_user(struct req *r, const struct route *route)
 	const struct session	*s = session_of(r);
 	struct buf		 b = { 0 };
 
-	if (!(route->flags & (ROUTE_USER | ROUTE_ADMIN)))
+	if (!(route->flags & (ROUTE_USER | ROUTE_STAFF | ROUTE_ADMIN)))
 		return 0;
 	if (s != NULL && s->user_id != 0) {
-		if ((route->flags & ROUTE_ADMIN) && !s->admin) {
+		if ((route->flags & ROUTE_ADMIN) && s->role != ROLE_ADMIN) {
+			r->error = role_is_staff(s->role) ? "This page is for "
+			    "the shop's administrators only." : "This page is "
+			    "for the shop's staff only.";
+			return 403;
+		}
+		if ((route->flags & ROUTE_STAFF) && !role_is_staff(s->role)) {
 			r->error = "This page is for the shop's staff only.";
 			return 403;
 		}

@@ -60,7 +60,9 @@ site_session(struct req *r, struct tval *site)
 		u = tval_set_map(r->arena, site, "user");
 		tval_set_str(r->arena, u, "name", s->user_name);
 		tval_set_str(r->arena, u, "email", s->user_email);
-		tval_set_bool(r->arena, u, "admin", s->admin);
+		tval_set_bool(r->arena, u, "admin", s->role == ROLE_ADMIN);
+		tval_set_bool(r->arena, u, "staff", role_is_staff(s->role));
+		tval_set_str(r->arena, u, "role", role_names[s->role]);
 	}
 }
 

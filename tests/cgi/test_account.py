@@ -63,7 +63,7 @@ def signup_signs_in():
     r = acct("/account", cookie=c, d=d, headers=JSON)
     eq(r.json(), {"ok": True, "title": "Your account",
                   "user": {"id": 1, "email": "ann@example.com",
-                           "name": "Ann", "admin": False},
+                           "name": "Ann", "admin": False, "staff": False},
                   "orders": [], "has_orders": False})
 
 
@@ -73,7 +73,7 @@ def signup_json_and_duplicate_email():
     r = signup(d, headers=JSON)
     status(r, 201)
     eq(r.json(), {"user": {"id": 1, "email": "ann@example.com",
-                           "name": "Ann", "admin": False}, "ok": True})
+                           "name": "Ann", "admin": False, "staff": False}, "ok": True})
     r = signup(d, email="  ANN@example.com ", headers=JSON)
     status(r, 422)
     eq(r.json(), {"ok": False, "errors": {"email": "An account with this "
