@@ -12,6 +12,8 @@
 
 #include "shop/adminlog.h"
 
+struct arena;
+struct form;
 struct req;
 struct tval;
 
@@ -41,9 +43,14 @@ enum admin_section {
 int		 admin_render(struct req *, int status, const char *tmpl,
 		    struct tval *data, const char *title, enum admin_section);
 
+/* The same for a form that failed its checks (page_form_fail()). */
+int		 admin_form_fail(struct req *, int status, const char *tmpl,
+		    struct tval *data, const char *title, enum admin_section,
+		    const struct form *);
+
 /*
  * After a successful post: 303 to location with a notice code the page
- * shows (?done=code), or, for a JSON client, 200 with data (which gets
+ * shows (?done=code, from the table in common.c), or, for a JSON client, 200 with data (which gets
  * "ok": true). Returns 0.
  */
 int		 admin_done(struct req *, const char *location,
@@ -61,7 +68,22 @@ long long	 admin_param_id(const struct req *, const char *name);
  */
 long long	 admin_cursor(const struct req *, const char *name);
 
+/* A Unix time as the back office shows it ("2026-12-03 14:05 UTC"). */
+char		*admin_date(struct arena *, long long);
+
+/*
+ * The address of the page after one that ended with last_id: base with
+ * ?before=last_id and the other filters of the request's query.
+ */
+struct tval	*admin_next_url(struct req *, const char *base,
+		    long long last_id);
+
 /* Handlers, by section. */
 int		 h_dashboard(struct req *);
+int		 h_customers(struct req *);
+int		 h_customer(struct req *);
+int		 h_staff(struct req *);
+int		 h_staff_set(struct req *);
+int		 h_audit(struct req *);
 
 #endif

@@ -2,10 +2,14 @@
  * What the back office's handlers share (see admin.h).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
+#include "core/text.h"
 #include "core/tval.h"
 #include "web/http.h"
 #include "shop/session.h"
@@ -28,19 +32,36 @@ static const struct {
 	{ "staff", "Staff", "/admin/staff", true },
 };
 
-int
-admin_render(struct req *r, int status, const char *tmpl, struct tval *data,
-    const char *title, enum admin_section current)
+/* What a successful post says on the page it sends the browser to. */
+static const struct {
+	const char	*code;
+	const char	*message;
+} notices[] = {
+	{ "created", "Created." },
+	{ "saved", "Saved." },
+	{ "role", "The account's role is changed." },
+	{ "shipped", "The order is marked shipped; the customer is mailed." },
+	{ "cancelled", "The order is cancelled; its stock is back." },
+	{ "refunded", "The refund is made." },
+	{ "noted", "The note is added." },
+	{ "retried", "The job is queued again." },
+	{ "discarded", "The job is discarded." },
+	{ "stock", "The stock is changed." },
+	{ "image", "The image is added." },
+	{ "images", "The images are changed." },
+};
+
+/* The layout's part of data: the navigation, who is signed in, a notice. */
+static void
+admin_context(struct req *r, struct tval *data, const char *title,
+    enum admin_section current)
 {
 	struct arena		*a = r->arena;
 	const struct session	*s = session_of(r);
 	struct tval		*adm, *nav, *m;
 	const char		*done = req_query(r, "done");
-	int			 i;
+	size_t			 i;
 
-	r->cache_control = "no-store";
-	if (r->want_json)
-		return page_render(r, status, tmpl, data);
 	tval_set_str(a, data, "title", title);
 	adm = tval_set_map(a, data, "admin");
 	nav = tval_set_list(a, adm, "nav");
@@ -51,15 +72,37 @@ admin_render(struct req *r, int status, const char *tmpl, struct tval *data,
 		m = tval_push_map(a, nav);
 		tval_set_str(a, m, "label", sections[i].label);
 		tval_set_str(a, m, "href", sections[i].href);
-		tval_set_bool(a, m, "current", (int)current == i);
+		tval_set_bool(a, m, "current", (int)current == (int)i);
 	}
 	if (s != NULL) {
 		tval_set_str(a, adm, "user_email", s->user_email);
 		tval_set_str(a, adm, "role", role_names[s->role]);
+		tval_set_bool(a, adm, "is_admin", s->role == ROLE_ADMIN);
 	}
-	if (done != NULL && strlen(done) <= 40)
-		tval_set_str(a, adm, "done", done);
+	for (i = 0; done != NULL && i < nitems(notices); i++)
+		if (strcmp(done, notices[i].code) == 0)
+			tval_set_str(a, data, "notice", notices[i].message);
+}
+
+int
+admin_render(struct req *r, int status, const char *tmpl, struct tval *data,
+    const char *title, enum admin_section current)
+{
+	r->cache_control = "no-store";
+	if (!r->want_json)
+		admin_context(r, data, title, current);
 	return page_render(r, status, tmpl, data);
+}
+
+int
+admin_form_fail(struct req *r, int status, const char *tmpl,
+    struct tval *data, const char *title, enum admin_section current,
+    const struct form *f)
+{
+	r->cache_control = "no-store";
+	if (!r->want_json)
+		admin_context(r, data, title, current);
+	return page_form_fail(r, status, tmpl, data, f);
 }
 
 int
@@ -123,4 +166,42 @@ admin_cursor(const struct req *r, const char *name)
 	if (v == NULL || *v == '\0')
 		return 0;
 	return parse_id(v) > 0 ? parse_id(v) : -1;
+}
+
+char *
+admin_date(struct arena *a, long long t)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+	char		out[32];
+
+	if (t <= 0)
+		return arena_strdup(a, "");
+	gmtime_r(&tt, &tm);
+	strftime(out, sizeof(out), "%Y-%m-%d %H:%M UTC", &tm);
+	return arena_strdup(a, out);
+}
+
+struct tval *
+admin_next_url(struct req *r, const char *base, long long last_id)
+{
+	struct buf	 b = { 0 };
+	struct tval	*v;
+	size_t		 i;
+
+	buf_printf(&b, "%s?before=%lld", base, last_id);
+	for (i = 0; i < r->query.n; i++) {
+		const struct kv	*kv = &r->query.v[i];
+
+		if (strcmp(kv->key, "before") == 0 ||
+		    strcmp(kv->key, "done") == 0 || kv->val[0] == '\0')
+			continue;
+		buf_putc(&b, '&');
+		text_urlencode(&b, kv->key);
+		buf_putc(&b, '=');
+		text_urlencode(&b, kv->val);
+	}
+	v = tval_str(r->arena, buf_str(&b));
+	buf_free(&b);
+	return v;
 }

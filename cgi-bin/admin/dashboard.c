@@ -85,6 +85,7 @@ h_dashboard(struct req *r)
 		tval_set_int(a, m, "stock", low[i].stock);
 		tval_set_bool(a, m, "sold_out", low[i].stock == 0);
 	}
+	tval_set_bool(a, data, "has_low_stock", nlow > 0);
 	tval_set_int(a, data, "failed_jobs", queue_count(req_db(r, DB_QUEUE),
 	    "failed"));
 	tval_set_int(a, data, "findings", report_findings(d, today -

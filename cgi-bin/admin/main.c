@@ -2,6 +2,11 @@
  * admin: the back office (see admin.h).
  *
  *   GET  /admin                         the dashboard
+ *   GET  /admin/customers               customers, searched (?q=), paged
+ *   GET  /admin/customers/{id}          one, with orders and addresses
+ *   GET  /admin/audit                   the books, the audit and admin logs
+ *   GET  /admin/staff                   staff accounts (administrators)
+ *   POST /admin/staff                   give an account a role
  *
  * Every route needs a signed-in account of the shop's staff (ROUTE_STAFF)
  * or an administrator (ROUTE_ADMIN), checked by the request loop from
@@ -17,6 +22,15 @@
 static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/?$",
 	  h_dashboard, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/customers$",
+	  h_customers, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/customers/(?<id>[0-9]{1,18})$", h_customer, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/audit$",
+	  h_audit, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/staff$",
+	  h_staff, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/staff$", h_staff_set, ROUTE_ADMIN },
 };
 
 int

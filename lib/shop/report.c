@@ -21,6 +21,9 @@ static const char sql_low_stock[] =
     "JOIN products p ON p.id = v.product_id "
     "WHERE v.active AND v.stock <= ?1 AND p.active "
     "ORDER BY v.stock, v.id LIMIT ?2";
+static const char sql_audit_log[] =
+    "SELECT id, kind, coalesce(order_id, 0), actor, detail, created_at "
+    "FROM audit_log WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2";
 static const char sql_findings[] =
     "SELECT count(*) FROM audit_log WHERE created_at >= ?1";
 
@@ -122,4 +125,35 @@ report_findings(struct db *d, long long since)
 	iso_time(since, iso);
 	sqlite3_bind_text(st, 1, iso, -1, SQLITE_TRANSIENT);
 	return one_int(d, st);
+}
+
+struct report_audit_entry *
+report_audit_log(struct db *d, struct arena *a, long long before_id,
+    int limit, size_t *n)
+{
+	sqlite3_stmt			*st = db_prep(d, sql_audit_log);
+	struct report_audit_entry	*v, *e;
+	int				 rc;
+
+	*n = 0;
+	if (st == NULL || limit < 1)
+		return NULL;
+	v = arena_calloc(a, (size_t)limit, sizeof(*v));
+	sqlite3_bind_int64(st, 1, before_id);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		e = &v[(*n)++];
+		e->id = sqlite3_column_int64(st, 0);
+		e->kind = db_text(a, st, 1);
+		e->order_id = sqlite3_column_int64(st, 2);
+		e->actor = db_text(a, st, 3);
+		e->detail = db_text(a, st, 4);
+		e->created_at = db_text(a, st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*n = 0;
+		return NULL;
+	}
+	return v;
 }

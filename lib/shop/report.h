@@ -55,4 +55,21 @@ struct report_low_stock *report_low_stock(struct db *, struct arena *,
  */
 long long	 report_findings(struct db *, long long since);
 
+/* An entry of the audit log: a finding or a repair, as recorded. */
+struct report_audit_entry {
+	long long	 id;
+	char		*kind;
+	long long	 order_id;	/* 0: none */
+	char		*actor;
+	char		*detail;
+	char		*created_at;
+};
+
+/*
+ * The newest audit log entries with ids below before_id (0: from the
+ * newest), at most limit, in the arena; NULL with *n 0 on error.
+ */
+struct report_audit_entry *report_audit_log(struct db *, struct arena *,
+		    long long before_id, int limit, size_t *n);
+
 #endif

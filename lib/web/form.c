@@ -30,6 +30,8 @@ const char *const form_type_names[FORM_TYPE__MAX] = {
 	"checkbox",
 	"token",
 	"path",
+	"textarea",
+	"choice",
 };
 
 /*
@@ -73,6 +75,12 @@ static const struct {
 	/* FORM_PATH: a path here, never "//host" or "/\\host". */
 	{ "^/(?![/\\\\])[!-\\[\\]-~]*$", "hidden",
 	  "%s is not a path on this site." },
+	/* FORM_TEXTAREA: tabs, line feeds and carriage returns allowed. */
+	{ "^[^\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}]*$", "textarea",
+	  "%s must not hold control characters." },
+	/* FORM_CHOICE: then one of the field's choices. */
+	{ "^[A-Za-z0-9_.-]{1,64}$", "select",
+	  "%s: choose one from the list." },
 };
 
 static pcre2_code		*compiled[FORM_TYPE__MAX];
@@ -135,6 +143,7 @@ form_init(struct form *f, struct arena *a, const struct form_field *fields,
 	f->values = arena_calloc(a, n ? n : 1, sizeof(*f->values));
 	f->ints = arena_calloc(a, n ? n : 1, sizeof(*f->ints));
 	f->errors = arena_calloc(a, n ? n : 1, sizeof(*f->errors));
+	f->choices = arena_calloc(a, n ? n : 1, sizeof(*f->choices));
 	for (i = 0; i < n; i++)
 		f->values[i] = "";
 }
@@ -149,6 +158,12 @@ field_index(const struct form *f, const char *name)
 			return i;
 	log_error("form: no field %s in the table", name);
 	abort();
+}
+
+void
+form_choices(struct form *f, const char *name, const char *const *choices)
+{
+	f->choices[field_index(f, name)] = choices;
 }
 
 /* Record the first error of field i. */
@@ -185,6 +200,17 @@ ascii_case(char *s, bool upper)
 		else if (!upper && *s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
 	}
+}
+
+/* Whether v is one of the choices c of a FORM_CHOICE field. */
+static bool
+choice_known(const char *const *c, const char *v)
+{
+	for (; c != NULL && c[0] != NULL && c[1] != NULL;
+	    c += 2)
+		if (strcmp(c[0], v) == 0)
+			return true;
+	return false;
 }
 
 /* One field: the checks of form.h in order; the first failure is kept. */
@@ -248,6 +274,12 @@ read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 		break;
 	case FORM_COUNTRY:
 		ascii_case(v, true);
+		break;
+	case FORM_CHOICE:
+		if (!choice_known(f->choices[i], v)) {
+			set_error(f, i, type_message(a, fd));
+			return;
+		}
 		break;
 	case FORM_INT:
 		errno = 0;
@@ -325,6 +357,23 @@ form_error(struct form *f, const char *name, const char *msg)
 	f->errors[i] = msg;
 }
 
+/* A FORM_CHOICE field's "select" and "options" for its template. */
+static void
+choices_tval(struct arena *a, struct tval *m, const char *const *c,
+    const char *value)
+{
+	struct tval	*l = tval_set_list(a, m, "options"), *o;
+
+	tval_set_bool(a, m, "select", true);
+	for (; c != NULL && c[0] != NULL && c[1] != NULL;
+	    c += 2) {
+		o = tval_push_map(a, l);
+		tval_set_str(a, o, "value", c[0]);
+		tval_set_str(a, o, "label", c[1]);
+		tval_set_bool(a, o, "selected", strcmp(c[0], value) == 0);
+	}
+}
+
 struct tval *
 form_tval(struct arena *a, const struct form *f)
 {
@@ -373,6 +422,9 @@ form_tval(struct arena *a, const struct form *f)
 			tval_set_int(a, m, "maxlength", fd->max);
 		if (fd->autocomplete != NULL)
 			tval_set_str(a, m, "autocomplete", fd->autocomplete);
+		tval_set_bool(a, m, "textarea", fd->type == FORM_TEXTAREA);
+		if (fd->type == FORM_CHOICE)
+			choices_tval(a, m, f->choices[i], f->values[i]);
 	}
 	return list;
 }

@@ -37,6 +37,8 @@ enum form_type {
 	FORM_CHECKBOX,		/* present and "on", "1", "true" or "yes" */
 	FORM_TOKEN,		/* 43 base64url characters (links in mail) */
 	FORM_PATH,		/* a path on this site, for "next" */
+	FORM_TEXTAREA,		/* lines of text: tabs and newlines allowed */
+	FORM_CHOICE,		/* one of the field's choices */
 	FORM_TYPE__MAX
 };
 
@@ -65,6 +67,7 @@ struct form {
 	const char		**values;	/* normalized; "" when absent */
 	long long		*ints;		/* FORM_INT and FORM_CHECKBOX */
 	const char		**errors;	/* NULL where the field is fine */
+	const char *const	**choices;	/* FORM_CHOICE: form_choices() */
 	const char		*error;		/* form-wide message, or NULL */
 	size_t			 nerrors;
 };
@@ -72,6 +75,15 @@ struct form {
 /* An empty form over a field table (values ""), in the arena. */
 void		 form_init(struct form *, struct arena *,
 		    const struct form_field *, size_t n);
+
+/*
+ * The choices of a FORM_CHOICE field, before form_read(): values and
+ * labels in turn, then NULL ("staff", "Staff", "admin", "Administrator",
+ * NULL); the array must outlive the form. A choice field without them
+ * takes no value.
+ */
+void		 form_choices(struct form *, const char *name,
+		    const char *const *choices);
 
 /*
  * Validate every field of the table from src (the request's form or
@@ -97,7 +109,8 @@ void		 form_error(struct form *, const char *name, const char *msg);
  * ("f-<name>"), label, hint and hint_id, input (HTML type), value (empty
  * for passwords), error and error_id, describedby (the ids of hint and
  * error), required, hidden, checkbox, checked, min and max (integers),
- * maxlength, autocomplete.
+ * maxlength, autocomplete; textarea; select with options (value, label,
+ * selected) for a FORM_CHOICE.
  */
 struct tval	*form_tval(struct arena *, const struct form *);
 

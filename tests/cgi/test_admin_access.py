@@ -122,6 +122,11 @@ def dashboard_figures_as_json():
     eq(len(j["low_stock"]), min(low, 10))
     stocks = [v["stock"] for v in j["low_stock"]]
     eq(stocks, sorted(stocks))
+    r = af.admin(d, "/admin", cookie=cookie)
+    contains(r.text, '<th scope="col">SKU</th>')
+    contains(r.text, f'<a href="/admin/products/{j["low_stock"][0]["product_id"]}">')
+    contains(r.text, "0 orders")
+    contains(r.text, 'data-live-channel="admin"')
 
 
 @test
