@@ -14,7 +14,6 @@
 #include <sodium.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -27,8 +26,9 @@
 #include "side/cache.h"
 #include "shop/auth.h"
 #include "shop/cart.h"
+#include "shop/country.h"
 #include "shop/order.h"
-#include "shop/outbox.h"
+#include "shop/notify.h"
 #include "shop/session.h"
 #include "shop/user.h"
 #include "app/app.h"
@@ -127,7 +127,7 @@ static const struct form_field address_fields[] = {
 	{ "postcode", "Postcode", FORM_POSTCODE, FORM_REQUIRED, 1, 16,
 	  "postal-code", NULL, NULL },
 	{ "country", "Country", FORM_COUNTRY, FORM_REQUIRED, 2, 2,
-	  "country", "Two-letter code, like FR, DE or US.", NULL },
+	  "country", NULL, NULL },
 	{ "phone", "Phone", FORM_PHONE, 0, 0, 32, "tel",
 	  "Only used by the carrier if they need to reach you.", NULL },
 	{ "is_default", "Use as my default address", FORM_CHECKBOX, 0, 0, 0,
@@ -529,23 +529,50 @@ h_addresses(struct req *r)
 	return page_render(r, 200, "account/addresses", d);
 }
 
-/* The address form page: new (ad NULL) or editing ad. */
+/*
+ * The address form page: new (ad NULL) or editing ad. The country is
+ * chosen from the countries the shop ships to, the form's own selected;
+ * a new address starts with the shop's country.
+ */
 static int
 address_page(struct req *r, int status, const struct user_address *ad,
-    const struct form *f)
+    struct form *f)
 {
 	struct tval	*d = page_start(r, ad != NULL ? "Edit address" :
 			    "New address");
+	const char	*country = form_str(f, "country");
 
+	if (ad == NULL && status == 200 && *country == '\0')
+		form_set(f, "country", country = r->shop->cfg->country);
 	tval_set(r->arena, d, "action", ad != NULL ? tval_strf(r->arena,
 	    "/account/addresses/%lld", ad->id) :
 	    tval_str(r->arena, "/account/addresses"));
 	tval_set_bool(r->arena, d, "editing", ad != NULL);
+	tval_set(r->arena, d, "countries", country_tval(r->arena, country));
+	tval_set_bool(r->arena, d, "country_chosen", country_known(country));
 	if (status != 200)
 		return page_form_fail(r, status, "account/address", d, f);
 	tval_set(r->arena, d, r->want_json ? "fields" : "form",
 	    form_tval(r->arena, f));
 	return page_render(r, status, "account/address", d);
+}
+
+/*
+ * Read the address form from the request: every field valid, and a
+ * country the shop ships to (an address kept for elsewhere would be
+ * turned into another at checkout).
+ */
+static bool
+address_read(struct req *r, struct form *f)
+{
+	bool	ok = form_read(f, r->arena, &r->form);
+
+	if (form_field_error(f, "country") == NULL &&
+	    !country_known(form_str(f, "country"))) {
+		form_error(f, "country", COUNTRY_REFUSED);
+		ok = false;
+	}
+	return ok;
 }
 
 static int
@@ -592,7 +619,7 @@ h_address_add(struct req *r)
 	struct tval		*data;
 
 	form_init(&f, r->arena, address_fields, nitems(address_fields));
-	if (!form_read(&f, r->arena, &r->form))
+	if (!address_read(r, &f))
 		return address_page(r, 422, NULL, &f);
 	memset(&ad, 0, sizeof(ad));
 	address_from_form(&f, &ad);
@@ -645,7 +672,7 @@ h_address_update(struct req *r)
 	if ((ad = path_address(r)) == NULL)
 		return 404;
 	form_init(&f, r->arena, address_fields, nitems(address_fields));
-	if (!form_read(&f, r->arena, &r->form))
+	if (!address_read(r, &f))
 		return address_page(r, 422, ad, &f);
 	memset(&nw, 0, sizeof(nw));
 	address_from_form(&f, &nw);
@@ -783,32 +810,23 @@ queue_reset(struct db *d, const char *token, void *arg)
 {
 	struct reset_mail	*rm = arg;
 	struct arena		*a = rm->r->arena;
-	struct tval		*p = tval_map(a), *data;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
-	int			 rc;
+	struct tval		*data = tval_map(a);
+	struct notify_mail	 mail;
 
-	tval_set_str(a, p, "to", rm->user->email);
-	tval_set_str(a, p, "to_name", rm->user->name);
-	tval_set_str(a, p, "template", "password_reset");
-	data = tval_set_map(a, p, "data");
 	tval_set_str(a, data, "name", rm->user->name);
 	tval_set_str(a, data, "url", arena_printf(a,
 	    "%s/account/password/reset?token=%s", rm->r->shop->cfg->base_url,
 	    token));
 	tval_set_int(a, data, "valid_minutes", USER_RESET_SECONDS / 60);
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.priority = 20;
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "password_reset";
+	mail.to = rm->user->email;
+	mail.to_name = rm->user->name;
+	mail.data = data;
+	mail.priority = 20;
 	/* The link is useless once the token expires: so is the mail. */
-	spec.max_attempts = 5;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	sodium_memzero(json.p, json.len);
-	buf_free(&json);
-	return rc;
+	mail.max_attempts = 5;
+	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
 }
 
 /* Queue a reset link for u. Returns 0, or -1 (logged). */

@@ -27,6 +27,7 @@
 #include "web/route.h"
 #include "side/cable.h"
 #include "shop/cart.h"
+#include "shop/country.h"
 #include "shop/order.h"
 #include "shop/pricing.h"
 #include "shop/session.h"
@@ -79,32 +80,6 @@ static const struct form_field checkout_fields[] = {
 	{ "total", "Total", FORM_INT, FORM_HIDDEN, 0, 999999999999999999LL,
 	  NULL, NULL, NULL },
 };
-
-/* Where the shop ships, by ISO 3166-1 alpha-2 code. */
-static const struct {
-	const char	*code;
-	const char	*name;
-} countries[] = {
-	{ "AT", "Austria" }, { "AU", "Australia" }, { "BE", "Belgium" },
-	{ "CA", "Canada" }, { "CH", "Switzerland" }, { "CZ", "Czechia" },
-	{ "DE", "Germany" }, { "DK", "Denmark" }, { "ES", "Spain" },
-	{ "FI", "Finland" }, { "FR", "France" }, { "GB", "United Kingdom" },
-	{ "GR", "Greece" }, { "IE", "Ireland" }, { "IT", "Italy" },
-	{ "JP", "Japan" }, { "LU", "Luxembourg" }, { "NL", "Netherlands" },
-	{ "NO", "Norway" }, { "NZ", "New Zealand" }, { "PL", "Poland" },
-	{ "PT", "Portugal" }, { "SE", "Sweden" }, { "US", "United States" },
-};
-
-static bool
-country_known(const char *code)
-{
-	size_t	i;
-
-	for (i = 0; i < nitems(countries); i++)
-		if (strcmp(countries[i].code, code) == 0)
-			return true;
-	return false;
-}
 
 static int
 thread_init(struct shop *s)
@@ -243,14 +218,8 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 		tval_set_bool(a, m, "selected", strcmp(methods[i].code,
 		    ship) == 0);
 	}
-	l = tval_set_list(a, data, "countries");
-	for (i = 0; i < nitems(countries); i++) {
-		m = tval_push_map(a, l);
-		tval_set_str(a, m, "code", countries[i].code);
-		tval_set_str(a, m, "name", countries[i].name);
-		tval_set_bool(a, m, "selected", strcmp(countries[i].code,
-		    country) == 0);
-	}
+	tval_set(a, data, "countries", country_tval(a, country));
+	tval_set_bool(a, data, "country_chosen", country_known(country));
 	if (s != NULL && s->user_id != 0) {
 		struct user_address *ad = user_addresses(d, a, s->user_id, &n);
 
@@ -576,7 +545,7 @@ h_place(struct req *r)
 	if (!form_read(&f, a, &r->form))
 		return checkout_page(r, 422, &f, NULL);
 	if (!country_known(form_str(&f, "country"))) {
-		form_error(&f, "country", "We do not ship to that country.");
+		form_error(&f, "country", COUNTRY_REFUSED);
 		return checkout_page(r, 422, &f, NULL);
 	}
 	if ((problems = cart_check(d, a, s, &cart)) < 0)

@@ -3,12 +3,13 @@
  * happened to a payment (DESIGN.md, "Payments", 3).
  *
  * The signature is checked before anything else (but the media type): a
- * request that fails it gets 400 and nothing is written. A signed event is stored once by its
- * id in the same write transaction as its effect on the order, and the
- * answer is 2xx only once that transaction has committed: a duplicate
- * changes nothing and is acknowledged; an event that could not be
- * applied (a database error, a lock timeout) gets 500, and the gateway
- * sends it again.
+ * request that fails it gets 400 and nothing is written. A signed event
+ * goes to payment_receive_event() (lib/shop/payment.h), which stores it
+ * once by its id in the same write transaction as its effect on the
+ * order; the answer is 2xx only once that transaction has committed: a
+ * duplicate changes nothing and is acknowledged; an event that could not
+ * be applied (a database error, a lock timeout) gets 500 (503 when no
+ * write could begin), and the gateway sends it again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,37 +69,6 @@ answer(struct req *r, int status, const char *outcome)
 	return 0;
 }
 
-/* Apply ev (in the write that stored it); the outcome, *oid the order. */
-static enum order_outcome
-apply(struct db *d, struct arena *a, const struct stripe_event *ev,
-    long long *oid)
-{
-	struct payment_fact	f;
-
-	*oid = 0;
-	settle_fact(&ev->session, SOURCE_WEBHOOK, ev->id, &f);
-	switch (ev->type) {
-	case STRIPE_EVENT_SESSION_COMPLETED:
-		if (ev->session.payment_status == STRIPE_PAYMENT_PAID)
-			return payment_apply_paid(d, a, &f, oid);
-		if (ev->session.payment_status == STRIPE_PAYMENT_UNPAID)
-			return payment_apply_processing(d, a, &f, oid);
-		return OUTCOME_IGNORED;
-	case STRIPE_EVENT_SESSION_ASYNC_SUCCEEDED:
-		return payment_apply_paid(d, a, &f, oid);
-	case STRIPE_EVENT_SESSION_ASYNC_FAILED:
-		return payment_apply_void(d, a, &f, "the payment failed", oid);
-	case STRIPE_EVENT_SESSION_EXPIRED:
-		return payment_apply_void(d, a, &f, "the time to pay ended",
-		    oid);
-	case STRIPE_EVENT_CHARGE_REFUNDED:
-		return payment_apply_refund(d, a, ev->charge.payment_intent,
-		    ev->charge.amount_refunded, SOURCE_WEBHOOK, ev->id, oid);
-	default:
-		return OUTCOME_IGNORED;
-	}
-}
-
 static int
 h_stripe(struct req *r)
 {
@@ -109,7 +79,7 @@ h_stripe(struct req *r)
 	struct stripe_error	 err;
 	enum stripe_sig_result	 sig;
 	enum order_outcome	 out;
-	long long		 row, oid;
+	long long		 oid;
 
 	r->want_json = true;
 	if (cfg->stripe_webhook_secret == NULL || c == NULL) {
@@ -140,30 +110,20 @@ h_stripe(struct req *r)
 		log_warn("webhooks: refused: %s", err.message);
 		return answer(r, 400, "not a Stripe event");
 	}
-	if (db_begin(d) != 0)
-		return answer(r, 503, "busy; send it again");
-	row = payment_event_store(d, ev.id, ev.type_name,
-	    ev.object_type != NULL && strcmp(ev.object_type,
-	    "checkout.session") == 0 ? ev.session.id : NULL, r->body);
-	if (row < 0)
-		goto fail;
-	if (row == 0) {
-		db_rollback(d);
+	switch (payment_receive_event(d, r->arena, &ev, r->body, &out, &oid)) {
+	case RECEIPT_APPLIED:
+		log_info("webhooks: %s %s: %s (order %lld)", ev.id,
+		    ev.type_name, order_outcome_names[out], oid);
+		return answer(r, 200, order_outcome_names[out]);
+	case RECEIPT_DUPLICATE:
 		return answer(r, 200, "duplicate");
+	case RECEIPT_BUSY:
+		return answer(r, 503, "busy; send it again");
+	default:
+		log_error("webhooks: %s %s: not applied; the gateway will send "
+		    "it again", ev.id, ev.type_name);
+		return answer(r, 500, "not applied; send it again");
 	}
-	out = apply(d, r->arena, &ev, &oid);
-	if (out == OUTCOME_ERROR ||
-	    payment_event_outcome(d, row, oid, order_outcome_names[out]) != 0 ||
-	    db_commit(d) != 0)
-		goto fail;
-	log_info("webhooks: %s %s: %s (order %lld)", ev.id, ev.type_name,
-	    order_outcome_names[out], oid);
-	return answer(r, 200, order_outcome_names[out]);
-fail:
-	db_rollback(d);
-	log_error("webhooks: %s %s: not applied; the gateway will send it "
-	    "again", ev.id, ev.type_name);
-	return answer(r, 500, "not applied; send it again");
 }
 
 int

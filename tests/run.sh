@@ -4,6 +4,10 @@
 #   layers     libshop's layers hold (scripts/check-layers.py), and the
 #              check fails on each kind of wrong include
 #   unit       C unit tests (libcheck) and the Mustache specification
+#   install    make install as a packager runs it, into a temporary build
+#              and root: where each file goes, their checkers (mandoc,
+#              lighttpd, apache2, systemd-analyze), the installed
+#              programs running; README, man pages and code agree
 #   cgi        the programs run as CGI, one test file per feature
 #   server     the programs behind a real lighttpd (and Apache)
 #   overlap    two generations on one data directory under load and
@@ -21,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PYTHONDONTWRITEBYTECODE=1
 PY=${PYTHON:-python3}
-suites=${*:-layers unit cgi server overlap worker memcheck asan fuzz browser}
+suites=${*:-layers unit install cgi server overlap worker memcheck asan fuzz browser}
 passed=0
 failed=0
 failures=()
@@ -124,6 +128,7 @@ for s in $suites; do
 	case $s in
 	layers)	run_py tests/layers layers ;;
 	unit)	run_unit build/test unit ;;
+	install) run_py tests/install install ;;
 	cgi)	prun_py tests/cgi cgi ;;
 	server)	run_py tests/server server ;;
 	overlap)

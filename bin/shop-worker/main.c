@@ -15,7 +15,7 @@
  * Signals: SIGTERM and SIGINT finish the running job, then exit 0.
  * SIGHUP, after the running job, reads the environment file again (-c),
  * then the settings, templates and recurring schedules, and reopens the
- * databases (after "shopctl restore", say).
+ * databases (after a backup is restored, say).
  *
  * Checkpoints (DESIGN.md, "Data"): connections never checkpoint on their
  * own; this worker runs a PASSIVE checkpoint of each database on a timer
@@ -38,10 +38,12 @@
 #include <sodium.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/envfile.h"
 #include "core/log.h"
 #include "core/tmpl.h"
+#include "core/tval.h"
 #include "data/db.h"
 #include "data/migrate.h"
 #include "side/queue.h"
@@ -132,25 +134,23 @@ fail:
 }
 
 /*
- * A recurring task's payload, {"<key>": n}, written by SQLite's
- * json_object() into the arena; "{}" without a key, NULL on error.
+ * A recurring task's payload, {"<key>": n}, written by tval_json() into
+ * the arena; "{}" without a key.
  */
 static const char *
-task_payload(struct worker *w, struct arena *a, const char *key, long long n)
+task_payload(struct arena *a, const char *key, long long n)
 {
-	static const char	 sql[] = "SELECT json_object(?1, ?2)";
-	sqlite3_stmt		*st;
-	const char		*p = NULL;
+	struct tval	*m;
+	struct buf	 json = { 0 };
+	const char	*p;
 
 	if (key == NULL)
 		return "{}";
-	if ((st = db_prep(w->db[DB_QUEUE], sql)) == NULL)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, n);
-	if (db_step(w->db[DB_QUEUE], st) == SQLITE_ROW)
-		p = db_text(a, st, 0);
-	sqlite3_reset(st);
+	m = tval_map(a);
+	tval_set_int(a, m, key, n);
+	tval_json(&json, m);
+	p = arena_strdup(a, buf_str(&json));
+	buf_free(&json);
 	return p;
 }
 
@@ -166,19 +166,19 @@ define_recurring(struct worker *w)
 	for (i = 0; i < job_recurring_count; i++) {
 		switch (job_recurring[i].kind) {
 		case JOB_TRIM_CABLE:
-			payload = task_payload(w, a, "keep_seconds",
+			payload = task_payload(a, "keep_seconds",
 			    w->set.cable_keep_s);
 			break;
 		case JOB_EVICT_CACHE:
-			payload = task_payload(w, a, "max_bytes",
+			payload = task_payload(a, "max_bytes",
 			    w->set.cache_max);
 			break;
 		case JOB_BACKUP:
-			payload = task_payload(w, a, "keep",
+			payload = task_payload(a, "keep",
 			    w->set.backup_keep);
 			break;
 		default:
-			payload = task_payload(w, a, NULL, 0);
+			payload = task_payload(a, NULL, 0);
 			break;
 		}
 		if (payload == NULL || queue_recurring_define(w->db[DB_QUEUE],
@@ -415,12 +415,17 @@ nap(long long ms)
 	(void)nanosleep(&ts, NULL);
 }
 
+/* On standard output when asked for (-h), else on standard error. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: shop-worker [-1] [-c envfile]\n"
-	    "  -1  relay the outbox, run the jobs that are due, then exit\n"
-	    "      (recurring tasks are not scheduled)\n");
+	fprintf(f, "usage: shop-worker [-1] [-c envfile]\n"
+	    "  -1          relay the outbox, run the jobs that are due, then "
+	    "exit\n"
+	    "              (recurring tasks are not scheduled)\n"
+	    "  -c envfile  NAME=value lines set over the environment, at start\n"
+	    "              and again on SIGHUP\n"
+	    "  -h          this help\n");
 }
 
 int
@@ -445,13 +450,16 @@ main(int argc, char *argv[])
 		case 'c':
 			w.envfile = optarg;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			usage();
-			return ch == 'h' ? 0 : 2;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	log_init("shop-worker");

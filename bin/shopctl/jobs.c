@@ -20,53 +20,33 @@
 
 #define LIST_MAX	50
 
-static const char sql_workers[] =
-    "SELECT id, pid, heartbeat_at, job_id FROM workers ORDER BY started_at";
-static const char sql_running[] =
-    "SELECT id, queue, kind, attempts, max_attempts, worker, lease_until "
-    "FROM jobs WHERE state = 'running' ORDER BY started_at LIMIT ?1";
-static const char sql_queued[] =
-    "SELECT id, queue, kind, priority, run_at, attempts, max_attempts, "
-    "coalesce(last_error, '') FROM jobs WHERE state = 'queued' "
-    "ORDER BY priority DESC, run_at, id LIMIT ?1";
-static const char sql_failed[] =
-    "SELECT id, queue, kind, attempts, max_attempts, failed_at, error "
-    "FROM failed_jobs ORDER BY id LIMIT ?1";
-static const char sql_recurring[] =
-    "SELECT task, kind, schedule, next_run_at, last_run_at, last_job_id "
-    "FROM recurring ORDER BY task";
-
+/* A unix-ms time as "2026-11-23T20:01:02Z", or "-" for none (0). */
 static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const char	*s = (const char *)sqlite3_column_text(st, i);
-
-	return s ? s : "";
-}
-
-/* A unix-ms time as "2026-11-23T20:01:02Z", or "-" for NULL. */
-static const char *
-when(sqlite3_stmt *st, int i, char *buf, size_t len)
+when(long long ms, char *buf, size_t len)
 {
 	time_t		t;
 	struct tm	tm;
 
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (ms == 0)
 		return "-";
-	t = (time_t)(sqlite3_column_int64(st, i) / 1000);
+	t = (time_t)(ms / 1000);
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }
 
 static int
-list(struct db *q)
+list(struct ctl *c, struct db *q)
 {
-	sqlite3_stmt	*st;
-	char		 t1[32], t2[32];
-	long long	 now = queue_now();
-	long		 nq, nr, nf, nd;
-	int		 rc;
+	struct arena			*a = c->arena;
+	struct queue_worker_info	*w;
+	struct queue_job_info		*j;
+	struct queue_failed_info	*f;
+	struct queue_recurring_info	*t;
+	char				 t1[32], t2[32];
+	long long			 now = queue_now(), due;
+	long				 nq, nr, nf, nd;
+	size_t				 i, n;
 
 	nq = queue_count(q, "queued");
 	nr = queue_count(q, "running");
@@ -78,64 +58,68 @@ list(struct db *q)
 	    nq, nr, nf, nd);
 
 	printf("\nworkers:\n");
-	if ((st = db_prep(q, sql_workers)) == NULL)
-		return 1;
-	while ((rc = db_step(q, st)) == SQLITE_ROW)
-		printf("  %s  pid %lld  heartbeat %llds ago  %s%s\n",
-		    col(st, 0), sqlite3_column_int64(st, 1),
-		    (now - sqlite3_column_int64(st, 2)) / 1000,
-		    sqlite3_column_type(st, 3) == SQLITE_NULL ? "idle" :
-		    "running job ", col(st, 3));
+	if ((w = queue_list_workers(q, a, &n)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		printf("  %s  pid %lld  heartbeat %llds ago  ", w[i].id,
+		    w[i].pid, (now - w[i].heartbeat_at) / 1000);
+		if (w[i].job_id == 0)
+			printf("idle\n");
+		else
+			printf("running job %lld\n", w[i].job_id);
+	}
 
 	printf("\nrunning:\n");
-	if ((st = db_prep(q, sql_running)) == NULL)
-		return 1;
-	sqlite3_bind_int(st, 1, LIST_MAX);
-	while ((rc = db_step(q, st)) == SQLITE_ROW)
-		printf("  %-6s %-10s %-20s attempt %d/%d  worker %s  lease "
-		    "%llds left\n", col(st, 0), col(st, 1), col(st, 2),
-		    sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
-		    col(st, 5), (sqlite3_column_int64(st, 6) - now) / 1000);
+	if ((j = queue_list_jobs(q, a, "running", LIST_MAX, &n)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		printf("  %-6lld %-10s %-20s attempt %d/%d  worker %s  lease "
+		    "%llds left\n", j[i].id, j[i].queue, j[i].kind,
+		    j[i].attempts, j[i].max_attempts, j[i].worker,
+		    (j[i].lease_until - now) / 1000);
 
 	printf("\nqueued:\n");
-	if ((st = db_prep(q, sql_queued)) == NULL)
-		return 1;
-	sqlite3_bind_int(st, 1, LIST_MAX);
-	while ((rc = db_step(q, st)) == SQLITE_ROW) {
-		long long due = sqlite3_column_int64(st, 4) - now;
-
-		printf("  %-6s %-10s %-20s priority %d  %s%s  attempts %d/%d"
-		    "%s%.200s\n", col(st, 0), col(st, 1), col(st, 2),
-		    sqlite3_column_int(st, 3), due > 0 ? "runs at " : "due",
-		    due > 0 ? when(st, 4, t1, sizeof(t1)) : "",
-		    sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
-		    *col(st, 7) ? "  last error: " : "", col(st, 7));
+	if ((j = queue_list_jobs(q, a, "queued", LIST_MAX, &n)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		due = j[i].run_at - now;
+		printf("  %-6lld %-10s %-20s priority %d  %s%s  attempts %d/%d"
+		    "%s%.200s\n", j[i].id, j[i].queue, j[i].kind,
+		    j[i].priority, due > 0 ? "runs at " : "due",
+		    due > 0 ? when(j[i].run_at, t1, sizeof(t1)) : "",
+		    j[i].attempts, j[i].max_attempts,
+		    *j[i].last_error ? "  last error: " : "", j[i].last_error);
 	}
 	if (nq > LIST_MAX)
 		printf("  ... and %ld more\n", nq - LIST_MAX);
 
 	printf("\nfailed:\n");
-	if ((st = db_prep(q, sql_failed)) == NULL)
-		return 1;
-	sqlite3_bind_int(st, 1, LIST_MAX);
-	while ((rc = db_step(q, st)) == SQLITE_ROW)
-		printf("  %-6s %-10s %-20s attempts %d/%d  failed %s  error: "
-		    "%.300s\n", col(st, 0), col(st, 1), col(st, 2),
-		    sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
-		    when(st, 5, t1, sizeof(t1)), col(st, 6));
+	if ((f = queue_list_failed(q, a, LIST_MAX, &n)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		printf("  %-6lld %-10s %-20s attempts %d/%d  failed %s  error: "
+		    "%.300s\n", f[i].id, f[i].queue, f[i].kind, f[i].attempts,
+		    f[i].max_attempts, when(f[i].failed_at, t1, sizeof(t1)),
+		    f[i].error);
 	if (nf > LIST_MAX)
 		printf("  ... and %ld more\n", nf - LIST_MAX);
 
 	printf("\nrecurring:\n");
-	if ((st = db_prep(q, sql_recurring)) == NULL)
-		return 1;
-	while ((rc = db_step(q, st)) == SQLITE_ROW)
-		printf("  %-14s %-14s %-20s next %s  last %s%s%s\n",
-		    col(st, 0), col(st, 1), col(st, 2),
-		    when(st, 3, t1, sizeof(t1)), when(st, 4, t2, sizeof(t2)),
-		    sqlite3_column_type(st, 5) == SQLITE_NULL ? "" : " job ",
-		    col(st, 5));
-	return rc < 0 ? 1 : 0;
+	if ((t = queue_list_recurring(q, a, &n)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		printf("  %-14s %-14s %-20s next %s  last %s", t[i].task,
+		    t[i].kind, t[i].schedule, when(t[i].next_run_at, t1,
+		    sizeof(t1)), when(t[i].last_run_at, t2, sizeof(t2)));
+		if (t[i].last_job_id != 0)
+			printf(" job %lld", t[i].last_job_id);
+		printf("\n");
+	}
+	return 0;
+fail:
+	fflush(stdout);
+	ctl_err("reading queue.db: %s", db_errmsg(q));
+	return 1;
 }
 
 /* A job id: digits only, in range. */
@@ -233,7 +217,7 @@ ctl_jobs(struct ctl *c, int argc, char **argv)
 	if ((q = ctl_open(c, DB_QUEUE, 0)) == NULL)
 		return 1;
 	if (strcmp(sub, "list") == 0 && argc <= 2)
-		return list(q);
+		return list(c, q);
 	if (strcmp(sub, "enqueue") == 0)
 		return enqueue(c, q, argc - 1, argv + 1);
 	if (argc != 3 || (strcmp(sub, "retry") != 0 &&

@@ -31,6 +31,11 @@ static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_check(struct ctl *, int, char **);
 static int	cmd_backup(struct ctl *, int, char **);
 
+/*
+ * The commands, as "shopctl -h" lists them and shopctl(8) describes them
+ * (tests/install checks the two agree). In args, " | " parts the
+ * alternatives of a command, whose first word is the subcommand.
+ */
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
 	  "create the databases and apply every pending migration" },
@@ -40,18 +45,42 @@ static const struct ctl_cmd cmds[] = {
 	  "integrity, journal mode and schema of the four databases" },
 	{ "backup", cmd_backup, "[--keep N]",
 	  "a consistent copy of the four databases while the shop runs" },
-	{ "user", ctl_user, "add [--admin] email name",
+	{ "user", ctl_user, "add [--admin] EMAIL NAME",
 	  "add an account; the password is read from standard input" },
-	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",
+	{ "jobs", ctl_jobs, "[list] | retry ID|all | discard ID | "
+	  "enqueue [-u key] [-q queue] [-p priority] [-a attempts] "
+	  "[-d delay] KIND [JSON]",
 	  "background jobs: list, retry or discard failed ones, enqueue" },
-	{ "orders", ctl_orders, "[list [--state S]|show N|ship N [--carrier C] "
-	  "[--tracking T] [--url U]]",
+	{ "orders", ctl_orders, "[list] [--state S] [--limit N] | show NUMBER | "
+	  "ship NUMBER [--carrier C] [--tracking T] [--url U]",
 	  "list and show orders; ship a paid one (the customer is mailed)" },
+	{ "refund", ctl_refund, "NUMBER [--amount AMOUNT] "
+	  "[--line N:QTY[:restock]]... [--shipping] [--reason R]",
+	  "refund a paid order through the gateway, or some of it" },
 	{ "reconcile", ctl_reconcile, "[--hours N] [--no-release]",
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",
 	  "prove the books against the database and the gateway" },
 };
+
+/* A command's name and args, its alternatives a line each when long. */
+static void
+usage_cmd(FILE *f, const char *prefix, const struct ctl_cmd *c)
+{
+	const char	*a = c->args, *bar;
+	int		 indent;
+
+	indent = fprintf(f, "%s%s%s", prefix, c->name, *a ? " " : "");
+	if (strlen(a) + (size_t)indent <= 79) {
+		fprintf(f, "%s\n", a);
+		return;
+	}
+	while ((bar = strstr(a, " | ")) != NULL) {
+		fprintf(f, "%.*s\n%*s| ", (int)(bar - a), a, indent - 2, "");
+		a = bar + 3;
+	}
+	fprintf(f, "%s\n", a);
+}
 
 static void
 usage(FILE *f)
@@ -60,9 +89,10 @@ usage(FILE *f)
 
 	fprintf(f, "usage: shopctl [-q] [-d datadir] command [args]\n\n"
 	    "commands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %s%s%s\n      %s\n", cmds[i].name,
-		    *cmds[i].args ? " " : "", cmds[i].args, cmds[i].help);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		usage_cmd(f, "  ", &cmds[i]);
+		fprintf(f, "      %s\n", cmds[i].help);
+	}
 	fprintf(f, "\noptions:\n"
 	    "  -d datadir  the data directory (default: $SHOP_DATA_DIR or var)\n"
 	    "  -q          print only problems\n"
@@ -159,35 +189,27 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 static int
 check_one(struct ctl *c, enum db_id id)
 {
-	static const char	 sql_integrity[] = "PRAGMA integrity_check";
 	struct db		*d;
 	struct buf		 out = { 0 };
-	sqlite3_stmt		*st;
-	char			 err[512], *mode, *path;
-	int			 problems = 0, rc, missing, changed;
+	char			 err[512], *mode, *path, **bad;
+	int			 problems = 0, missing, changed;
 	struct stat		 sb;
 	long long		 wal = 0;
+	size_t			 i, nbad;
 
 	if ((d = db_open(c->cfg.data_dir, id, 0, err, sizeof(err))) == NULL) {
 		printf("%-8s MISSING  %s\n", db_names[id], err);
 		return 1;
 	}
-	if ((st = db_prep(d, sql_integrity)) == NULL) {
+	if ((bad = db_integrity(d, c->arena, &nbad)) == NULL) {
 		db_close(d);
 		printf("%-8s ERROR    cannot run integrity_check\n", db_names[id]);
 		return 1;
 	}
-	while ((rc = db_step(d, st)) == SQLITE_ROW) {
-		const char *msg = (const char *)sqlite3_column_text(st, 0);
-
-		if (msg != NULL && strcmp(msg, "ok") != 0) {
-			buf_printf(&out, "    integrity: %s\n", msg);
-			problems++;
-		}
-	}
-	if (rc < 0)
+	for (i = 0; i < nbad; i++) {
+		buf_printf(&out, "    integrity: %s\n", bad[i]);
 		problems++;
-	sqlite3_reset(st);
+	}
 	mode = db_journal_mode(d, c->arena);
 	if (strcmp(mode, "wal") != 0) {
 		buf_printf(&out, "    journal_mode is %s, not wal\n", mode);
@@ -330,8 +352,8 @@ main(int argc, char *argv[])
 	}
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: shopctl %s %s\n  %s\n", cmds[i].name,
-		    cmds[i].args, cmds[i].help);
+		usage_cmd(stdout, "usage: shopctl ", &cmds[i]);
+		printf("  %s\n", cmds[i].help);
 		return 0;
 	}
 	c.arena = arena_new();

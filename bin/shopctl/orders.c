@@ -5,9 +5,10 @@
  *   shopctl orders show NUMBER
  *   shopctl orders ship NUMBER [--carrier C] [--tracking T] [--url U]
  *
- * Shipping moves a paid order to fulfilled and queues the "shipped" mail
- * through the outbox, both in one write: no shipped order without its
- * mail, no mail for an order that did not move.
+ * Shipping is order_ship() (lib/shop/order.h): a paid order moves to
+ * fulfilled and its "shipped" mail is queued through the outbox in one
+ * write. What is read and written here is the library's; this file
+ * parses arguments and prints.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -15,23 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/money.h"
 #include "core/text.h"
-#include "core/tval.h"
 #include "data/db.h"
-#include "web/form.h"
 #include "shop/order.h"
-#include "shop/outbox.h"
+#include "shop/refund.h"
 #include "shopctl.h"
 
 #define LIST_DEFAULT	50
 #define LIST_MAX	10000
-#define SHIP_FIELD_MAX	200	/* carrier, tracking number */
-#define SHIP_URL_MAX	2000
 
 static const char usage[] =
     "usage: shopctl orders [list] [--state S] [--limit N]\n"
@@ -41,33 +35,16 @@ static const char usage[] =
     "  list: the newest orders first (default 50), of one state if asked:\n"
     "    pending_payment, paid, fulfilled, cancelled, refunded,\n"
     "    partially_refunded\n"
-    "  show: an order's lines, amounts, address, payment and history\n"
+    "  show: an order's lines, amounts, address, payment, refunds and\n"
+    "    history\n"
     "  ship: a paid order is sent: it becomes fulfilled and the customer\n"
     "    is mailed, with the carrier and tracking number if given\n";
-
-static const char sql_list[] =
-    "SELECT number, state, total, currency, email, created_at FROM orders "
-    "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2";
-static const char sql_by_number[] =
-    "SELECT id FROM orders WHERE number = ?1";
-static const char sql_events[] =
-    "SELECT created_at, coalesce(from_state, ''), to_state, source, "
-    "coalesce(cause, ''), coalesce(ref, '') FROM order_events "
-    "WHERE order_id = ?1 ORDER BY id";
 
 static int
 bad_usage(void)
 {
 	fputs(usage, stderr);
 	return 2;
-}
-
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? (const char *)s : "";
 }
 
 static int
@@ -81,10 +58,11 @@ list(struct ctl *c, int argc, char **argv)
 	};
 	const char		*state = NULL;
 	long long		 limit = LIST_DEFAULT;
-	sqlite3_stmt		*st;
+	struct order		*v;
 	struct db		*d;
 	char			*end;
-	int			 ch, rc, n = 0;
+	size_t			 i, n;
+	int			 ch;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -119,29 +97,23 @@ list(struct ctl *c, int argc, char **argv)
 	}
 	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
 		return 1;
-	if ((st = db_prep(d, sql_list)) == NULL) {
-		ctl_err("%s", db_errmsg(d));
+	if ((v = orders_list(d, c->arena, order_state_from_name(state),
+	    (size_t)limit, &n)) == NULL) {
+		ctl_err("reading the orders: %s", db_errmsg(d));
 		return 1;
 	}
-	if (state != NULL)
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((rc = db_step(d, st)) == SQLITE_ROW) {
-		const char *total = money_format(c->arena,
-		    sqlite3_column_int64(st, 2), col(st, 3));
+	for (i = 0; i < n; i++) {
+		const char *total = money_format(c->arena, v[i].total,
+		    v[i].currency);
 
-		if (n++ == 0)
+		if (i == 0)
 			printf("%-10s  %-18s  %12s  %-20s  %s\n", "number",
 			    "state", "total", "placed (UTC)", "email");
 		/* Right-aligned by characters: "€" is three bytes. */
-		printf("%-10s  %-18s  %*s  %-20s  %s\n", col(st, 0),
-		    col(st, 1), (int)(12 + strlen(total) - text_utf8_chars(total)),
-		    total, col(st, 5), col(st, 4));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		ctl_err("reading the orders: %s", db_errmsg(d));
-		return 1;
+		printf("%-10s  %-18s  %*s  %-20s  %s\n", v[i].number,
+		    order_state_names[v[i].state],
+		    (int)(12 + strlen(total) - text_utf8_chars(total)), total,
+		    v[i].created_at, v[i].email);
 	}
 	if (n == 0)
 		ctl_say(c, "no %s%sorders\n", state ? state : "",
@@ -149,48 +121,43 @@ list(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-/* The order called number, or NULL after saying why. */
-static struct order *
-find(struct ctl *c, struct db *d, const char *number)
+/* The id of the order called number into *id; 0, or 1 after saying why. */
+static int
+find(struct db *d, const char *number, long long *id)
 {
-	sqlite3_stmt	*st;
-	struct order	*o = NULL;
-	long long	 id = 0;
-	int		 rc;
-
-	if ((st = db_prep(d, sql_by_number)) == NULL) {
-		ctl_err("%s", db_errmsg(d));
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-	if ((rc = db_step(d, st)) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW && (o = order_by_id(d, c->arena, id)) != NULL)
-		return o;
-	if (rc == SQLITE_DONE)
+	switch (order_id_by_number(d, number, id)) {
+	case 1:
+		return 0;
+	case 0:
 		ctl_err("no order is numbered %s", number);
-	else
+		return 1;
+	default:
 		ctl_err("reading order %s: %s", number, db_errmsg(d));
-	return NULL;
+		return 1;
+	}
 }
 
 static int
 show(struct ctl *c, int argc, char **argv)
 {
-	struct arena	*a = c->arena;
-	struct order	*o;
-	struct db	*d;
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 rc;
+	struct arena		*a = c->arena;
+	struct order		*o;
+	struct order_event	*ev;
+	struct refund		*refunds;
+	struct db		*d;
+	long long		 id;
+	size_t			 i, n, nrefunds;
 
 	if (argc != 2)
 		return bad_usage();
 	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
 		return 1;
-	if ((o = find(c, d, argv[1])) == NULL)
+	if (find(d, argv[1], &id) != 0)
 		return 1;
+	if ((o = order_by_id(d, a, id)) == NULL) {
+		ctl_err("reading order %s: %s", argv[1], db_errmsg(d));
+		return 1;
+	}
 	printf("order %s: %s\n", o->number, order_state_labels[o->state]);
 	printf("placed: %s%s\n", o->created_at, o->recovered ?
 	    " (rebuilt by reconcile)" : "");
@@ -216,6 +183,18 @@ show(struct ctl *c, int argc, char **argv)
 	if (o->amount_refunded > 0)
 		printf("refunded: %s\n", money_format(a, o->amount_refunded,
 		    o->currency));
+	if ((refunds = refunds_of_order(d, a, o->id, &nrefunds)) == NULL) {
+		ctl_err("reading the refunds: %s", db_errmsg(d));
+		return 1;
+	}
+	for (i = 0; i < nrefunds; i++)
+		printf("refund %lld: %s %s%s%s%s by %s on %s%s%s\n",
+		    refunds[i].id, money_format(a, refunds[i].amount,
+		    refunds[i].currency), refund_state_names[refunds[i].state],
+		    *refunds[i].gateway_id ? " (" : "", refunds[i].gateway_id,
+		    *refunds[i].gateway_id ? ")" : "", refunds[i].actor,
+		    refunds[i].created_at, *refunds[i].error ? ": " : "",
+		    refunds[i].error);
 	if (*o->ship.line1 != '\0')
 		printf("ship to: %s, %s%s%s, %s %s, %s\n", o->ship.name,
 		    o->ship.line1, *o->ship.line2 ? ", " : "", o->ship.line2,
@@ -225,73 +204,28 @@ show(struct ctl *c, int argc, char **argv)
 		    o->payment_attempt, *o->payment_intent ? ", " : "",
 		    o->payment_intent);
 	printf("history:\n");
-	if ((st = db_prep(d, sql_events)) == NULL) {
-		ctl_err("%s", db_errmsg(d));
-		return 1;
-	}
-	sqlite3_bind_int64(st, 1, o->id);
-	while ((rc = db_step(d, st)) == SQLITE_ROW)
-		printf("  %s  %s -> %s  by %s%s%s%s%s\n", col(st, 0),
-		    *col(st, 1) ? col(st, 1) : "(new)", col(st, 2), col(st, 3),
-		    *col(st, 4) ? ": " : "", col(st, 4),
-		    *col(st, 5) ? "  ref " : "", col(st, 5));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if ((ev = order_events(d, a, o->id, &n)) == NULL) {
 		ctl_err("reading the history: %s", db_errmsg(d));
 		return 1;
 	}
+	for (i = 0; i < n; i++)
+		printf("  %s  %s -> %s  by %s%s%s%s%s\n", ev[i].created_at,
+		    *ev[i].from_state ? ev[i].from_state : "(new)",
+		    ev[i].to_state, ev[i].source, *ev[i].cause ? ": " : "",
+		    ev[i].cause, *ev[i].ref ? "  ref " : "", ev[i].ref);
 	return 0;
 }
 
-/* A ship option's value: one line of text of at most max bytes. */
+/* A ship option's value, checked as order_ship() will; 0 or -1, said. */
 static int
-ship_field(const char *name, const char *v, size_t max, bool link)
+ship_field(const char *name, const char *v, bool link)
 {
-	if (*v == '\0' || strlen(v) > max || !form_match(FORM_TEXT, v,
-	    strlen(v)) || (link && strncmp(v, "https://", 8) != 0 &&
-	    strncmp(v, "http://", 7) != 0) || (link && strchr(v, ' '))) {
-		ctl_err("--%s takes %s of at most %zu bytes: %s", name, link ?
-		    "an http or https address" : "one line of text", max, v);
-		return -1;
-	}
-	return 0;
-}
-
-/* The "shipped" mail for o, queued through the outbox (in the write). */
-static int
-shipped_mail(struct db *d, struct arena *a, const struct order *o,
-    const char *carrier, const char *tracking, const char *url)
-{
-	struct tval		*p = tval_map(a), *data;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
-	int			 rc;
-
-	tval_set_str(a, p, "to", o->email);
-	if (*o->ship.name != '\0')
-		tval_set_str(a, p, "to_name", o->ship.name);
-	tval_set_str(a, p, "template", "shipped");
-	data = tval_set_map(a, p, "data");
-	if (*o->ship.name != '\0')
-		tval_set_str(a, data, "name", o->ship.name);
-	tval_set_str(a, data, "number", o->number);
-	tval_set_str(a, data, "token", o->token);
-	if (carrier != NULL)
-		tval_set_str(a, data, "carrier", carrier);
-	if (tracking != NULL)
-		tval_set_str(a, data, "tracking", tracking);
-	if (url != NULL)
-		tval_set_str(a, data, "tracking_url", url);
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.unique_key = arena_printf(a, "mail:order-shipped:%lld", o->id);
-	spec.priority = 5;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	buf_free(&json);
-	return rc;
+	if (link ? order_ship_url_ok(v) : order_ship_text_ok(v))
+		return 0;
+	ctl_err("--%s takes %s of at most %d bytes: %s", name, link ?
+	    "an http or https address" : "one line of text", link ?
+	    ORDER_SHIP_URL_MAX : ORDER_SHIP_TEXT_MAX, v);
+	return -1;
 }
 
 static int
@@ -304,11 +238,11 @@ ship(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct arena		*a = c->arena;
-	const char		*carrier = NULL, *tracking = NULL, *url = NULL;
-	const char		*cause;
+	struct order_shipment	 s = { NULL, NULL, NULL };
 	struct order		*o;
 	struct db		*d;
+	const char		*number;
+	long long		 id;
 	int			 ch;
 
 	/* Options may come before or after the number. */
@@ -316,22 +250,19 @@ ship(struct ctl *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (ship_field("carrier", optarg, SHIP_FIELD_MAX,
-			    false) != 0)
+			if (ship_field("carrier", optarg, false) != 0)
 				return 2;
-			carrier = optarg;
+			s.carrier = optarg;
 			break;
 		case 't':
-			if (ship_field("tracking", optarg, SHIP_FIELD_MAX,
-			    false) != 0)
+			if (ship_field("tracking", optarg, false) != 0)
 				return 2;
-			tracking = optarg;
+			s.tracking = optarg;
 			break;
 		case 'u':
-			if (ship_field("url", optarg, SHIP_URL_MAX,
-			    true) != 0)
+			if (ship_field("url", optarg, true) != 0)
 				return 2;
-			url = optarg;
+			s.url = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -342,42 +273,31 @@ ship(struct ctl *c, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return bad_usage();
+	number = argv[optind];
 	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
 		return 1;
-	cause = arena_printf(a, "shipped%s%s%s%s", carrier ? " by " : "",
-	    carrier ? carrier : "", tracking ? ", tracking " : "",
-	    tracking ? tracking : "");
-	if (db_begin(d) != 0) {
-		ctl_err("the database is busy: %s", db_errmsg(d));
+	if (find(d, number, &id) != 0)
 		return 1;
-	}
-	/* Read inside the write: nothing moves the order in between. */
-	if ((o = find(c, d, argv[optind])) == NULL) {
-		db_rollback(d);
-		return 1;
-	}
-	if (o->state == ORDER_FULFILLED) {
-		db_rollback(d);
+	switch (order_ship(d, c->arena, id, &s, &o)) {
+	case ACTION_DONE:
+		ctl_say(c, "order %s shipped; the customer is mailed at %s\n",
+		    o->number, o->email);
+		return 0;
+	case ACTION_ALREADY:
 		ctl_say(c, "order %s was shipped already\n", o->number);
 		return 0;
-	}
-	if (o->state != ORDER_PAID) {
-		db_rollback(d);
+	case ACTION_REFUSED:
 		ctl_err("order %s is %s: only a paid order can be shipped",
 		    o->number, order_state_labels[o->state]);
 		return 1;
-	}
-	if (order_move(d, o, ORDER_FULFILLED, SOURCE_ADMIN, cause,
-	    tracking) != 0 || shipped_mail(d, a, o, carrier, tracking,
-	    url) != 0 || db_commit(d) != 0) {
-		ctl_err("order %s could not be marked shipped: %s", o->number,
+	case ACTION_NOT_FOUND:
+		ctl_err("no order is numbered %s", number);
+		return 1;
+	default:
+		ctl_err("order %s could not be marked shipped: %s", number,
 		    db_errmsg(d));
-		db_rollback(d);
 		return 1;
 	}
-	ctl_say(c, "order %s shipped; the customer is mailed at %s\n",
-	    o->number, o->email);
-	return 0;
 }
 
 int

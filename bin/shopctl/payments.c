@@ -1,6 +1,6 @@
 /*
  * shopctl reconcile and shopctl audit: the operator's view of the
- * payments (DESIGN.md, "Payments", 5 and 7).
+ * payments and refunds (DESIGN.md, "Payments", 5 and 7).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "data/db.h"
 #include "ext/stripe.h"
 #include "shop/audit.h"
+#include "shop/refund.h"
 #include "shop/settle.h"
 #include "shopctl.h"
 
@@ -100,8 +101,10 @@ ctl_reconcile(struct ctl *c, int argc, char **argv)
 	    "usage: shopctl reconcile [--hours N] [--no-release]\n"
 	    "  repair orders from the gateway's sessions of the last N hours\n"
 	    "  (default 48), then release the stock of orders not paid in\n"
-	    "  time, unless --no-release\n";
+	    "  time, unless --no-release; complete the refunds that were\n"
+	    "  asked of the gateway without a known answer\n";
 	struct settle_report	 r = { 0 };
+	struct refund_report	 rr = { 0 };
 	struct buf		 out = { 0 };
 	struct stripe		*s;
 	struct db		*d;
@@ -120,6 +123,9 @@ ctl_reconcile(struct ctl *c, int argc, char **argv)
 	if (rc == 0 && !no_release)
 		rc = settle_expire_holds(d, s, c->arena, clock_now(),
 		    &r, &out);
+	if (refund_retry_pending(d, s, c->arena, clock_now() -
+	    REFUND_RETRY_AFTER, &rr, &out) != 0)
+		rr.errors++;
 	stripe_free(s);
 	if (out.len > 0)
 		ctl_say(c, "%s", buf_str(&out));
@@ -127,15 +133,18 @@ ctl_reconcile(struct ctl *c, int argc, char **argv)
 	printf("sessions: %lld\npaid at the gateway: %lld\nmarked paid: %lld\n"
 	    "recovered orders: %lld\ncancelled (expired): %lld\n"
 	    "expired at the gateway: %lld\nreleased without a session: %lld\n"
-	    "sessions attached: %lld\nunresolved events: %lld\nerrors: %lld\n",
+	    "sessions attached: %lld\nunresolved events: %lld\n"
+	    "refunds completed: %lld\nrefunds failed: %lld\n"
+	    "refunds still waiting: %lld\nerrors: %lld\n",
 	    r.sessions, r.paid, r.repaired, r.recovered, r.voided,
-	    r.expired_now, r.released, r.attached, r.unresolved, r.errors);
+	    r.expired_now, r.released, r.attached, r.unresolved,
+	    rr.succeeded, rr.failed, rr.waiting, r.errors + rr.errors);
 	if (rc != 0) {
 		ctl_err("reconcile: the gateway could not be listed; nothing "
 		    "was repaired from it");
 		return 1;
 	}
-	return r.errors > 0 ? 1 : 0;
+	return r.errors + rr.errors > 0 ? 1 : 0;
 }
 
 int
@@ -145,36 +154,46 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    "usage: shopctl audit [--hours N] [--local]\n"
 	    "  prove the books: every id handed out accounted for, every paid\n"
 	    "  session of the last N hours (default 48) at the gateway paid\n"
-	    "  here exactly once, no negative stock, totals the sum of their\n"
-	    "  lines; --local skips the gateway. Exit 1 on any finding.\n";
+	    "  here exactly once, every refund of those hours that succeeded\n"
+	    "  here one refund of its amount there, no order refunded past\n"
+	    "  what was paid or in a state its refunds disagree with, no\n"
+	    "  negative stock, totals the sum of their lines; --local skips\n"
+	    "  the gateway. Exit 1 on any finding.\n";
 	struct audit_report	 r;
 	struct stripe_error	 err;
 	struct payment_fact	*paid = NULL;
+	struct gateway_refund	*refunds = NULL;
 	struct buf		 out = { 0 };
 	struct stripe		*s = NULL;
 	struct db		*d;
-	long long		 hours;
-	size_t			 n = 0;
+	long long		 hours, since;
+	size_t			 n = 0, nrefunds = 0;
 	int			 rc, local, t;
 
 	if ((rc = options(argc, argv, "local", usage, &hours, &local)) != 0)
 		return rc < 0 ? 0 : rc;
+	since = clock_now() - hours * 3600;
 	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
 		return 1;
 	if (!local) {
 		if ((s = gateway(c)) == NULL)
 			return 1;
-		paid = settle_paid_sessions(s, c->arena, clock_now() -
-		    hours * 3600, &n, &err);
+		paid = settle_paid_sessions(s, c->arena, since, &n, &err);
+		if (paid != NULL)
+			refunds = refund_gateway_list(s, c->arena, since,
+			    &nrefunds, &err);
 		stripe_free(s);
-		if (paid == NULL) {
-			ctl_err("audit: the gateway's sessions could not be "
-			    "listed: %s", err.message);
+		if (paid == NULL || refunds == NULL) {
+			ctl_err("audit: the gateway's %s could not be listed: "
+			    "%s", paid == NULL ? "sessions" : "refunds",
+			    err.message);
 			return 1;
 		}
 	}
 	if (audit_books(d, c->arena, &r, &out) != 0 ||
-	    (!local && audit_sessions(d, c->arena, paid, n, &r, &out) != 0)) {
+	    (!local && (audit_sessions(d, c->arena, paid, n, &r, &out) != 0 ||
+	    audit_refunds(d, c->arena, refunds, nrefunds, since, &r,
+	    &out) != 0))) {
 		ctl_err("audit: %s", db_errmsg(d));
 		buf_free(&out);
 		return 1;
@@ -187,15 +206,24 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	printf("paid orders: %lld\n", r.orders_paid);
 	if (!local)
 		printf("paid sessions at the gateway: %lld\n"
-		    "lost paid orders: %lld\ndouble charges: %lld\n",
-		    r.sessions_paid, r.sessions_lost, r.double_charges);
+		    "lost paid orders: %lld\ndouble charges: %lld\n"
+		    "refunds checked at the gateway: %lld\n"
+		    "refunds not matching the gateway: %lld\n"
+		    "gateway refunds not recorded here: %lld\n",
+		    r.sessions_paid, r.sessions_lost, r.double_charges,
+		    r.refunds_checked, r.refunds_unmatched, r.refunds_lost);
 	printf("negative stock: %lld\ntotals not matching lines: %lld\n"
 	    "paid without a payment: %lld\npayments on unpaid orders: %lld\n"
 	    "payments not matching totals: %lld\n"
+	    "refunds past the amount paid: %lld\n"
+	    "refunds past the order's refunded total: %lld\n"
+	    "refund states not matching totals: %lld\n"
+	    "refunds waiting for the gateway: %lld\n"
 	    "events matching no order: %lld\nfindings: %lld\n",
 	    r.negative_stock, r.bad_totals, r.paid_without_payment,
-	    r.payment_not_paid, r.payment_amount, r.unknown_events,
-	    r.findings);
+	    r.payment_not_paid, r.payment_amount, r.refunds_over_paid,
+	    r.refunds_unrecorded, r.refund_states, r.refunds_waiting,
+	    r.unknown_events, r.findings);
 	if (out.len > 0)
 		printf("\n%s", buf_str(&out));
 	buf_free(&out);

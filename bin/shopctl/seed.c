@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libxml/xmlwriter.h>
@@ -24,6 +23,8 @@
 #include "core/money.h"
 #include "core/text.h"
 #include "data/db.h"
+#include "shop/catalog_edit.h"
+#include "shop/pricing.h"
 #include "shopctl.h"
 
 #define IMAGE_SIZE	600
@@ -31,6 +32,8 @@
 
 /* 2025-01-06T09:00:00Z: products were added one day apart from here. */
 #define SEED_EPOCH	1736154000LL
+/* Who the demo store's stock movements are by. */
+#define SEED_ACTOR	"seed"
 
 enum seed_flag {
 	F_FEATURED	= 1u << 0,
@@ -407,36 +410,32 @@ static const struct seed_product products[] = {
 
 #define NPRODUCTS	(sizeof(products) / sizeof(products[0]))
 
-static const char sql_has_products[] = "SELECT count(*) FROM products";
 /* What checkout needs: two ways to ship and the demo store's taxes. */
-static const char sql_add_shipping[] =
-    "INSERT OR IGNORE INTO shipping_methods (code, name, price, currency, "
-    "free_over, position) VALUES "
-    "('standard', 'Standard (3-5 days)', 495, ?1, 5000, 1), "
-    "('express', 'Express (next day)', 1290, ?1, NULL, 2)";
-static const char sql_add_taxes[] =
-    "INSERT OR IGNORE INTO tax_rates (country, name, rate_bp, inclusive) "
-    "VALUES ('FR', 'VAT', 2000, 1), ('DE', 'VAT', 1900, 1), "
-    "('NL', 'VAT', 2100, 1), ('BE', 'VAT', 2100, 1), "
-    "('ES', 'VAT', 2100, 1), ('IT', 'VAT', 2200, 1), "
-    "('AT', 'VAT', 2000, 1), ('GB', 'VAT', 2000, 1), "
-    "('US', 'Sales tax', 825, 0), ('CA', 'Sales tax', 1300, 0)";
-static const char sql_add_category[] =
-    "INSERT INTO categories (slug, name, description, position)"
-    " VALUES (?1, ?2, ?3, ?4)";
-static const char sql_add_product[] =
-    "INSERT INTO products (slug, name, description, category_id, featured,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
-/* ?4..?7: up to two option names and values, as a JSON object. */
-static const char sql_add_variant[] =
-    "INSERT INTO variants (product_id, sku, title, options, price, currency,"
-    " stock, position) VALUES (?1, ?2, ?3,"
-    " CASE WHEN ?4 IS NULL THEN '{}' WHEN ?6 IS NULL"
-    " THEN json_object(?4, ?5) ELSE json_object(?4, ?5, ?6, ?7) END,"
-    " ?8, ?9, ?10, ?11)";
-static const char sql_add_image[] =
-    "INSERT INTO images (product_id, path, alt, width, height, position)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, 0)";
+static const struct {
+	const char	*code;
+	const char	*name;
+	long long	 price;		/* minor units, whatever the currency */
+	long long	 free_over;	/* the same; -1: never free */
+} shipping[] = {
+	{ "standard", "Standard (3-5 days)", 495, 5000 },
+	{ "express", "Express (next day)", 1290, -1 },
+};
+
+static const struct tax_rate taxes[] = {
+	{ "FR", "VAT", 2000, true },
+	{ "DE", "VAT", 1900, true },
+	{ "NL", "VAT", 2100, true },
+	{ "BE", "VAT", 2100, true },
+	{ "ES", "VAT", 2100, true },
+	{ "IT", "VAT", 2200, true },
+	{ "AT", "VAT", 2000, true },
+	{ "GB", "VAT", 2000, true },
+	{ "US", "Sales tax", 825, false },
+	{ "CA", "Sales tax", 1300, false },
+};
+
+#define NSHIPPING	(sizeof(shipping) / sizeof(shipping[0]))
+#define NTAXES		(sizeof(taxes) / sizeof(taxes[0]))
 
 /* What was written, for the summary. */
 struct seed_count {
@@ -620,31 +619,20 @@ file_write(struct arena *a, const char *path, const char *p, size_t len)
 	return 0;
 }
 
-/* Step an insert; on failure say which and return -1. */
+/* Say why what could not be added; returns -1. */
 static int
-insert(struct db *d, sqlite3_stmt *st, const char *what)
+refused(const char *what, enum catalog_result rc)
 {
-	if (st == NULL || db_step(d, st) != SQLITE_DONE) {
-		ctl_err("seed: cannot add %s: %s", what,
-		    sqlite3_errmsg(db_handle(d)));
-		return -1;
-	}
-	return 0;
+	ctl_err("seed: cannot add %s: %s", what, catalog_result_names[rc]);
+	return -1;
 }
 
 /* created_at of the product at index i: days apart, out of table order. */
-static char *
-created_at(struct arena *a, size_t i)
+static long long
+created_at(size_t i)
 {
-	time_t		 t = (time_t)(SEED_EPOCH +
-	    (long long)((i * 17) % NPRODUCTS) * 86400 +
-	    (long long)(i % 7) * 3600);
-	struct tm	 tm;
-	char		 s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return arena_strdup(a, s);
+	return SEED_EPOCH + (long long)((i * 17) % NPRODUCTS) * 86400 +
+	    (long long)(i % 7) * 3600;
 }
 
 /* The variants of product i (row id pid), crossed from its scheme. */
@@ -658,14 +646,16 @@ add_variants(struct ctl *c, struct db *d, size_t i, long long pid,
 	const struct seed_option	*o1 = &sch->opt[0], *o2 = &sch->opt[1];
 	int				 n1 = nvalues(o1), n2 = nvalues(o2);
 	int				 a, b, pos = 0;
-	long long			 total = 0;
+	long long			 total = 0, vid;
 
 	for (a = 0; a < (n1 ? n1 : 1); a++)
 		for (b = 0; b < (n2 ? n2 : 1); b++, pos++) {
-			sqlite3_stmt	*st = db_prep(d, sql_add_variant);
-			const char	*title, *v1, *v2;
-			char		*sku, *p;
-			long long	 stock, price = sp->price;
+			struct variant_option	 opt[2];
+			struct variant_input	 in = { 0 };
+			enum catalog_result	 rc;
+			const char		*v1, *v2;
+			char			*sku, *p;
+			long long		 price = sp->price;
 
 			v1 = n1 ? o1->values[a] : NULL;
 			v2 = n2 ? o2->values[b] : NULL;
@@ -674,41 +664,35 @@ add_variants(struct ctl *c, struct db *d, size_t i, long long pid,
 			if (n2)
 				price += o2->delta[b];
 			if (v1 == NULL)
-				title = "One size";
+				in.title = "One size";
 			else if (v2 == NULL)
-				title = v1;
+				in.title = v1;
 			else
-				title = arena_printf(c->arena, "%s / %s", v1,
+				in.title = arena_printf(c->arena, "%s / %s", v1,
 				    v2);
 			sku = v1 ? arena_printf(c->arena, "%s-%02zu-%s",
-			    cat->sku, i % 8 + 1, text_slug(c->arena, title)) :
+			    cat->sku, i % 8 + 1, text_slug(c->arena, in.title)) :
 			    arena_printf(c->arena, "%s-%02zu", cat->sku, i % 8 + 1);
 			for (p = sku; *p != '\0'; p++)
 				if (*p >= 'a' && *p <= 'z')
 					*p = (char)(*p - 'a' + 'A');
-			stock = stock_level(i, pos, sp->flags);
-			total += stock;
-			if (st == NULL)
-				return insert(d, st, "a variant");
-			sqlite3_bind_int64(st, 1, pid);
-			sqlite3_bind_text(st, 2, sku, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
-			if (v1 != NULL) {
-				sqlite3_bind_text(st, 4, o1->name, -1,
-				    SQLITE_STATIC);
-				sqlite3_bind_text(st, 5, v1, -1, SQLITE_STATIC);
-			}
-			if (v2 != NULL) {
-				sqlite3_bind_text(st, 6, o2->name, -1,
-				    SQLITE_STATIC);
-				sqlite3_bind_text(st, 7, v2, -1, SQLITE_STATIC);
-			}
-			sqlite3_bind_int64(st, 8, minor_units(price, currency));
-			sqlite3_bind_text(st, 9, currency, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 10, stock);
-			sqlite3_bind_int(st, 11, pos);
-			if (insert(d, st, sku) != 0)
-				return -1;
+			if (v1 != NULL)
+				opt[in.noptions++] = (struct variant_option){
+				    o1->name, v1 };
+			if (v2 != NULL)
+				opt[in.noptions++] = (struct variant_option){
+				    o2->name, v2 };
+			in.sku = sku;
+			in.options = opt;
+			in.price = minor_units(price, currency);
+			in.currency = currency;
+			in.stock = stock_level(i, pos, sp->flags);
+			in.position = pos;
+			in.active = true;
+			total += in.stock;
+			if ((rc = variant_create(d, pid, &in, SEED_ACTOR,
+			    &vid)) != CATALOG_OK)
+				return refused(sku, rc);
 			n->variants++;
 		}
 	if (total == 0)
@@ -725,24 +709,24 @@ add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
 {
 	const struct seed_product	*sp = &products[i];
 	const struct seed_category	*cat = &categories[sp->category];
-	sqlite3_stmt			*st;
 	struct buf			 svg = { 0 };
-	char				*slug, *path, *alt;
+	enum catalog_result		 rc;
+	char				*slug, *path;
 	long long			 pid;
-	int				 rc;
+	int				 wrote;
 
 	slug = text_slug(c->arena, sp->name);
-	if ((st = db_prep(d, sql_add_product)) == NULL)
-		return insert(d, st, sp->name);
-	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sp->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sp->description, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, catid[sp->category]);
-	sqlite3_bind_int(st, 5, (sp->flags & F_FEATURED) != 0);
-	sqlite3_bind_text(st, 6, created_at(c->arena, i), -1, SQLITE_STATIC);
-	if (insert(d, st, sp->name) != 0)
-		return -1;
-	pid = sqlite3_last_insert_rowid(db_handle(d));
+	rc = product_create(d, c->arena, &(struct product_input){
+	    .name = sp->name,
+	    .slug = slug,
+	    .description = sp->description,
+	    .category_id = catid[sp->category],
+	    .active = true,
+	    .featured = (sp->flags & F_FEATURED) != 0,
+	    .created_at = created_at(i),
+	}, &pid);
+	if (rc != CATALOG_OK)
+		return refused(sp->name, rc);
 	n->products++;
 	if (add_variants(c, d, i, pid, currency, n) != 0)
 		return -1;
@@ -753,21 +737,18 @@ add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
 		return -1;
 	}
 	path = arena_printf(c->arena, "%s/%s.svg", images, slug);
-	rc = file_write(c->arena, path, svg.p, svg.len);
+	wrote = file_write(c->arena, path, svg.p, svg.len);
 	buf_free(&svg);
-	if (rc != 0)
+	if (wrote != 0)
 		return -1;
-	alt = arena_printf(c->arena, "Illustration of the %s", sp->name);
-	if ((st = db_prep(d, sql_add_image)) == NULL)
-		return insert(d, st, "an image");
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, arena_printf(c->arena, "products/%s.svg",
-	    slug), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, alt, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, IMAGE_SIZE);
-	sqlite3_bind_int(st, 5, IMAGE_SIZE);
-	if (insert(d, st, path) != 0)
-		return -1;
+	rc = image_add(d, pid, &(struct image_input){
+	    .path = arena_printf(c->arena, "products/%s.svg", slug),
+	    .alt = arena_printf(c->arena, "Illustration of the %s", sp->name),
+	    .width = IMAGE_SIZE,
+	    .height = IMAGE_SIZE,
+	}, NULL);
+	if (rc != CATALOG_OK)
+		return refused(path, rc);
 	n->images++;
 	return 0;
 }
@@ -779,31 +760,27 @@ add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
 static int
 seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
 {
-	const char	*currency = c->cfg.currency;
-	long long	 catid[NCATEGORIES], have;
-	sqlite3_stmt	*st;
-	size_t		 i;
+	const char		*currency = c->cfg.currency;
+	enum catalog_result	 rc;
+	long long		 catid[NCATEGORIES];
+	size_t			 i;
+	int			 have;
 
-	if ((st = db_prep(d, sql_has_products)) == NULL ||
-	    db_step(d, st) != SQLITE_ROW) {
+	if ((have = catalog_has_products(d)) < 0) {
 		ctl_err("seed: cannot count the products: %s", db_errmsg(d));
 		return -1;
 	}
-	have = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (have > 0)
+	if (have)
 		return 1;
 	for (i = 0; i < NCATEGORIES; i++) {
-		if ((st = db_prep(d, sql_add_category)) == NULL)
-			return insert(d, st, categories[i].name);
-		sqlite3_bind_text(st, 1, categories[i].slug, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, categories[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, categories[i].description, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int(st, 4, (int)i + 1);
-		if (insert(d, st, categories[i].name) != 0)
-			return -1;
-		catid[i] = sqlite3_last_insert_rowid(db_handle(d));
+		rc = category_create(d, c->arena, &(struct category_input){
+		    .name = categories[i].name,
+		    .slug = categories[i].slug,
+		    .description = categories[i].description,
+		    .position = (long long)i + 1,
+		}, &catid[i]);
+		if (rc != CATALOG_OK)
+			return refused(categories[i].name, rc);
 		n->categories++;
 	}
 	ctl_say(c, "  %d categories\n", n->categories);
@@ -813,15 +790,26 @@ seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
 		if ((i + 1) % 16 == 0 || i + 1 == NPRODUCTS)
 			ctl_say(c, "  %zu of %zu products\n", i + 1, NPRODUCTS);
 	}
-	if ((st = db_prep(d, sql_add_shipping)) == NULL)
-		return insert(d, st, "shipping methods");
-	sqlite3_bind_text(st, 1, currency, -1, SQLITE_STATIC);
-	if (insert(d, st, "shipping methods") != 0)
-		return -1;
-	if ((st = db_prep(d, sql_add_taxes)) == NULL ||
-	    insert(d, st, "tax rates") != 0)
-		return -1;
-	ctl_say(c, "  2 shipping methods, 10 tax rates\n");
+	for (i = 0; i < NSHIPPING; i++)
+		if (shipping_method_add(d, &(struct shipping_method){
+		    .code = (char *)shipping[i].code,
+		    .name = (char *)shipping[i].name,
+		    .price = shipping[i].price,
+		    .currency = (char *)currency,
+		    .free_over = shipping[i].free_over,
+		}, (int)i + 1) < 0) {
+			ctl_err("seed: cannot add shipping method %s: %s",
+			    shipping[i].code, db_errmsg(d));
+			return -1;
+		}
+	for (i = 0; i < NTAXES; i++)
+		if (tax_rate_add(d, &taxes[i]) < 0) {
+			ctl_err("seed: cannot add the tax rate of %s: %s",
+			    taxes[i].country, db_errmsg(d));
+			return -1;
+		}
+	ctl_say(c, "  %zu shipping methods, %zu tax rates\n", NSHIPPING,
+	    NTAXES);
 	return 0;
 }
 

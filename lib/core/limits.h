@@ -39,6 +39,16 @@
 #define SHOP_PAGE_SIZE         12                /* products per list page */
 #define SHOP_MAX_SEARCH        200               /* bytes in a search term */
 
+/*
+ * Product images (lib/ext/image.h): an upload is refused over
+ * IMAGE_MAX_BYTES before anything reads it, and over the bounds on its
+ * sides and pixels as soon as its header is read, before its pixels are.
+ * IMAGE_MAX_SIDE is WebP's own limit on a side.
+ */
+#define IMAGE_MAX_BYTES        (10 * 1024 * 1024) /* one uploaded image */
+#define IMAGE_MAX_SIDE         16383             /* pixels on either side */
+#define IMAGE_MAX_PIXELS       (40 * 1000 * 1000) /* width * height */
+
 /* Orders. */
 #define SHOP_MAX_ORDER_LINES   100               /* lines in one order */
 

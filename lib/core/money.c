@@ -1,7 +1,6 @@
 /*
  * Money formatting and parsing.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,7 +46,7 @@ money_exponent(const char *currency)
 {
 	const struct currency	*c = find(currency);
 
-	return c != NULL ? c->exponent : 2;
+	return c != NULL ? c->exponent : -1;
 }
 
 char *
@@ -79,32 +78,41 @@ money_format(struct arena *a, long long minor, const char *currency)
 	    c ? "" : (currency ? currency : ""));
 }
 
+/*
+ * The rules are in money.h. Each digit is added to the running value
+ * only after checking it stays within MONEY_PARSE_MAX, so nothing can
+ * overflow, however many digits there are.
+ */
 int
-money_parse(const char *s, const char *currency, long long *minor)
+money_parse(const char *text, int exponent, long long *minor)
 {
-	int		 exp = money_exponent(currency), decimals = -1;
 	long long	 v = 0;
+	int		 decimals = -1;	/* -1: no separator yet */
 	const char	*p;
 
-	if (s == NULL || *s == '\0')
+	if (text == NULL || *text == '\0' || exponent < 0 ||
+	    exponent > MONEY_MAX_EXPONENT)
 		return -1;
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '.' && decimals < 0 && p != s && exp > 0) {
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '.' || *p == ',') {
+			if (decimals >= 0 || p == text || exponent == 0)
+				return -1;
 			decimals = 0;
 			continue;
 		}
 		if (*p < '0' || *p > '9')
 			return -1;
-		if (decimals >= 0 && ++decimals > exp)
+		if (decimals >= 0 && ++decimals > exponent)
 			return -1;
-		if (v > (LLONG_MAX - (*p - '0')) / 10)
+		if (v > (MONEY_PARSE_MAX - (*p - '0')) / 10)
 			return -1;
 		v = v * 10 + (*p - '0');
 	}
 	if (decimals == 0)
 		return -1;	/* "12." */
-	for (decimals = decimals < 0 ? 0 : decimals; decimals < exp; decimals++) {
-		if (v > LLONG_MAX / 10)
+	for (decimals = decimals < 0 ? 0 : decimals; decimals < exponent;
+	    decimals++) {
+		if (v > MONEY_PARSE_MAX / 10)
 			return -1;
 		v *= 10;
 	}

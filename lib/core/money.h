@@ -10,7 +10,11 @@
 
 struct arena;
 
-/* Digits after the decimal point of a currency (2; 0 for JPY, ...). */
+/*
+ * Digits after the decimal point of a currency this shop knows (ISO 4217
+ * minor units: 2 for EUR, USD, GBP, ...; 0 for JPY), or -1 for one it
+ * does not.
+ */
 int	 money_exponent(const char *currency);
 
 /* Whether the currency code is one this shop can show and charge. */
@@ -22,12 +26,32 @@ bool	 money_known(const char *currency);
  */
 char	*money_format(struct arena *, long long minor, const char *currency);
 
+/* The largest amount, in minor units, that money_parse() accepts. */
+#define MONEY_PARSE_MAX		999999999999LL
+/* The most digits after the separator a currency can have (ISO 4217). */
+#define MONEY_MAX_EXPONENT	4
+
 /*
- * Parse a decimal amount as a person types it ("12", "12.5", "12.50")
- * into minor units. Returns 0, or -1 for anything else: signs, exponents,
- * more decimals than the currency has, hex, inf and nan, overflow.
+ * Parse an amount as a merchant types it into minor units of a currency
+ * with exponent decimals (money_exponent()): ASCII digits, then at most
+ * one decimal separator, "." or ",", followed by 1 to exponent digits.
+ * So "12", "12.5", "12.50", "12,50" and "0012.50" are 1250 with
+ * exponent 2, and "500" is 500 with exponent 0.
+ *
+ * Refused (-1, *minor untouched): an empty string; anything but digits
+ * and the one separator, which leaves out white space anywhere (trimming
+ * is the form's job), signs, exponents ("1e3"), hex ("0x10"), "inf" and
+ * "nan", currency symbols and non-ASCII digits; thousands separators
+ * ("1,234.50" and "1.234,50" have two separators, "1 234,50" a space,
+ * and "1,234" with exponent 2 has three decimals);
+ * more decimals than the currency has (a separator at all with exponent
+ * 0, so that "1.000" in yen is never read as one or as a thousand); a
+ * separator without digits on both sides ("12.", ".50"); amounts above
+ * MONEY_PARSE_MAX; an exponent outside 0..MONEY_MAX_EXPONENT.
+ *
+ * Exact integer arithmetic only; no floating point anywhere.
  */
-int	 money_parse(const char *s, const char *currency, long long *minor);
+int	 money_parse(const char *text, int exponent, long long *minor);
 
 /*
  * a * b or a + b into *out; -1 instead of overflowing. Totals of orders

@@ -79,6 +79,31 @@ is_space(char c)
 	    c == '\f' || c == '\v';
 }
 
+bool
+text_blank(const char *s)
+{
+	if (s == NULL)
+		return true;
+	while (is_space(*s))
+		s++;
+	return *s == '\0';
+}
+
+bool
+text_fits(const char *s, size_t max_chars, bool multiline)
+{
+	size_t	n;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	if (!text_utf8_valid(s, n) || !text_printable(s, n))
+		return false;
+	if (!multiline && strpbrk(s, "\t\r\n") != NULL)
+		return false;
+	return text_utf8_chars(s) <= max_chars;
+}
+
 char *
 text_trim(struct arena *a, const char *s)
 {

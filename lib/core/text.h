@@ -16,6 +16,14 @@ bool	 text_utf8_valid(const char *, size_t);
 size_t	 text_utf8_chars(const char *);
 /* No NUL and no C0 control character other than tab, CR and LF. */
 bool	 text_printable(const char *, size_t);
+/* NULL, empty, or nothing but ASCII white space. */
+bool	 text_blank(const char *);
+/*
+ * Whether s is text a person may store in a field of at most max_chars
+ * characters: well-formed UTF-8, no NUL, DEL or C0 control character,
+ * except tab, CR and LF when multiline. NULL does not fit.
+ */
+bool	 text_fits(const char *s, size_t max_chars, bool multiline);
 /* Copy with leading and trailing ASCII whitespace removed. */
 char	*text_trim(struct arena *, const char *);
 /*

@@ -526,3 +526,41 @@ db_journal_mode(struct db *d, struct arena *a)
 	sqlite3_reset(st);
 	return mode;
 }
+
+char **
+db_integrity(struct db *d, struct arena *a, size_t *n)
+{
+	static const char	 sql[] = "PRAGMA integrity_check";
+	sqlite3_stmt		*st = db_prep(d, sql);
+	char			**v = NULL, **grown, *msg;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	for (;;) {
+		rc = db_step(d, st);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc == SQLITE_ROW) {
+			msg = db_text(a, st, 0);
+			if (strcmp(msg, "ok") == 0)
+				continue;
+		} else
+			msg = arena_printf(a, "integrity_check stopped: %s",
+			    db_errmsg(d));
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = arena_calloc(a, cap, sizeof(*grown));
+			if (*n > 0)
+				memcpy(grown, v, *n * sizeof(*grown));
+			v = grown;
+		}
+		v[(*n)++] = msg;
+		if (rc != SQLITE_ROW)
+			break;
+	}
+	sqlite3_reset(st);
+	return v != NULL ? v : arena_calloc(a, 1, sizeof(*v));
+}

@@ -105,4 +105,12 @@ int		 db_checkpoint(struct db *, int mode, int wait_ms, int *wal_frames);
 /* PRAGMA journal_mode of the connection ("wal", ...), in the arena. */
 char		*db_journal_mode(struct db *, struct arena *);
 
+/*
+ * PRAGMA integrity_check: each thing it finds wrong, one message each,
+ * in the arena; *n gets the count (0: the file is sound). A check that
+ * fails part way adds a message saying so. NULL (*n 0) when it cannot be
+ * run at all.
+ */
+char		**db_integrity(struct db *, struct arena *, size_t *n);
+
 #endif

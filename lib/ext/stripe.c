@@ -80,10 +80,6 @@ struct j_email {
 	const char	*email;
 };
 
-struct j_status {
-	const char	*status;
-};
-
 struct j_list {
 	const char	*object;
 	bool		 has_more;
@@ -622,6 +618,7 @@ charge_read(struct stripe *s, struct arena *a, const char *json, size_t len,
 	    &out->metadata, &out->nmetadata, err);
 }
 
+/* The refund object that is the whole of json into out. */
 static int
 refund_read(struct stripe *s, struct arena *a, const char *json, size_t len,
     struct stripe_refund *out, struct stripe_error *err)
@@ -633,22 +630,32 @@ refund_read(struct stripe *s, struct arena *a, const char *json, size_t len,
 		RF("charge", JK_STR, charge, false),
 		RF("amount", JK_INT, amount, true),
 		RF("currency", JK_STR, currency, false),
+		RF("status", JK_STR, status_name, true),
+		RF("reason", JK_STR, reason, false),
 		RF("created", JK_INT, created, false),
 	};
 #undef RF
-	static const struct jfield	 status_field[] = {
-		{ "status", JK_STR, offsetof(struct j_status, status), true },
+	static const struct jfield	 object_field[] = {
+		{ "object", JK_STR, offsetof(struct j_object, object), true },
 	};
-	struct j_status			 extra = { NULL };
+	struct j_object			 obj = { NULL };
 	int	i;
 
 	memset(out, 0, sizeof(*out));
+	if (json_read(s, a, json, len, "$", object_field, 1, &obj, err) != 0)
+		return -1;
+	if (strcmp(obj.object, "refund") != 0) {
+		seterr(err, STRIPE_ERR_RESPONSE, "expected a refund, not %.60s",
+		    obj.object);
+		return -1;
+	}
 	if (json_read(s, a, json, len, "$", fields,
 	    sizeof(fields) / sizeof(fields[0]), out, err) != 0 ||
-	    json_read(s, a, json, len, "$", status_field, 1, &extra, err) != 0)
+	    json_kv(s, a, json, len, "$.metadata", &out->metadata,
+	    &out->nmetadata, err) != 0)
 		return -1;
 	i = name_index(stripe_refund_status_names, STRIPE_REFUND_UNKNOWN,
-	    extra.status);
+	    out->status_name);
 	out->status = i < 0 ? STRIPE_REFUND_UNKNOWN :
 	    (enum stripe_refund_status)i;
 	return 0;
@@ -1196,29 +1203,145 @@ stripe_session_line_items(struct stripe *s, struct arena *a, const char *id,
 	return 0;
 }
 
-/* Stripe's "Create a refund" of amount of a payment intent. */
+/* Check p before anything is sent; NULL if fine, else why not. */
+static const char *
+refund_new_problem(const struct stripe_refund_new *p)
+{
+	size_t	i;
+
+	if (!valid_id(p->payment_intent))
+		return "a payment intent id is required";
+	if (p->amount <= 0)
+		return "the amount must be above 0";
+	if (p->reason != NULL && strcmp(p->reason, "duplicate") != 0 &&
+	    strcmp(p->reason, "fraudulent") != 0 &&
+	    strcmp(p->reason, "requested_by_customer") != 0)
+		return "the reason must be duplicate, fraudulent or "
+		    "requested_by_customer";
+	if (p->nmetadata > STRIPE_MAX_METADATA ||
+	    (p->nmetadata > 0 && p->metadata == NULL))
+		return "more than 50 metadata keys";
+	for (i = 0; i < p->nmetadata; i++)
+		if (!valid_text(p->metadata[i].key, STRIPE_MAX_METADATA_KEY) ||
+		    strpbrk(p->metadata[i].key, "[]") != NULL ||
+		    !valid_text(p->metadata[i].value,
+		    STRIPE_MAX_METADATA_VALUE))
+			return "a metadata key or value is empty, too long "
+			    "or holds control characters";
+	return NULL;
+}
+
+/* The answer in s->body as a refund into out. */
+static int
+answer_refund(struct stripe *s, struct arena *a, struct stripe_refund *out,
+    struct stripe_error *err)
+{
+	if (refund_read(s, a, s->body.p, s->body.len, out, err) != 0) {
+		err->status = err->status ? err->status : 200;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Stripe's "Create a refund": payment_intent, amount, reason, metadata.
+ * The parameters are sent in one fixed order, so that a retry, by this
+ * process or a later one, sends the same request under its key.
+ */
 int
 stripe_refund_create(struct stripe *s, struct arena *a,
-    const char *payment_intent, long long amount, const char *idem,
+    const struct stripe_refund_new *p, const char *idem,
     struct stripe_refund *out, struct stripe_error *err)
 {
 	struct buf	 b = { 0 };
+	const char	*why;
+	char		 key[64];
+	size_t		 i;
 	int		 rc;
 
 	err_clear(err);
-	if (!valid_id(payment_intent) || amount <= 0 || !valid_idem(idem)) {
-		seterr(err, STRIPE_ERR_USAGE, "refund: a payment intent, an "
-		    "amount above 0 and an Idempotency-Key are required");
+	if ((why = refund_new_problem(p)) != NULL) {
+		seterr(err, STRIPE_ERR_USAGE, "refund: %s", why);
 		return -1;
 	}
-	form_add(&b, "payment_intent", payment_intent);
-	form_addll(&b, "amount", amount);
+	if (!valid_idem(idem)) {
+		seterr(err, STRIPE_ERR_USAGE, "refund: an Idempotency-Key of 1 "
+		    "to 255 printable characters is required");
+		return -1;
+	}
+	form_add(&b, "payment_intent", p->payment_intent);
+	form_addll(&b, "amount", p->amount);
+	if (p->reason != NULL)
+		form_add(&b, "reason", p->reason);
+	for (i = 0; i < p->nmetadata; i++) {
+		snprintf(key, sizeof(key), "metadata[%s]", p->metadata[i].key);
+		form_add(&b, key, p->metadata[i].value);
+	}
 	rc = call(s, a, "POST", "/v1/refunds", buf_str(&b), idem, err);
 	buf_free(&b);
 	if (rc != 0)
 		return -1;
-	if (refund_read(s, a, s->body.p, s->body.len, out, err) != 0)
+	return answer_refund(s, a, out, err);
+}
+
+/* Stripe's "Retrieve a refund". */
+int
+stripe_refund_get(struct stripe *s, struct arena *a, const char *id,
+    struct stripe_refund *out, struct stripe_error *err)
+{
+	err_clear(err);
+	if (!valid_id(id)) {
+		seterr(err, STRIPE_ERR_USAGE, "retrieve refund: bad id");
 		return -1;
+	}
+	if (call(s, a, "GET", arena_printf(a, "/v1/refunds/%s", id), NULL,
+	    NULL, err) != 0)
+		return -1;
+	return answer_refund(s, a, out, err);
+}
+
+/*
+ * Stripe's "List all refunds", newest first, one page, of one payment
+ * intent if asked; the caller pages on with starting_after.
+ */
+int
+stripe_refund_list(struct stripe *s, struct arena *a,
+    const struct stripe_refund_query *q, struct stripe_refund_list *out,
+    struct stripe_error *err)
+{
+	struct buf	 b = { 0 };
+	char		**elems;
+	size_t		 n, i, limit = q->limit ? q->limit : 10;
+	int		 rc;
+
+	err_clear(err);
+	memset(out, 0, sizeof(*out));
+	if (limit > STRIPE_LIST_MAX || (q->starting_after != NULL &&
+	    !valid_id(q->starting_after)) || (q->payment_intent != NULL &&
+	    !valid_id(q->payment_intent)) || q->created_gte < 0) {
+		seterr(err, STRIPE_ERR_USAGE, "list refunds: limit must be "
+		    "1..100, payment_intent and starting_after ids");
+		return -1;
+	}
+	form_addll(&b, "limit", (long long)limit);
+	if (q->payment_intent != NULL)
+		form_add(&b, "payment_intent", q->payment_intent);
+	if (q->created_gte > 0)
+		form_addll(&b, "created[gte]", q->created_gte);
+	if (q->starting_after != NULL)
+		form_add(&b, "starting_after", q->starting_after);
+	rc = call(s, a, "GET", arena_printf(a, "/v1/refunds?%s", buf_str(&b)),
+	    NULL, NULL, err);
+	buf_free(&b);
+	if (rc != 0 || answer_list(s, a, limit, &elems, &n, &out->has_more,
+	    err) != 0)
+		return -1;
+	out->v = arena_calloc(a, n ? n : 1, sizeof(*out->v));
+	for (i = 0; i < n; i++)
+		if (refund_read(s, a, elems[i], strlen(elems[i]), &out->v[i],
+		    err) != 0)
+			return -1;
+	out->n = n;
 	return 0;
 }
 

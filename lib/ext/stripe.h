@@ -204,14 +204,42 @@ enum stripe_refund_status {
 
 extern const char *const stripe_refund_status_names[STRIPE_REFUND__MAX];
 
+/* The parameters of a new refund of a payment intent. */
+struct stripe_refund_new {
+	const char		*payment_intent;
+	long long		 amount;	/* > 0, minor units */
+	/* "duplicate", "fraudulent", "requested_by_customer", or NULL */
+	const char		*reason;
+	const struct stripe_kv	*metadata;
+	size_t			 nmetadata;
+};
+
 struct stripe_refund {
 	const char			*id;
 	const char			*payment_intent;
 	const char			*charge;
 	long long			 amount;
-	const char			*currency;
+	const char			*currency;	/* lower case */
 	enum stripe_refund_status	 status;
+	const char			*status_name;	/* as sent */
+	const char			*reason;	/* or NULL */
 	long long			 created;
+	struct stripe_kv		*metadata;
+	size_t				 nmetadata;
+};
+
+struct stripe_refund_query {
+	const char	*payment_intent; /* NULL: every one */
+	long long	 created_gte;	/* 0: no lower bound */
+	size_t		 limit;		/* 1..STRIPE_LIST_MAX; 0: 10 */
+	const char	*starting_after; /* id of the last one seen, or NULL */
+};
+
+/* One page of refunds, newest first. */
+struct stripe_refund_list {
+	struct stripe_refund	*v;
+	size_t			 n;
+	bool			 has_more;
 };
 
 /* The charge of a charge.* event. */
@@ -286,11 +314,23 @@ int		 stripe_session_expire(struct stripe *, struct arena *,
 int		 stripe_session_line_items(struct stripe *, struct arena *,
 		    const char *id, struct stripe_line_items *,
 		    struct stripe_error *);
-/* POST /v1/refunds with payment_intent and amount (> 0, minor units) */
+/*
+ * POST /v1/refunds with payment_intent, amount (> 0, minor units), reason
+ * and metadata. The Idempotency-Key must name this one refund: the same
+ * key with the same parameters answers the same refund, never a second.
+ */
 int		 stripe_refund_create(struct stripe *, struct arena *,
-		    const char *payment_intent, long long amount,
+		    const struct stripe_refund_new *,
 		    const char *idempotency_key, struct stripe_refund *,
 		    struct stripe_error *);
+/* GET /v1/refunds/{id} */
+int		 stripe_refund_get(struct stripe *, struct arena *,
+		    const char *id, struct stripe_refund *,
+		    struct stripe_error *);
+/* GET /v1/refunds with payment_intent, created[gte], limit, starting_after */
+int		 stripe_refund_list(struct stripe *, struct arena *,
+		    const struct stripe_refund_query *,
+		    struct stripe_refund_list *, struct stripe_error *);
 
 /*
  * Read a webhook event body (verify its signature first, stripe_sig.h):

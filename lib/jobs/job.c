@@ -7,13 +7,14 @@
 
 #include "data/db.h"
 #include "side/queue.h"
+#include "shop/notify.h"
 #include "jobs/handlers.h"
 #include "jobs/job.h"
 
 typedef enum job_result (*job_fn)(struct job_ctx *);
 
 const char *const job_kind_names[JOB_KIND__MAX] = {
-	"send_mail",
+	NOTIFY_MAIL_KIND,	/* what shop/notify.h queues */
 	"trim_cable",
 	"evict_cache",
 	"backup",
@@ -21,7 +22,6 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"reconcile_payments",
 	"release_reservations",
 };
-
 
 /* Indexed by enum job_kind. */
 static const job_fn kinds[JOB_KIND__MAX] = {

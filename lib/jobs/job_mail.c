@@ -1,5 +1,6 @@
 /*
- * The send_mail job.
+ * The send_mail job (NOTIFY_MAIL_KIND): the mail lib/shop/notify.c
+ * queues through the outbox.
  *
  * Payload, either a template:
  *

@@ -1,6 +1,8 @@
 /*
- * Payment jobs: reconcile orders with the gateway, and release the stock
- * of orders that were not paid in time (lib/shop/settle.h does the work).
+ * Payment jobs: reconcile orders with the gateway and complete the
+ * refunds left without a known answer, and release the stock of orders
+ * that were not paid in time (lib/shop/settle.h and refund.h do the
+ * work).
  */
 #include <stdio.h>
 #include <time.h>
@@ -11,6 +13,7 @@
 #include "core/log.h"
 #include "data/db.h"
 #include "ext/stripe.h"
+#include "shop/refund.h"
 #include "shop/settle.h"
 #include "jobs/handlers.h"
 #include "jobs/payload.h"
@@ -59,6 +62,7 @@ enum job_result
 job_reconcile(struct job_ctx *ctx)
 {
 	struct settle_report	 r = { 0 };
+	struct refund_report	 rr = { 0 };
 	struct stripe		*c;
 	long long		 hours;
 	int			 rc;
@@ -71,11 +75,19 @@ job_reconcile(struct job_ctx *ctx)
 		return JOB_RETRY;
 	rc = settle_reconcile(ctx->db[DB_PRIMARY], c, ctx->arena,
 	    clock_now() - hours * 3600, &r, NULL);
+	if (refund_retry_pending(ctx->db[DB_PRIMARY], c, ctx->arena,
+	    clock_now() - REFUND_RETRY_AFTER, &rr, NULL) != 0)
+		rr.errors++;
 	stripe_free(c);
 	report("reconcile", &r);
-	if (rc != 0 || r.errors > 0) {
+	if (rr.pending > 0)
+		log_info("reconcile: %lld refunds without an answer: %lld "
+		    "completed, %lld failed, %lld still waiting, %lld errors",
+		    rr.pending, rr.succeeded, rr.failed, rr.waiting,
+		    rr.errors);
+	if (rc != 0 || r.errors + rr.errors > 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "reconcile: %lld errors "
-		    "(see the log)", r.errors);
+		    "(see the log)", r.errors + rr.errors);
 		return JOB_RETRY;
 	}
 	return JOB_OK;

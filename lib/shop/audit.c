@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -17,6 +18,7 @@ const char *const audit_table_names[AUDIT_TABLE__MAX] = {
 	"payments",
 	"payment_events",
 	"order_events",
+	"refunds",
 };
 
 /*
@@ -38,6 +40,7 @@ static const char *const sql_gaps[AUDIT_TABLE__MAX] = {
 	GAPS("payments"),
 	GAPS("payment_events"),
 	GAPS("order_events"),
+	GAPS("refunds"),
 };
 static const char sql_missing_count[] =
     "SELECT ?1 - count(*) FROM (SELECT 1 FROM orders WHERE id <= ?1)";
@@ -47,11 +50,14 @@ static const char sql_missing_pevents[] =
     "SELECT ?1 - count(*) FROM (SELECT 1 FROM payment_events WHERE id <= ?1)";
 static const char sql_missing_oevents[] =
     "SELECT ?1 - count(*) FROM (SELECT 1 FROM order_events WHERE id <= ?1)";
+static const char sql_missing_refunds[] =
+    "SELECT ?1 - count(*) FROM (SELECT 1 FROM refunds WHERE id <= ?1)";
 static const char *const sql_missing[AUDIT_TABLE__MAX] = {
 	sql_missing_count,
 	sql_missing_payments,
 	sql_missing_pevents,
 	sql_missing_oevents,
+	sql_missing_refunds,
 };
 
 static const char sql_negative[] =
@@ -76,6 +82,34 @@ static const char sql_payment_amount[] =
 static const char sql_unknown_events[] =
     "SELECT event_id, type, coalesce(session_id, '') FROM payment_events "
     "WHERE outcome = 'unknown_order'";
+static const char sql_refunds_over[] =
+    "SELECT o.number, o.amount_paid, sum(r.amount) FROM refunds r "
+    "JOIN orders o ON o.id = r.order_id WHERE r.state != 'failed' "
+    "GROUP BY o.id HAVING sum(r.amount) > o.amount_paid";
+static const char sql_refunds_unrecorded[] =
+    "SELECT o.number, o.amount_refunded, sum(r.amount) FROM refunds r "
+    "JOIN orders o ON o.id = r.order_id WHERE r.state = 'succeeded' "
+    "GROUP BY o.id HAVING sum(r.amount) > o.amount_refunded";
+/* partially_refunded -> fulfilled is a move: shipped after a refund. */
+static const char sql_refund_states[] =
+    "SELECT o.number, o.state, o.amount_paid, o.amount_refunded, "
+    "coalesce(p.amount_refunded, 0) FROM orders o "
+    "LEFT JOIN payments p ON p.order_id = o.id "
+    "WHERE (o.amount_refunded = 0 AND o.state IN ('refunded', "
+    "'partially_refunded')) OR (o.amount_refunded > 0 AND "
+    "o.amount_refunded < o.amount_paid AND o.state NOT IN "
+    "('partially_refunded', 'fulfilled')) OR (o.amount_refunded > 0 AND "
+    "o.amount_refunded = o.amount_paid AND o.state != 'refunded') OR "
+    "(p.id IS NOT NULL AND p.amount_refunded != o.amount_refunded)";
+static const char sql_refunds_waiting[] =
+    "SELECT count(*) FROM refunds WHERE state = 'requested'";
+static const char sql_refunds_since[] =
+    "SELECT r.id, o.number, r.amount, r.payment_intent, r.gateway_id "
+    "FROM refunds r JOIN orders o ON o.id = r.order_id "
+    "WHERE r.state = 'succeeded' AND r.created_at >= ?1 ORDER BY r.id";
+static const char sql_refund_ours[] =
+    "SELECT r.state, r.order_id, coalesce(r.gateway_id, '') FROM refunds r "
+    "WHERE r.id = ?1";
 static const char sql_orders_paid[] =
     "SELECT count(*) FROM payments";
 static const char sql_payment_by_session[] =
@@ -198,7 +232,41 @@ audit_books(struct db *d, struct arena *a, struct audit_report *r,
 		    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
 		    sqlite3_column_text(st, 2)));
 	sqlite3_reset(st);
-	if (rc < 0 || (st = db_prep(d, sql_orders_paid)) == NULL)
+	if (rc < 0 || (st = db_prep(d, sql_refunds_over)) == NULL)
+		goto fail;
+	while ((rc = db_step(d, st)) == SQLITE_ROW)
+		finding(r, &r->refunds_over_paid, out, arena_printf(a,
+		    "order %s: refunds of %lld asked or made, more than the "
+		    "%lld paid", sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 2),
+		    (long long)sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	if (rc < 0 || (st = db_prep(d, sql_refunds_unrecorded)) == NULL)
+		goto fail;
+	while ((rc = db_step(d, st)) == SQLITE_ROW)
+		finding(r, &r->refunds_unrecorded, out, arena_printf(a,
+		    "order %s: its refunds that succeeded add up to %lld, but "
+		    "only %lld is refunded", sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 2),
+		    (long long)sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	if (rc < 0 || (st = db_prep(d, sql_refund_states)) == NULL)
+		goto fail;
+	while ((rc = db_step(d, st)) == SQLITE_ROW)
+		finding(r, &r->refund_states, out, arena_printf(a,
+		    "order %s is %s with %lld of %lld refunded (its payment "
+		    "says %lld)", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 1),
+		    (long long)sqlite3_column_int64(st, 3),
+		    (long long)sqlite3_column_int64(st, 2),
+		    (long long)sqlite3_column_int64(st, 4)));
+	sqlite3_reset(st);
+	if (rc < 0 || (st = db_prep(d, sql_refunds_waiting)) == NULL)
+		goto fail;
+	if (db_step(d, st) == SQLITE_ROW)
+		r->refunds_waiting = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = db_prep(d, sql_orders_paid)) == NULL)
 		goto fail;
 	if (db_step(d, st) == SQLITE_ROW)
 		r->orders_paid = sqlite3_column_int64(st, 0);
@@ -276,6 +344,115 @@ audit_sessions(struct db *d, struct arena *a, const struct payment_fact *s,
 			    paid_by[i].order_id,
 			    s[paid_by[i - 1].session].session_id,
 			    s[paid_by[i].session].session_id));
+	db_read_end(d);
+	return 0;
+fail:
+	db_read_end(d);
+	return -1;
+}
+
+/* A refund of ours as the gateway's list has it, or NULL. */
+static const struct gateway_refund *
+gateway_find(const struct gateway_refund *g, size_t n, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (g[i].id != NULL && strcmp(g[i].id, id) == 0)
+			return &g[i];
+	return NULL;
+}
+
+/* A decimal id of metadata, strictly; 0 when absent or malformed. */
+static long long
+meta_id(const char *v)
+{
+	long long	id = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 18)
+		return 0;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		id = id * 10 + (*v - '0');
+	}
+	return id;
+}
+
+int
+audit_refunds(struct db *d, struct arena *a, const struct gateway_refund *g,
+    size_t n, long long since, struct audit_report *r, struct buf *out)
+{
+	const struct gateway_refund	*m;
+	sqlite3_stmt			*st;
+	time_t				 t = (time_t)since;
+	struct tm			 tm;
+	char				 when[32];
+	size_t				 i;
+	int				 rc;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (db_read_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_refunds_since)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		long long	 id = sqlite3_column_int64(st, 0);
+		long long	 amount = sqlite3_column_int64(st, 2);
+		const char	*number = (const char *)sqlite3_column_text(st, 1);
+		const char	*pi = (const char *)sqlite3_column_text(st, 3);
+		const char	*gid = (const char *)sqlite3_column_text(st, 4);
+
+		r->refunds_checked++;
+		if ((m = gateway_find(g, n, gid)) == NULL)
+			finding(r, &r->refunds_unmatched, out, arena_printf(a,
+			    "refund %lld of order %s succeeded here as %s, "
+			    "which the gateway does not have", id, number, gid));
+		else if (m->amount != amount || !m->succeeded ||
+		    m->payment_intent == NULL || strcmp(m->payment_intent,
+		    pi) != 0)
+			finding(r, &r->refunds_unmatched, out, arena_printf(a,
+			    "refund %lld of order %s is %lld of %s here, the "
+			    "gateway's %s is %lld of %s%s", id, number, amount,
+			    pi, gid, m->amount, m->payment_intent ?
+			    m->payment_intent : "?", m->succeeded ? "" :
+			    " and did not succeed"));
+	}
+	sqlite3_reset(st);
+	if (rc < 0)
+		goto fail;
+	/* The other way: the gateway's refunds that name one of ours. */
+	for (i = 0; i < n; i++) {
+		long long	 id = meta_id(g[i].refund_id);
+		long long	 oid = 0;
+		const char	*state = NULL;
+
+		if (id == 0 || !g[i].succeeded)
+			continue;
+		if ((st = db_prep(d, sql_refund_ours)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		if ((rc = db_step(d, st)) == SQLITE_ROW) {
+			state = arena_strdup(a,
+			    (const char *)sqlite3_column_text(st, 0));
+			oid = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc < 0)
+			goto fail;
+		if (state != NULL && oid == meta_id(g[i].order_id) &&
+		    strcmp(state, "failed") != 0)
+			continue;
+		finding(r, &r->refunds_lost, out, arena_printf(a,
+		    "the gateway's refund %s of %lld on %s is refund %lld of "
+		    "order %s, which is %s here", g[i].id, g[i].amount,
+		    g[i].payment_intent ? g[i].payment_intent : "?", id,
+		    g[i].order_id ? g[i].order_id : "?", state == NULL ?
+		    "missing" : oid != meta_id(g[i].order_id) ?
+		    "another order's" : state));
+	}
 	db_read_end(d);
 	return 0;
 fail:

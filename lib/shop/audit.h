@@ -1,12 +1,15 @@
 /*
  * Proving the books (DESIGN.md, "Payments", 7): every id ever handed out
- * for orders, payments and their events is accounted for, every paid
- * session at the gateway has exactly one paid order, no stock is
- * negative, every total is the sum of its lines.
+ * for orders, payments, refunds and their events is accounted for, every
+ * paid session at the gateway has exactly one paid order, every refund
+ * that succeeded here is one refund of the same amount at the gateway, no
+ * order has more refunded than paid nor a state its refunds disagree
+ * with, no stock is negative, every total is the sum of its lines.
  */
 #ifndef SHOP_AUDIT_H
 #define SHOP_AUDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -20,6 +23,7 @@ enum audit_table {
 	AUDIT_PAYMENTS,
 	AUDIT_PAYMENT_EVENTS,
 	AUDIT_ORDER_EVENTS,
+	AUDIT_REFUNDS,
 	AUDIT_TABLE__MAX
 };
 
@@ -34,11 +38,19 @@ struct audit_report {
 	long long	payment_not_paid;	/* payment row, unpaid order */
 	long long	payment_amount;		/* payment amount != order total */
 	long long	unknown_events;		/* events matching no order */
+	long long	refunds_over_paid;	/* orders refunded past paid */
+	long long	refunds_unrecorded;	/* ours past amount_refunded */
+	long long	refund_states;		/* state against totals */
+	long long	refunds_waiting;	/* requested: not a finding */
 	long long	orders_paid;		/* orders holding money */
 	/* Filled by audit_sessions() from the gateway's own record. */
 	long long	sessions_paid;		/* paid sessions seen */
 	long long	sessions_lost;		/* paid there, not paid here */
 	long long	double_charges;		/* orders paid by 2+ sessions */
+	/* Filled by audit_refunds() from the gateway's refunds. */
+	long long	refunds_checked;	/* succeeded here, looked up */
+	long long	refunds_unmatched;	/* none there, or another one */
+	long long	refunds_lost;		/* ours there, not here */
 	long long	findings;		/* sum of everything wrong */
 };
 
@@ -56,6 +68,27 @@ int	audit_books(struct db *, struct arena *, struct audit_report *,
  */
 int	audit_sessions(struct db *, struct arena *,
 	    const struct payment_fact *sessions, size_t n,
+	    struct audit_report *, struct buf *out);
+
+/* A refund as the gateway lists it. */
+struct gateway_refund {
+	const char	*id;
+	const char	*payment_intent;
+	long long	 amount;
+	bool		 succeeded;	/* or on its way: money that went */
+	const char	*refund_id;	/* metadata: ours, or NULL */
+	const char	*order_id;	/* metadata, or NULL */
+};
+
+/*
+ * Check the gateway's n refunds created since a Unix time against the
+ * refunds here created since then: each one succeeded here must be one
+ * gateway refund (its id) of the same amount and payment intent, and a
+ * gateway refund that names one of ours must not be missing or failed
+ * here. Adds to the report and out; 0, or -1 on a database error.
+ */
+int	audit_refunds(struct db *, struct arena *,
+	    const struct gateway_refund *refunds, size_t n, long long since,
 	    struct audit_report *, struct buf *out);
 
 #endif

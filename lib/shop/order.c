@@ -8,14 +8,16 @@
 #include <sodium.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/tval.h"
 #include "data/db.h"
+#include "web/form.h"
 #include "shop/catalog.h"
+#include "shop/inventory.h"
+#include "shop/notify.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
 
@@ -52,6 +54,15 @@ const char *const order_outcome_names[OUTCOME__MAX] = {
 	"ignored",
 	"unknown_order",
 	"mismatch",
+	"error",
+};
+
+const char *const order_action_names[ACTION__MAX] = {
+	"done",
+	"already",
+	"refused",
+	"invalid",
+	"not_found",
 	"error",
 };
 
@@ -98,6 +109,15 @@ static const char sql_by_pi[] =
     "SELECT " ORDER_COLUMNS "WHERE payment_intent = ?1 ORDER BY id LIMIT 1";
 static const char sql_by_key[] =
     "SELECT " ORDER_COLUMNS "WHERE checkout_key = ?1";
+static const char sql_by_number[] =
+    "SELECT id FROM orders WHERE number = ?1";
+static const char sql_list[] =
+    "SELECT " ORDER_COLUMNS "WHERE ?1 IS NULL OR state = ?1 "
+    "ORDER BY id DESC LIMIT ?2";
+static const char sql_events[] =
+    "SELECT created_at, coalesce(from_state, ''), to_state, source, "
+    "cause, coalesce(ref, '') FROM order_events WHERE order_id = ?1 "
+    "ORDER BY id";
 static const char sql_of_user[] =
     "SELECT " ORDER_COLUMNS "WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2";
 static const char sql_lines[] =
@@ -160,11 +180,6 @@ static const char sql_recover[] =
     "ship_country, reserved_until, stock_held, recovered) "
     "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 0, 0, ?5, 'Tax', 0, 1, "
     "'unknown', 'Unknown', '', '', '', '', 'ZZ', ?6, 0, 1)";
-static const char sql_variant_product[] =
-    "SELECT product_id FROM variants WHERE id = ?1";
-static const char sql_product_stock[] =
-    "SELECT id, stock FROM variants WHERE product_id = ?1 AND active "
-    "ORDER BY position, id";
 static const char sql_audit[] =
     "INSERT INTO audit_log (kind, order_id, actor, detail) "
     "VALUES (?1, nullif(?2, 0), ?3, ?4)";
@@ -316,6 +331,84 @@ order_by_payment_intent(struct db *d, struct arena *a, const char *pi)
 	    order_find(d, a, sql_by_pi, pi, 0);
 }
 
+int
+order_id_by_number(struct db *d, const char *number, long long *id)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_by_number);
+	int		 rc;
+
+	*id = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	if ((rc = db_step(d, st)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct order *
+orders_list(struct db *d, struct arena *a, enum order_state state,
+    size_t limit, size_t *n)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_list);
+	struct order	*v;
+	int		 rc = SQLITE_DONE;
+
+	*n = 0;
+	if (st == NULL || limit == 0)
+		return NULL;
+	v = arena_calloc(a, limit, sizeof(*v));
+	if (state < ORDER_STATE__MAX)
+		sqlite3_bind_text(st, 1, order_state_names[state], -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while (*n < limit && (rc = db_step(d, st)) == SQLITE_ROW)
+		order_row(a, st, &v[(*n)++]);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v;
+}
+
+struct order_event *
+order_events(struct db *d, struct arena *a, long long id, size_t *n)
+{
+	sqlite3_stmt		*st = db_prep(d, sql_events);
+	struct order_event	*v = NULL, *grown;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = arena_calloc(a, cap, sizeof(*grown));
+			if (*n > 0)
+				memcpy(grown, v, *n * sizeof(*grown));
+			v = grown;
+		}
+		v[*n].created_at = db_text(a, st, 0);
+		v[*n].from_state = db_text(a, st, 1);
+		v[*n].to_state = db_text(a, st, 2);
+		v[*n].source = db_text(a, st, 3);
+		v[*n].cause = db_text(a, st, 4);
+		v[*n].ref = db_text(a, st, 5);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v != NULL ? v : arena_calloc(a, 1, sizeof(*v));
+}
+
 struct order *
 orders_of_user(struct db *d, struct arena *a, long long user_id,
     size_t limit, size_t *n)
@@ -409,56 +502,6 @@ order_publish(struct db *d, long long id, enum order_state state)
 	return outbox_message(d, channel, "order", data) < 0 ? -1 : 0;
 }
 
-/*
- * The stock line of the product of variant vid, as product pages show it
- * ("label" for the product, "v<id>" for each variant), published for
- * their live updates (in a write).
- */
-static int
-stock_publish(struct db *d, long long vid)
-{
-	struct arena	*a;
-	struct tval	*m;
-	struct buf	 json = { 0 };
-	sqlite3_stmt	*st;
-	long long	 pid = 0, total = 0;
-	int		 rc = -1;
-
-	if ((st = db_prep(d, sql_variant_product)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, vid);
-	if (db_step(d, st) == SQLITE_ROW)
-		pid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (pid == 0)
-		return 0;
-	if ((st = db_prep(d, sql_product_stock)) == NULL)
-		return -1;
-	a = arena_new();
-	m = tval_map(a);
-	sqlite3_bind_int64(st, 1, pid);
-	while ((rc = db_step(d, st)) == SQLITE_ROW) {
-		long long n = sqlite3_column_int64(st, 1);
-
-		total += n;
-		tval_set_str(a, m, arena_printf(a, "v%lld",
-		    (long long)sqlite3_column_int64(st, 0)), stock_label(a, n));
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
-		tval_set_str(a, m, "label", stock_label(a, total));
-		tval_set_str(a, m, "state",
-		    stock_state_names[stock_state(total)]);
-		tval_json(&json, m);
-		rc = outbox_message(d, arena_printf(a, "product:%lld", pid),
-		    "stock", buf_str(&json)) < 0 ? -1 : 0;
-	} else
-		rc = -1;
-	buf_free(&json);
-	arena_free(a);
-	return rc;
-}
-
 int
 order_move(struct db *d, const struct order *o, enum order_state to,
     enum order_source src, const char *cause, const char *ref)
@@ -484,7 +527,10 @@ order_move(struct db *d, const struct order *o, enum order_state to,
 	return order_publish(d, o->id, to);
 }
 
-/* Run st (reserve or unreserve) for each line of order id. */
+/*
+ * Run st (reserve or unreserve) for each line of order id, keeping each
+ * change in the stock movements.
+ */
 static long long
 lines_apply(struct db *d, long long id, int held_now, const char *sql,
     bool count_short)
@@ -494,6 +540,7 @@ lines_apply(struct db *d, long long id, int held_now, const char *sql,
 	int		 rc;
 	struct { long long v, q; } buf[SHOP_MAX_ORDER_LINES];
 	size_t		 n = 0, i;
+	bool		 changed;
 
 	/* Read the lines first: the updates below reuse the connection. */
 	if ((lines = db_prep(d, sql_lines_held)) == NULL)
@@ -520,9 +567,12 @@ lines_apply(struct db *d, long long id, int held_now, const char *sql,
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return -1;
-		if (count_short && sqlite3_changes(db_handle(d)) == 0)
+		changed = sqlite3_changes(db_handle(d)) == 1;
+		if (count_short && !changed)
 			shortfall += qty;
-		else if (stock_publish(d, vid) != 0)
+		else if ((changed && stock_record(d, vid, held_now ? qty : -qty,
+		    held_now ? STOCK_REASON_RELEASED : STOCK_REASON_RETAKEN,
+		    STOCK_ACTOR_SYSTEM, id) != 0) || stock_publish(d, vid) != 0)
 			return -1;
 	}
 	if ((st = db_prep(d, sql_set_held)) == NULL)
@@ -544,6 +594,197 @@ long long
 order_retake_stock(struct db *d, long long id)
 {
 	return lines_apply(d, id, 0, sql_reserve, true);
+}
+
+bool
+order_ship_text_ok(const char *v)
+{
+	size_t	n = v != NULL ? strlen(v) : 0;
+
+	return n > 0 && n <= ORDER_SHIP_TEXT_MAX && form_match(FORM_TEXT, v, n);
+}
+
+bool
+order_ship_url_ok(const char *v)
+{
+	size_t	n = v != NULL ? strlen(v) : 0, scheme;
+
+	if (n == 0 || n > ORDER_SHIP_URL_MAX || !form_match(FORM_TEXT, v, n))
+		return false;
+	if (strncmp(v, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return false;
+	/* Control characters are out already (FORM_TEXT); spaces too. */
+	return n > scheme && strchr(v, ' ') == NULL;
+}
+
+/* The "shipped" mail for o, queued through the outbox (in the write). */
+static int
+shipped_mail(struct db *d, struct arena *a, const struct order *o,
+    const struct order_shipment *s)
+{
+	struct tval		*data = tval_map(a);
+	struct notify_mail	 mail;
+
+	if (*o->ship.name != '\0')
+		tval_set_str(a, data, "name", o->ship.name);
+	tval_set_str(a, data, "number", o->number);
+	tval_set_str(a, data, "token", o->token);
+	if (s->carrier != NULL)
+		tval_set_str(a, data, "carrier", s->carrier);
+	if (s->tracking != NULL)
+		tval_set_str(a, data, "tracking", s->tracking);
+	if (s->url != NULL)
+		tval_set_str(a, data, "tracking_url", s->url);
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "shipped";
+	mail.to = o->email;
+	mail.to_name = o->ship.name;
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:order-shipped:%lld", o->id);
+	mail.priority = 5;
+	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
+}
+
+/*
+ * Begin a write and read order id in it, for an operator's change: *op
+ * gets it. ACTION_DONE when there is one to change (the write stays
+ * open), else what to answer, the write rolled back.
+ */
+static enum order_action
+action_begin(struct db *d, struct arena *a, long long id, struct order **op)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*op = NULL;
+	if (db_begin(d) != 0)
+		return ACTION_ERROR;
+	/* Read inside the write: nothing moves the order in between. */
+	if ((st = db_prep(d, sql_id_used)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		db_rollback(d);
+		return ACTION_NOT_FOUND;
+	}
+	if (rc == SQLITE_ROW && (*op = order_by_id(d, a, id)) != NULL)
+		return ACTION_DONE;
+fail:
+	db_rollback(d);
+	return ACTION_ERROR;
+}
+
+/*
+ * Commit the change to o, read again into *op first; or roll back and
+ * leave *op as it was.
+ */
+static enum order_action
+action_commit(struct db *d, struct arena *a, const struct order *o,
+    struct order **op)
+{
+	struct order	*now;
+
+	if ((now = order_by_id(d, a, o->id)) == NULL || db_commit(d) != 0) {
+		db_rollback(d);
+		return ACTION_ERROR;
+	}
+	*op = now;
+	return ACTION_DONE;
+}
+
+enum order_action
+order_ship(struct db *d, struct arena *a, long long id,
+    const struct order_shipment *s, struct order **op)
+{
+	static const struct order_shipment none;
+	struct order		*o, *olocal;
+	enum order_action	 r;
+	const char		*cause;
+
+	if (op == NULL)
+		op = &olocal;
+	*op = NULL;
+	if (s == NULL)
+		s = &none;
+	if ((s->carrier != NULL && !order_ship_text_ok(s->carrier)) ||
+	    (s->tracking != NULL && !order_ship_text_ok(s->tracking)) ||
+	    (s->url != NULL && !order_ship_url_ok(s->url)))
+		return ACTION_INVALID;
+	if ((r = action_begin(d, a, id, &o)) != ACTION_DONE)
+		return r;
+	*op = o;
+	if (o->state != ORDER_PAID) {
+		db_rollback(d);
+		return o->state == ORDER_FULFILLED ? ACTION_ALREADY :
+		    ACTION_REFUSED;
+	}
+	cause = arena_printf(a, "shipped%s%s%s%s", s->carrier ? " by " : "",
+	    s->carrier ? s->carrier : "", s->tracking ? ", tracking " : "",
+	    s->tracking ? s->tracking : "");
+	if (order_move(d, o, ORDER_FULFILLED, SOURCE_ADMIN, cause,
+	    s->tracking) != 0 || shipped_mail(d, a, o, s) != 0) {
+		db_rollback(d);
+		return ACTION_ERROR;
+	}
+	return action_commit(d, a, o, op);
+}
+
+enum order_action
+order_cancel(struct db *d, struct arena *a, long long id, const char *cause,
+    struct order **op)
+{
+	struct order		*o, *olocal;
+	enum order_action	 r;
+
+	if (op == NULL)
+		op = &olocal;
+	if (cause == NULL || *cause == '\0')
+		cause = "cancelled by the shop";
+	if ((r = action_begin(d, a, id, &o)) != ACTION_DONE) {
+		*op = NULL;
+		return r;
+	}
+	*op = o;
+	if (o->state != ORDER_PENDING || *o->payment_intent != '\0') {
+		db_rollback(d);
+		return o->state == ORDER_CANCELLED ? ACTION_ALREADY :
+		    ACTION_REFUSED;
+	}
+	if (order_release_stock(d, o->id) != 0 ||
+	    order_move(d, o, ORDER_CANCELLED, SOURCE_ADMIN, cause, NULL) != 0) {
+		db_rollback(d);
+		return ACTION_ERROR;
+	}
+	return action_commit(d, a, o, op);
+}
+
+int
+order_restock(struct db *d, long long order_id, long long vid,
+    long long quantity)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (quantity <= 0 || (st = db_prep(d, sql_unreserve)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, vid);
+	sqlite3_bind_int64(st, 2, quantity);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(db_handle(d)) == 0)
+		return 0;
+	if (stock_record(d, vid, quantity, STOCK_REASON_REFUNDED,
+	    STOCK_ACTOR_SYSTEM, order_id) != 0)
+		return -1;
+	return stock_publish(d, vid);
 }
 
 /* 24 random bytes as 32 URL-safe characters. */
@@ -622,7 +863,9 @@ insert_line(struct db *d, long long id, const struct quote_line *l)
 		return -1;
 	if (sqlite3_changes(db_handle(d)) != 1)
 		return 1;
-	if (stock_publish(d, l->variant_id) != 0)
+	if (stock_record(d, l->variant_id, -l->quantity, STOCK_REASON_RESERVED,
+	    STOCK_ACTOR_CHECKOUT, id) != 0 ||
+	    stock_publish(d, l->variant_id) != 0)
 		return -1;
 	if ((st = db_prep(d, sql_line)) == NULL)
 		return -1;

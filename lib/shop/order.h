@@ -159,6 +159,38 @@ struct order	*orders_of_user(struct db *, struct arena *, long long user_id,
 		    size_t limit, size_t *n);
 
 /*
+ * The id of the order numbered number ("SF-000042") into *id: returns 1,
+ * 0 when no order has that number, -1 on error.
+ */
+int		 order_id_by_number(struct db *, const char *number,
+		    long long *id);
+
+/*
+ * The newest orders first, without lines, at most limit (at least 1);
+ * of one state unless state is ORDER_STATE__MAX. *n gets the count (0:
+ * none). NULL on error.
+ */
+struct order	*orders_list(struct db *, struct arena *, enum order_state,
+		    size_t limit, size_t *n);
+
+/* One move of an order, as order_events records it. */
+struct order_event {
+	char	*created_at;	/* "2026-01-02T03:04:05Z" */
+	char	*from_state;	/* "" when the order was made */
+	char	*to_state;
+	char	*source;	/* order_source_names */
+	char	*cause;
+	char	*ref;		/* "" when none */
+};
+
+/*
+ * The history of order id, oldest first, into the arena; *n gets the
+ * count (0: none). NULL on error.
+ */
+struct order_event *order_events(struct db *, struct arena *, long long id,
+		    size_t *n);
+
+/*
  * Pending orders whose hold ended before now; ids into the arena. The
  * expiry job checks each with the gateway before releasing anything.
  */
@@ -226,6 +258,68 @@ int		 order_move(struct db *, const struct order *,
 		    enum order_state to, enum order_source, const char *cause,
 		    const char *ref);
 
+/* What an operator's change to one order came to. */
+enum order_action {
+	ACTION_DONE,		/* the order moved */
+	ACTION_ALREADY,		/* it was so already: nothing written */
+	ACTION_REFUSED,		/* its state does not allow it: nothing written */
+	ACTION_INVALID,		/* an argument is unacceptable: nothing written */
+	ACTION_NOT_FOUND,	/* no such order: nothing written */
+	ACTION_ERROR,		/* database error or lock timeout: rolled back */
+	ACTION__MAX
+};
+
+extern const char *const order_action_names[ACTION__MAX];
+
+/* How an order went out; each field may be NULL (not said). */
+struct order_shipment {
+	const char	*carrier;	/* "La Poste" */
+	const char	*tracking;	/* the carrier's tracking number */
+	const char	*url;		/* where the customer can follow it */
+};
+
+#define ORDER_SHIP_TEXT_MAX	200	/* bytes of carrier, tracking */
+#define ORDER_SHIP_URL_MAX	2000	/* bytes of url */
+
+/*
+ * Whether v is acceptable as a carrier or tracking number (one line of
+ * text, 1 to ORDER_SHIP_TEXT_MAX bytes) or as a tracking url (an http or
+ * https address with something after the scheme, no white space, at most
+ * ORDER_SHIP_URL_MAX bytes).
+ */
+bool		 order_ship_text_ok(const char *v);
+bool		 order_ship_url_ok(const char *v);
+
+/*
+ * Ship order id (own write): a paid order becomes fulfilled, the move is
+ * recorded in order_events (source admin, the carrier and tracking
+ * number in its cause, the tracking number as its ref), its live channel
+ * is told, and the "shipped" mail (templates/mail/shipped.*) is queued
+ * through the outbox, all in one transaction: no shipped order without
+ * its mail, no mail for an order that did not move. ACTION_ALREADY for
+ * an order shipped before, ACTION_REFUSED for any other state than paid,
+ * ACTION_INVALID when a field of s fails the checks above (checked
+ * before anything is read). *o (may be NULL) gets the order as read in
+ * the write (after the move when it moved), or NULL when none was read.
+ */
+enum order_action order_ship(struct db *, struct arena *, long long id,
+		    const struct order_shipment *s, struct order **o);
+
+/*
+ * Cancel an unpaid order (own write): pending_payment becomes cancelled,
+ * its held stock is given back (and the product pages told), the move is
+ * recorded in order_events with cause (NULL: "cancelled by the shop")
+ * and source admin, and its live channel is told. ACTION_ALREADY for an
+ * order cancelled before; ACTION_REFUSED for a paid (or shipped,
+ * refunded) order, and for a pending one whose payment is on its way
+ * (an asynchronous method: payment_intent is set), which the gateway may
+ * still complete. The session at the gateway is not expired here (no
+ * network call in a write): a payment that still arrives is kept and
+ * audited as paid after cancel (payment.h). *o as for order_ship().
+ */
+enum order_action order_cancel(struct db *, struct arena *, long long id,
+		    const char *cause, struct order **o);
+
 /*
  * Give back an order's held stock once (in a write); 0 or -1.
  * Re-take it when a cancelled order turns out paid: returns the number of
@@ -233,6 +327,15 @@ int		 order_move(struct db *, const struct order *,
  */
 int		 order_release_stock(struct db *, long long id);
 long long	 order_retake_stock(struct db *, long long id);
+
+/*
+ * Give quantity units of variant vid back to stock (in a write), as a
+ * refund of order_id that restocks does, kept as a stock movement, and
+ * tell its product's pages. Stock only grows here. 0, or -1 on error; a
+ * variant since deleted is skipped.
+ */
+int		 order_restock(struct db *, long long order_id, long long vid,
+		    long long quantity);
 
 /*
  * An order rebuilt from the gateway's record of a paid session whose

@@ -23,7 +23,8 @@
  *	db_commit(primary);
  *
  * A rollback drops the outbox rows with the change: no mail for an order
- * that was not paid, and no paid order without its mail.
+ * that was not paid, and no paid order without its mail. Mail itself is
+ * queued with notify_mail() (notify.h), which writes its payload.
  */
 #ifndef SHOP_OUTBOX_H
 #define SHOP_OUTBOX_H

@@ -7,14 +7,14 @@
 #include <time.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/tval.h"
 #include "data/db.h"
+#include "ext/stripe.h"
 #include "shop/order.h"
-#include "shop/outbox.h"
+#include "shop/notify.h"
 #include "shop/payment.h"
 
 /*
@@ -61,6 +61,46 @@ static const char sql_unresolved[] =
 /* Asynchronous payments may take days to settle: hold stock that long. */
 #define PROCESSING_HOLD	(3 * 24 * 3600)
 
+const char *const payment_receipt_names[RECEIPT__MAX] = {
+	"applied",
+	"duplicate",
+	"busy",
+	"failed",
+};
+
+/* A decimal id from metadata, strictly; 0 when absent or malformed. */
+static long long
+meta_id(const struct stripe_session *s)
+{
+	const char	*v = stripe_kv_get(s->metadata, s->nmetadata, "order_id");
+	long long	 id = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 18)
+		return 0;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		id = id * 10 + (*v - '0');
+	}
+	return id;
+}
+
+void
+payment_session_fact(const struct stripe_session *s, enum order_source src,
+    const char *ref, struct payment_fact *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->session_id = s->id;
+	f->payment_intent = s->payment_intent;
+	f->amount = s->amount_total;
+	f->currency = s->currency;
+	f->order_id = meta_id(s);
+	f->order_token = stripe_kv_get(s->metadata, s->nmetadata,
+	    "order_token");
+	f->source = src;
+	f->ref = ref;
+}
+
 struct order *
 payment_find_order(struct db *d, struct arena *a, const struct payment_fact *f)
 {
@@ -101,23 +141,15 @@ amounts_agree(struct db *d, struct arena *a, const struct order *o,
 
 /*
  * The order confirmation, queued with the payment that triggers it (in
- * the write): a send_mail job with the order_confirmation template, once
- * per order whatever path paid it.
+ * the write), once per order whatever path paid it.
  */
 static int
 confirmation(struct db *d, struct arena *a, const struct order *o)
 {
-	struct tval		*p = tval_map(a), *data, *lines, *ship, *m;
-	struct buf		 json = { 0 };
-	struct queue_job_spec	 spec;
+	struct tval		*data = tval_map(a), *lines, *ship, *m;
+	struct notify_mail	 mail;
 	size_t			 i;
-	int			 rc;
 
-	tval_set_str(a, p, "to", o->email);
-	if (*o->ship.name != '\0')
-		tval_set_str(a, p, "to_name", o->ship.name);
-	tval_set_str(a, p, "template", "order_confirmation");
-	data = tval_set_map(a, p, "data");
 	if (*o->ship.name != '\0')
 		tval_set_str(a, data, "name", o->ship.name);
 	tval_set_str(a, data, "number", o->number);
@@ -142,16 +174,14 @@ confirmation(struct db *d, struct arena *a, const struct order *o)
 		tval_set_str(a, ship, "city", o->ship.city);
 		tval_set_str(a, ship, "country", o->ship.country);
 	}
-	tval_json(&json, p);
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = "send_mail";
-	spec.queue = "mail";
-	spec.payload = buf_str(&json);
-	spec.unique_key = arena_printf(a, "mail:order-confirmation:%lld", o->id);
-	spec.priority = 10;
-	rc = outbox_job(d, &spec) < 0 ? -1 : 0;
-	buf_free(&json);
-	return rc;
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "order_confirmation";
+	mail.to = o->email;
+	mail.to_name = o->ship.name;
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:order-confirmation:%lld", o->id);
+	mail.priority = 10;
+	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
 }
 
 static void
@@ -405,11 +435,78 @@ payment_settle(struct db *d, struct arena *a, const struct payment_fact *f,
 	if (db_begin(d) != 0)
 		return OUTCOME_ERROR;
 	out = payment_apply_paid(d, a, f, order_id);
+	if (out == OUTCOME_APPLIED && f->source == SOURCE_RECONCILE)
+		audit_add(d, "repaired", *order_id, "reconcile", arena_printf(a,
+		    "session %s was paid at the gateway but not here; marked "
+		    "paid", f->session_id));
 	if (out == OUTCOME_ERROR || db_commit(d) != 0) {
 		db_rollback(d);
 		return OUTCOME_ERROR;
 	}
 	return out;
+}
+
+enum order_outcome
+payment_apply_event(struct db *d, struct arena *a,
+    const struct stripe_event *ev, long long *order_id)
+{
+	struct payment_fact	f;
+
+	*order_id = 0;
+	payment_session_fact(&ev->session, SOURCE_WEBHOOK, ev->id, &f);
+	switch (ev->type) {
+	case STRIPE_EVENT_SESSION_COMPLETED:
+		if (ev->session.payment_status == STRIPE_PAYMENT_PAID)
+			return payment_apply_paid(d, a, &f, order_id);
+		if (ev->session.payment_status == STRIPE_PAYMENT_UNPAID)
+			return payment_apply_processing(d, a, &f, order_id);
+		return OUTCOME_IGNORED;
+	case STRIPE_EVENT_SESSION_ASYNC_SUCCEEDED:
+		return payment_apply_paid(d, a, &f, order_id);
+	case STRIPE_EVENT_SESSION_ASYNC_FAILED:
+		return payment_apply_void(d, a, &f, "the payment failed",
+		    order_id);
+	case STRIPE_EVENT_SESSION_EXPIRED:
+		return payment_apply_void(d, a, &f, "the time to pay ended",
+		    order_id);
+	case STRIPE_EVENT_CHARGE_REFUNDED:
+		return payment_apply_refund(d, a, ev->charge.payment_intent,
+		    ev->charge.amount_refunded, SOURCE_WEBHOOK, ev->id,
+		    order_id);
+	default:
+		return OUTCOME_IGNORED;
+	}
+}
+
+enum payment_receipt
+payment_receive_event(struct db *d, struct arena *a,
+    const struct stripe_event *ev, const char *payload,
+    enum order_outcome *out, long long *order_id)
+{
+	long long	row;
+
+	*out = OUTCOME_ERROR;
+	*order_id = 0;
+	if (db_begin(d) != 0)
+		return RECEIPT_BUSY;
+	row = payment_event_store(d, ev->id, ev->type_name,
+	    ev->object_type != NULL && strcmp(ev->object_type,
+	    "checkout.session") == 0 ? ev->session.id : NULL, payload);
+	if (row == 0) {
+		db_rollback(d);
+		return RECEIPT_DUPLICATE;
+	}
+	if (row < 0)
+		goto fail;
+	*out = payment_apply_event(d, a, ev, order_id);
+	if (*out == OUTCOME_ERROR || payment_event_outcome(d, row, *order_id,
+	    order_outcome_names[*out]) != 0 || db_commit(d) != 0)
+		goto fail;
+	return RECEIPT_APPLIED;
+fail:
+	db_rollback(d);
+	*out = OUTCOME_ERROR;
+	return RECEIPT_FAILED;
 }
 
 long long

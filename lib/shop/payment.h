@@ -14,6 +14,8 @@
 
 struct arena;
 struct db;
+struct stripe_event;
+struct stripe_session;
 
 /* A Checkout Session as the gateway reported it. */
 struct payment_fact {
@@ -26,6 +28,14 @@ struct payment_fact {
 	enum order_source	 source;
 	const char		*ref;			/* event id, or NULL */
 };
+
+/*
+ * The facts session s states (strings point into s): its order id is
+ * the metadata's "order_id" when that is 1 to 18 decimal digits and
+ * nothing else, else 0; its token the metadata's "order_token".
+ */
+void		 payment_session_fact(const struct stripe_session *s,
+		    enum order_source, const char *ref, struct payment_fact *);
 
 /*
  * The order a fact is about: by session id, else by the order id and
@@ -91,10 +101,51 @@ int		 payment_event_outcome(struct db *, long long row,
 long long	 payment_events_resolve(struct db *, long long *left);
 
 /*
- * Apply a paid fact in a transaction of its own (the success page and
- * reconcile). Returns the outcome (OUTCOME_ERROR on a database error).
+ * Apply a paid fact in a transaction of its own: what the success page,
+ * reconcile and the release of expired holds do with a paid session. A
+ * fact from reconcile that marks an order paid is also recorded in
+ * audit_log ("repaired"): the gateway knew of a payment this database
+ * did not. Returns the outcome (OUTCOME_ERROR on a database error, the
+ * write rolled back).
  */
 enum order_outcome payment_settle(struct db *, struct arena *,
 		    const struct payment_fact *, long long *order_id);
+
+/*
+ * Apply a verified webhook event (in a write): a completed session that
+ * is paid is payment_apply_paid(), one whose money is on its way
+ * payment_apply_processing(); an asynchronous payment that succeeded is
+ * paid, one that failed or a session that expired is
+ * payment_apply_void(); a refunded charge is payment_apply_refund().
+ * Any other event changes nothing (OUTCOME_IGNORED). *order_id gets the
+ * order it was about, 0 if none.
+ */
+enum order_outcome payment_apply_event(struct db *, struct arena *,
+		    const struct stripe_event *, long long *order_id);
+
+/* What became of a webhook event handed to payment_receive_event(). */
+enum payment_receipt {
+	RECEIPT_APPLIED,	/* stored and applied; the outcome says how */
+	RECEIPT_DUPLICATE,	/* stored before: nothing changed */
+	RECEIPT_BUSY,		/* no write could begin: send it again */
+	RECEIPT_FAILED,		/* not applied, rolled back: send it again */
+	RECEIPT__MAX
+};
+
+extern const char *const payment_receipt_names[RECEIPT__MAX];
+
+/*
+ * Take in one verified webhook event, whose body is payload, in one
+ * write transaction of its own: store it once by its id (with the
+ * session it is about, for a checkout.session), apply it with
+ * payment_apply_event() and record the outcome beside it, then commit.
+ * Nothing of it is kept unless all of that commits, so an event answered
+ * RECEIPT_BUSY or RECEIPT_FAILED can be sent again and applied then.
+ * *out gets the outcome (OUTCOME_ERROR unless applied) and *order_id the
+ * order (0 if none).
+ */
+enum payment_receipt payment_receive_event(struct db *, struct arena *,
+		    const struct stripe_event *, const char *payload,
+		    enum order_outcome *out, long long *order_id);
 
 #endif

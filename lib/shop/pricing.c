@@ -31,6 +31,13 @@ static const char sql_method[] =
 static const char sql_rate[] =
     "SELECT country, name, rate_bp, inclusive FROM tax_rates "
     "WHERE country IN (?1, '*') ORDER BY country = '*' LIMIT 1";
+static const char sql_method_add[] =
+    "INSERT INTO shipping_methods (code, name, price, currency, free_over, "
+    "position) VALUES (?1, ?2, ?3, ?4, nullif(?5, -1), ?6) "
+    "ON CONFLICT (code) DO NOTHING";
+static const char sql_rate_add[] =
+    "INSERT INTO tax_rates (country, name, rate_bp, inclusive) "
+    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (country) DO NOTHING";
 static const char sql_variant[] =
     "SELECT p.name, p.slug, v.title, v.sku, v.price, v.currency, v.stock, "
     "v.active AND p.active "
@@ -233,4 +240,55 @@ quote_build(struct db *d, struct arena *a, const long long *ids,
 		return 0;
 	}
 	return 0;
+}
+
+/* Step an insert that does nothing on a conflict: 1 added, 0 not, -1. */
+static int
+insert_new(struct db *d, sqlite3_stmt *st)
+{
+	int	rc = db_step(d, st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(db_handle(d)) > 0 ? 1 : 0;
+}
+
+int
+shipping_method_add(struct db *d, const struct shipping_method *m,
+    int position)
+{
+	sqlite3_stmt	*st;
+
+	if (!db_in_write(d)) {
+		log_error("shipping_method_add: not inside a write transaction");
+		return -1;
+	}
+	if ((st = db_prep(d, sql_method_add)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, m->price);
+	sqlite3_bind_text(st, 4, m->currency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, m->free_over < 0 ? -1 : m->free_over);
+	sqlite3_bind_int(st, 6, position);
+	return insert_new(d, st);
+}
+
+int
+tax_rate_add(struct db *d, const struct tax_rate *r)
+{
+	sqlite3_stmt	*st;
+
+	if (!db_in_write(d)) {
+		log_error("tax_rate_add: not inside a write transaction");
+		return -1;
+	}
+	if ((st = db_prep(d, sql_rate_add)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->country, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->rate_bp);
+	sqlite3_bind_int(st, 4, r->inclusive);
+	return insert_new(d, st);
 }

@@ -79,6 +79,21 @@ struct shipping_method *shipping_methods(struct db *, struct arena *, size_t *n)
 int		 tax_rate_for(struct db *, struct arena *, const char *country,
 		    struct tax_rate *);
 
+/*
+ * Add a shipping method (in a write: between the caller's db_begin() and
+ * db_commit()) at position in the list, unless one has its code already,
+ * which is left as it is; m->id is not used, free_over -1 is never free.
+ * Returns 1 added, 0 there already, -1 on error (logged).
+ */
+int		 shipping_method_add(struct db *,
+		    const struct shipping_method *m, int position);
+
+/*
+ * Add a tax rate (in a write) unless its country has one, which is left
+ * as it is. Returns 1 added, 0 there already, -1 on error (logged).
+ */
+int		 tax_rate_add(struct db *, const struct tax_rate *);
+
 /* A rate for people: 2000 -> "20%", 825 -> "8.25%" (arena). */
 const char	*tax_rate_text(struct arena *, int rate_bp);
 

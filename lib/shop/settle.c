@@ -31,23 +31,6 @@ const char *const settle_result_names[SETTLE__MAX] = {
 /* An open session this close to its end is not handed out again. */
 #define SESSION_MARGIN	60
 
-/* A decimal id from metadata, strictly; 0 when absent or malformed. */
-static long long
-meta_id(const struct stripe_session *s)
-{
-	const char	*v = stripe_kv_get(s->metadata, s->nmetadata, "order_id");
-	long long	 id = 0;
-
-	if (v == NULL || *v == '\0' || strlen(v) > 18)
-		return 0;
-	for (; *v != '\0'; v++) {
-		if (*v < '0' || *v > '9')
-			return 0;
-		id = id * 10 + (*v - '0');
-	}
-	return id;
-}
-
 struct stripe *
 settle_client(const struct config *cfg)
 {
@@ -65,22 +48,6 @@ settle_client(const struct config *cfg)
 	return c;
 }
 
-void
-settle_fact(const struct stripe_session *s, enum order_source src,
-    const char *ref, struct payment_fact *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->session_id = s->id;
-	f->payment_intent = s->payment_intent;
-	f->amount = s->amount_total;
-	f->currency = s->currency;
-	f->order_id = meta_id(s);
-	f->order_token = stripe_kv_get(s->metadata, s->nmetadata,
-	    "order_token");
-	f->source = src;
-	f->ref = ref;
-}
-
 static bool
 is_paid(const struct stripe_session *s)
 {
@@ -95,27 +62,15 @@ is_processing(const struct stripe_session *s)
 	    s->payment_status == STRIPE_PAYMENT_UNPAID;
 }
 
-/* Apply a paid session in a write of its own; audit when it repaired. */
+/* A paid session, applied by payment_settle() in a write of its own. */
 static enum order_outcome
 apply_paid(struct db *d, struct arena *a, const struct stripe_session *s,
     enum order_source src, const char *ref, long long *oid)
 {
 	struct payment_fact	f;
-	enum order_outcome	out;
 
-	settle_fact(s, src, ref, &f);
-	if (db_begin(d) != 0)
-		return OUTCOME_ERROR;
-	out = payment_apply_paid(d, a, &f, oid);
-	if (out == OUTCOME_APPLIED && src == SOURCE_RECONCILE)
-		audit_add(d, "repaired", *oid, "reconcile", arena_printf(a,
-		    "session %s was paid at the gateway but not here; marked "
-		    "paid", s->id));
-	if (out == OUTCOME_ERROR || db_commit(d) != 0) {
-		db_rollback(d);
-		return OUTCOME_ERROR;
-	}
-	return out;
+	payment_session_fact(s, src, ref, &f);
+	return payment_settle(d, a, &f, oid);
 }
 
 /* Apply an expired or failed session, or money on its way (own write). */
@@ -126,7 +81,7 @@ apply_other(struct db *d, struct arena *a, const struct stripe_session *s,
 	struct payment_fact	f;
 	enum order_outcome	out;
 
-	settle_fact(s, src, cause, &f);
+	payment_session_fact(s, src, cause, &f);
 	if (db_begin(d) != 0)
 		return OUTCOME_ERROR;
 	if (is_processing(s))
@@ -433,7 +388,7 @@ settle_session(struct db *d, struct stripe *c, struct arena *a,
 		return err->kind == STRIPE_ERR_NOT_FOUND ? SETTLE_NOT_PAYABLE :
 		    SETTLE_GATEWAY;
 	r = from_session(d, a, &s, SOURCE_SUCCESS_PAGE);
-	settle_fact(&s, SOURCE_SUCCESS_PAGE, NULL, &f);
+	payment_session_fact(&s, SOURCE_SUCCESS_PAGE, NULL, &f);
 	if (order != NULL)
 		*order = payment_find_order(d, a, &f);
 	if (r == SETTLE_OK && s.status == STRIPE_SESSION_EXPIRED)
@@ -452,7 +407,7 @@ recover(struct db *d, struct stripe *c, struct arena *a,
 	struct recovered_line	*lines;
 	struct payment_fact	 f;
 	struct order		*o;
-	long long		 oid;
+	long long		 oid, meta;
 	size_t			 i;
 	char			 cur[4];
 
@@ -473,7 +428,8 @@ recover(struct db *d, struct stripe *c, struct arena *a,
 	for (i = 0; cur[i] != '\0'; i++)
 		if (cur[i] >= 'a' && cur[i] <= 'z')
 			cur[i] = (char)(cur[i] - 'a' + 'A');
-	settle_fact(s, SOURCE_RECONCILE, "reconcile", &f);
+	payment_session_fact(s, SOURCE_RECONCILE, "reconcile", &f);
+	meta = f.order_id;
 	if (db_begin(d) != 0)
 		return -1;
 	/* Re-check under the lock: a late webhook may have won. */
@@ -487,7 +443,7 @@ recover(struct db *d, struct stripe *c, struct arena *a,
 		audit_add(d, "recovered", o->id, "reconcile", arena_printf(a,
 		    "order %s rebuilt from paid session %s (metadata order "
 		    "%lld): it had never reached this database", o->number,
-		    s->id, meta_id(s)));
+		    s->id, meta));
 		rep->recovered++;
 		if (out != NULL)
 			buf_printf(out, "recovered order %s from session %s\n",
@@ -514,7 +470,7 @@ reconcile_one(struct db *d, struct stripe *c, struct arena *a,
 	long long		 oid;
 
 	rep->sessions++;
-	settle_fact(s, SOURCE_RECONCILE, "reconcile", &f);
+	payment_session_fact(s, SOURCE_RECONCILE, "reconcile", &f);
 	o = payment_find_order(d, a, &f);
 	if (is_paid(s)) {
 		rep->paid++;
@@ -702,7 +658,8 @@ settle_paid_sessions(struct stripe *c, struct arena *a, long long since,
 					memcpy(grown, v, *n * sizeof(*v));
 				v = grown;
 			}
-			settle_fact(&l.v[i], SOURCE_RECONCILE, NULL, &v[(*n)++]);
+			payment_session_fact(&l.v[i], SOURCE_RECONCILE, NULL,
+			    &v[(*n)++]);
 		}
 		if (l.n > 0)
 			q.starting_after = l.v[l.n - 1].id;

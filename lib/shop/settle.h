@@ -30,10 +30,6 @@ struct stripe_session;
  */
 struct stripe	*settle_client(const struct config *);
 
-/* The facts a session states, for payment.h (strings point into s). */
-void		 settle_fact(const struct stripe_session *, enum order_source,
-		    const char *ref, struct payment_fact *);
-
 enum settle_result {
 	SETTLE_OK,		/* *url is where to pay */
 	SETTLE_PAID,		/* the order is paid (perhaps just now) */

@@ -102,6 +102,26 @@ static const char sql_run_job[] =
 static const char sql_advance[] =
     "UPDATE recurring SET next_run_at = ?2, last_run_at = ?3, "
     "last_job_id = coalesce(?4, last_job_id) WHERE task = ?1";
+static const char sql_list_workers[] =
+    "SELECT id, pid, heartbeat_at, coalesce(job_id, 0) FROM workers "
+    "ORDER BY started_at";
+static const char sql_list_running[] =
+    "SELECT id, queue, kind, priority, run_at, attempts, max_attempts, "
+    "coalesce(worker, ''), coalesce(lease_until, 0), "
+    "coalesce(last_error, '') FROM jobs WHERE state = 'running' "
+    "ORDER BY started_at LIMIT ?1";
+static const char sql_list_queued[] =
+    "SELECT id, queue, kind, priority, run_at, attempts, max_attempts, "
+    "coalesce(worker, ''), coalesce(lease_until, 0), "
+    "coalesce(last_error, '') FROM jobs WHERE state = 'queued' "
+    "ORDER BY priority DESC, run_at, id LIMIT ?1";
+static const char sql_list_failed[] =
+    "SELECT id, queue, kind, attempts, max_attempts, failed_at, error "
+    "FROM failed_jobs ORDER BY id LIMIT ?1";
+static const char sql_list_recurring[] =
+    "SELECT task, kind, schedule, coalesce(next_run_at, 0), "
+    "coalesce(last_run_at, 0), coalesce(last_job_id, 0) FROM recurring "
+    "ORDER BY task";
 static const char sql_clean_jobs[] =
     "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs "
     "WHERE state = 'done' AND finished_at < ?1 LIMIT 500)";
@@ -858,4 +878,146 @@ queue_count(struct db *d, const char *state)
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return n;
+}
+
+/*
+ * Room for entry *n of the array *v of entries of size bytes, *cap of
+ * them, grown in the arena; returns the entry, zeroed.
+ */
+static void *
+list_next(struct arena *a, void **v, size_t size, size_t *n, size_t *cap)
+{
+	char	*grown;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		grown = arena_calloc(a, *cap, size);
+		if (*n > 0)
+			memcpy(grown, *v, *n * size);
+		*v = grown;
+	}
+	return (char *)*v + (*n)++ * size;
+}
+
+/* The end of a list: the array, or NULL (and *n 0) when rc failed. */
+static void *
+list_end(struct arena *a, sqlite3_stmt *st, int rc, void *v, size_t size,
+    size_t *n)
+{
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v != NULL ? v : arena_calloc(a, 1, size);
+}
+
+struct queue_worker_info *
+queue_list_workers(struct db *d, struct arena *a, size_t *n)
+{
+	sqlite3_stmt			*st = db_prep(d, sql_list_workers);
+	struct queue_worker_info	*w;
+	void				*v = NULL;
+	size_t				 cap = 0;
+	int				 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		w = list_next(a, &v, sizeof(*w), n, &cap);
+		w->id = db_text(a, st, 0);
+		w->pid = sqlite3_column_int64(st, 1);
+		w->heartbeat_at = sqlite3_column_int64(st, 2);
+		w->job_id = sqlite3_column_int64(st, 3);
+	}
+	return list_end(a, st, rc, v, sizeof(*w), n);
+}
+
+struct queue_job_info *
+queue_list_jobs(struct db *d, struct arena *a, const char *state,
+    size_t limit, size_t *n)
+{
+	sqlite3_stmt		*st;
+	struct queue_job_info	*j;
+	void			*v = NULL;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (strcmp(state, "running") == 0)
+		st = db_prep(d, sql_list_running);
+	else if (strcmp(state, "queued") == 0)
+		st = db_prep(d, sql_list_queued);
+	else {
+		log_error("queue_list_jobs: no list of \"%s\" jobs", state);
+		return NULL;
+	}
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		j = list_next(a, &v, sizeof(*j), n, &cap);
+		j->id = sqlite3_column_int64(st, 0);
+		j->queue = db_text(a, st, 1);
+		j->kind = db_text(a, st, 2);
+		j->priority = sqlite3_column_int(st, 3);
+		j->run_at = sqlite3_column_int64(st, 4);
+		j->attempts = sqlite3_column_int(st, 5);
+		j->max_attempts = sqlite3_column_int(st, 6);
+		j->worker = db_text(a, st, 7);
+		j->lease_until = sqlite3_column_int64(st, 8);
+		j->last_error = db_text(a, st, 9);
+	}
+	return list_end(a, st, rc, v, sizeof(*j), n);
+}
+
+struct queue_failed_info *
+queue_list_failed(struct db *d, struct arena *a, size_t limit, size_t *n)
+{
+	sqlite3_stmt		*st = db_prep(d, sql_list_failed);
+	struct queue_failed_info *f;
+	void			*v = NULL;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		f = list_next(a, &v, sizeof(*f), n, &cap);
+		f->id = sqlite3_column_int64(st, 0);
+		f->queue = db_text(a, st, 1);
+		f->kind = db_text(a, st, 2);
+		f->attempts = sqlite3_column_int(st, 3);
+		f->max_attempts = sqlite3_column_int(st, 4);
+		f->failed_at = sqlite3_column_int64(st, 5);
+		f->error = db_text(a, st, 6);
+	}
+	return list_end(a, st, rc, v, sizeof(*f), n);
+}
+
+struct queue_recurring_info *
+queue_list_recurring(struct db *d, struct arena *a, size_t *n)
+{
+	sqlite3_stmt			*st = db_prep(d, sql_list_recurring);
+	struct queue_recurring_info	*r;
+	void				*v = NULL;
+	size_t				 cap = 0;
+	int				 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		r = list_next(a, &v, sizeof(*r), n, &cap);
+		r->task = db_text(a, st, 0);
+		r->kind = db_text(a, st, 1);
+		r->schedule = db_text(a, st, 2);
+		r->next_run_at = sqlite3_column_int64(st, 3);
+		r->last_run_at = sqlite3_column_int64(st, 4);
+		r->last_job_id = sqlite3_column_int64(st, 5);
+	}
+	return list_end(a, st, rc, v, sizeof(*r), n);
 }

@@ -160,4 +160,65 @@ int		 queue_worker_leave(struct db *, const char *worker);
 /* Counts for status displays; -1 on error. */
 long		 queue_count(struct db *, const char *state);	/* or "failed" */
 
+/*
+ * What status displays list ("shopctl jobs", the back office). Times are
+ * unix ms, 0 where the database holds none; strings are in the arena,
+ * "" where it holds none. Each list function returns an array of *n
+ * entries (*n may be 0), or NULL on error.
+ */
+struct queue_worker_info {
+	char		*id;		/* host:pid:random */
+	long long	 pid;
+	long long	 heartbeat_at;
+	long long	 job_id;	/* running now; 0: idle */
+};
+
+struct queue_job_info {
+	long long	 id;
+	char		*queue;
+	char		*kind;
+	int		 priority;
+	long long	 run_at;
+	int		 attempts;
+	int		 max_attempts;
+	char		*worker;	/* running: who holds the lease */
+	long long	 lease_until;	/* running: when the lease ends */
+	char		*last_error;	/* of the attempt before */
+};
+
+struct queue_failed_info {
+	long long	 id;
+	char		*queue;
+	char		*kind;
+	int		 attempts;
+	int		 max_attempts;
+	long long	 failed_at;
+	char		*error;
+};
+
+struct queue_recurring_info {
+	char		*task;
+	char		*kind;
+	char		*schedule;
+	long long	 next_run_at;	/* 0: off */
+	long long	 last_run_at;	/* 0: never run */
+	long long	 last_job_id;	/* 0: none yet */
+};
+
+/* The registered workers, oldest first. */
+struct queue_worker_info *queue_list_workers(struct db *, struct arena *,
+		    size_t *n);
+/*
+ * Jobs in state "running" (longest running first) or "queued" (in the
+ * order they will be claimed), at most limit.
+ */
+struct queue_job_info *queue_list_jobs(struct db *, struct arena *,
+		    const char *state, size_t limit, size_t *n);
+/* Failed jobs, oldest first, at most limit. */
+struct queue_failed_info *queue_list_failed(struct db *, struct arena *,
+		    size_t limit, size_t *n);
+/* The recurring tasks, by name. */
+struct queue_recurring_info *queue_list_recurring(struct db *,
+		    struct arena *, size_t *n);
+
 #endif

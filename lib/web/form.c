@@ -311,6 +311,12 @@ form_str(const struct form *f, const char *name)
 	return f->values[field_index(f, name)];
 }
 
+const char *
+form_field_error(const struct form *f, const char *name)
+{
+	return f->errors[field_index(f, name)];
+}
+
 long long
 form_int(const struct form *f, const char *name)
 {
@@ -413,6 +419,8 @@ form_tval(struct arena *a, const struct form *f)
 		tval_set_bool(a, m, "required", fd->flags & FORM_REQUIRED);
 		tval_set_bool(a, m, "hidden", hidden);
 		tval_set_bool(a, m, "checkbox", fd->type == FORM_CHECKBOX);
+		tval_set_bool(a, m, "country_select", fd->type == FORM_COUNTRY &&
+		    !hidden);
 		tval_set_bool(a, m, "checked", f->ints[i] != 0 &&
 		    fd->type == FORM_CHECKBOX);
 		if (fd->type == FORM_INT) {

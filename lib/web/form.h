@@ -94,6 +94,8 @@ bool		 form_read(struct form *, struct arena *, const struct kvlist *src);
 
 /* A field's value; the field must be in the table. */
 const char	*form_str(const struct form *, const char *name);
+/* A field's message, or NULL while it has none. */
+const char	*form_field_error(const struct form *, const char *name);
 long long	 form_int(const struct form *, const char *name);
 bool		 form_bool(const struct form *, const char *name);
 
@@ -108,7 +110,9 @@ void		 form_error(struct form *, const char *name, const char *msg);
  * The fields as a list for templates, in table order: name, id
  * ("f-<name>"), label, hint and hint_id, input (HTML type), value (empty
  * for passwords), error and error_id, describedby (the ids of hint and
- * error), required, hidden, checkbox, checked, min and max (integers),
+ * error), required, hidden, checkbox, checked, country_select (a
+ * FORM_COUNTRY field, which templates/form/field.mustache shows as a
+ * list of the countries the page gives), min and max (integers),
  * maxlength, autocomplete; textarea; select with options (value, label,
  * selected) for a FORM_CHOICE.
  */

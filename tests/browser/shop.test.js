@@ -344,7 +344,8 @@ async function saveAddress(page, ad, notice) {
 	await page.getByLabel("Address", { exact: true }).fill(ad.line1);
 	await page.getByLabel("Town or city", { exact: true }).fill(ad.city);
 	await page.getByLabel("Postcode", { exact: true }).fill(ad.postcode);
-	await page.getByLabel("Country", { exact: true }).fill(ad.country);
+	await page.getByLabel("Country", { exact: true })
+	    .selectOption({ label: ad.country });
 	await Promise.all([
 		page.waitForURL((u) => u.pathname === "/account/addresses" &&
 		    u.search === `?notice=${notice}`),
@@ -827,9 +828,9 @@ test("account_addresses", async (t) => {
 	const who = { name: "Ada Byron", email: "ada.byron@example.test",
 	    password: "analytical engine" };
 	const paris = { name: "Ada Byron", line1: "12 Rue des Lilas",
-	    city: "Paris", postcode: "75011", country: "fr" };
+	    city: "Paris", postcode: "75011", country: "France" };
 	const berlin = { name: "Ada Byron", line1: "5 Unter den Linden",
-	    city: "Berlin", postcode: "10117", country: "DE" };
+	    city: "Berlin", postcode: "10117", country: "Germany" };
 
 	await page.goto("/");
 	await signUp(page, who);
@@ -878,6 +879,8 @@ test("account_addresses", async (t) => {
 	    .inputValue(), paris.line1, "address line kept for editing");
 	expectEqual(await page.getByLabel("Use as my default address")
 	    .isChecked(), true, "default box of the default address");
+	await expectText(page.getByLabel("Country", { exact: true })
+	    .locator("option:checked"), "France");
 	paris.line1 = "14 Rue des Lilas";
 	await saveAddress(page, paris, "address_saved");
 	await expectText(page.locator(".notice-ok"), "The address was saved.");

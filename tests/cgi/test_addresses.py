@@ -1,5 +1,9 @@
 """The address book as CGI: add, edit, delete, default, one customer's
-rows only, validation and escaping."""
+rows only, validation and escaping; the countries it offers are the
+checkout's, and it keeps no address in a country the shop does not ship
+to."""
+
+import re
 
 import os
 import sys
@@ -142,9 +146,158 @@ def bad_addresses_write_nothing():
     status(r, 422)
     contains(r.text, '<p class="field-error" id="f-country-error">Enter a '
              'two-letter country code, like FR or US.</p>')
-    contains(r.text, 'aria-describedby="f-country-hint f-country-error"')
+    contains(r.text, 'aria-invalid="true" aria-describedby="f-country-error"')
     contains(r.text, 'value="Ann Smith"')
     eq(rows(d), [])
+
+
+# The countries the shop ships to, as lib/shop/country.c lists them.
+COUNTRIES = [
+    ("AT", "Austria"), ("AU", "Australia"), ("BE", "Belgium"),
+    ("CA", "Canada"), ("CH", "Switzerland"), ("CZ", "Czechia"),
+    ("DE", "Germany"), ("DK", "Denmark"), ("ES", "Spain"),
+    ("FI", "Finland"), ("FR", "France"), ("GB", "United Kingdom"),
+    ("GR", "Greece"), ("IE", "Ireland"), ("IT", "Italy"), ("JP", "Japan"),
+    ("LU", "Luxembourg"), ("NL", "Netherlands"), ("NO", "Norway"),
+    ("NZ", "New Zealand"), ("PL", "Poland"), ("PT", "Portugal"),
+    ("SE", "Sweden"), ("US", "United States"),
+]
+
+
+def country_select(html):
+    """The options of the country <select>: (value, label, selected)."""
+    m = re.search(r'<select id="f-country" name="country"[^>]*>(.*?)'
+                  r'</select>', html, re.S)
+    assert m, "no country select in the page"
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>',
+                      m.group(1))
+
+
+def options(html):
+    return [(v, label) for v, _, label in country_select(html)]
+
+
+def chosen(html):
+    return [v for v, sel, _ in country_select(html) if sel]
+
+
+@test
+def bad_country_is_refused_and_nothing_written():
+    d = fx.datadir()
+    c = customer(d)
+    # Two letters, but not a country the shop ships to.
+    for country in ("ZZ", "zz", "XK"):
+        r = acct("/account/addresses", "POST", cookie=c, d=d, headers=JSON,
+                 body=dict(ADDR, country=country))
+        status(r, 422)
+        eq(r.json(), {"ok": False, "errors": {
+            "country": "We do not ship to that country."}})
+    r = acct("/account/addresses", "POST", cookie=c, d=d,
+             body=dict(ADDR, country="ZZ"))
+    status(r, 422)
+    contains(r.text, '<p class="field-error" id="f-country-error">We do '
+             'not ship to that country.</p>')
+    contains(r.text, '<select id="f-country" name="country" '
+             'autocomplete="country" required aria-invalid="true" '
+             'aria-describedby="f-country-error">')
+    # Nothing in the list is chosen for it: the customer must pick one.
+    eq(chosen(r.text), [""])
+    contains(r.text, '<option value="" selected>Choose a country</option>')
+    contains(r.text, 'value="1 Rue de la Paix"')
+    # Other mistakes are told beside it.
+    r = acct("/account/addresses", "POST", cookie=c, d=d, headers=JSON,
+             body=dict(ADDR, country="ZZ", city=""))
+    status(r, 422)
+    eq(r.json()["errors"], {"city": "Town or city is required.",
+                            "country": "We do not ship to that country."})
+    eq(rows(d), [])
+    eq(shoptest.sql(d, "SELECT count(*) FROM addresses"), [(0,)])
+
+    # Nor can a saved address be moved there.
+    status(acct("/account/addresses", "POST", body=ADDR, cookie=c, d=d),
+           303)
+    r = acct("/account/addresses/1", "POST", cookie=c, d=d, headers=JSON,
+             body=dict(ADDR, country="ZZ", city="Nowhere"))
+    status(r, 422)
+    eq(r.json(), {"ok": False, "errors": {
+        "country": "We do not ship to that country."}})
+    eq(shoptest.sql(d, "SELECT city, country FROM addresses"),
+       [("Paris", "FR")])
+
+
+@test
+def good_country_is_saved():
+    d = fx.datadir()
+    c = customer(d)
+    r = acct("/account/addresses", "POST", cookie=c, d=d, headers=JSON,
+             body=dict(ADDR, country="de", city="Berlin"))
+    status(r, 201)
+    eq(r.json()["address"]["country"], "DE")
+    r = acct("/account/addresses/1", "POST", cookie=c, d=d,
+             body=dict(ADDR, country="NZ", city="Wellington"))
+    status(r, 303)
+    eq(shoptest.sql(d, "SELECT city, country FROM addresses"),
+       [("Wellington", "NZ")])
+    # The edit form shows it chosen in the list.
+    r = acct("/account/addresses/1", cookie=c, d=d)
+    status(r, 200)
+    eq(chosen(r.text), ["NZ"])
+
+
+@test
+def address_kept_from_before_must_choose_a_country():
+    d = fx.datadir()
+    c = customer(d)
+    shoptest.sql(d, "INSERT INTO addresses (user_id, name, line1, city, "
+                 "postcode, country, created_at) VALUES (1, 'Ann', '1 Way', "
+                 "'Nowhere', '1', 'ZZ', 0)")
+    r = acct("/account/addresses/1", cookie=c, d=d)
+    status(r, 200)
+    eq(chosen(r.text), [""])
+    eq(options(r.text), [("", "Choose a country")] + COUNTRIES)
+    # Saved without choosing one: refused.
+    r = acct("/account/addresses/1", "POST", cookie=c, d=d, headers=JSON,
+             body=dict(ADDR, country=""))
+    status(r, 422)
+    eq(r.json()["errors"], {"country": "Country is required."})
+    eq(shoptest.sql(d, "SELECT country FROM addresses"), [("ZZ",)])
+
+
+@test
+def checkout_and_address_book_offer_the_same_countries():
+    d = fx.datadir()
+    c = customer(d)
+    r = acct("/account/addresses/new", cookie=c, d=d)
+    status(r, 200)
+    book = options(r.text)
+    eq(book, COUNTRIES)
+    # A new address starts with the shop's country, as checkout does.
+    eq(chosen(r.text), ["FR"])
+    contains(r.text, '<label for="f-country">Country</label>')
+    r = shoptest.cgi("account", "/account/addresses/new",
+                     headers={"Cookie": c}, data_dir=d,
+                     env=dict(FAST, SHOP_COUNTRY="SE"))
+    eq(chosen(r.text), ["SE"])
+
+    status(shoptest.cgi("cart", "/cart/items", "POST",
+                        body=shoptest.form(variant_id=str(fx.HAT),
+                                           quantity="1"),
+                        headers={"Cookie": c}, data_dir=d), 303)
+    r = shoptest.cgi("checkout", "/checkout", headers={"Cookie": c},
+                     data_dir=d)
+    status(r, 200)
+    eq(options(r.text), book)
+    eq(chosen(r.text), ["FR"])
+    contains(r.text, '<label for="f-country">Country</label>')
+    # The checkout fills in a saved address with its country chosen.
+    status(acct("/account/addresses", "POST", cookie=c, d=d,
+                body=dict(ADDR, country="IT", city="Roma")), 303)
+    r = shoptest.cgi("checkout", "/checkout", headers={"Cookie": c},
+                     data_dir=d)
+    eq(chosen(r.text), ["IT"])
+    # And its JSON lists the same.
+    r = acct("/account/addresses/new", cookie=c, d=d, headers=JSON)
+    eq([(x["code"], x["name"]) for x in r.json()["countries"]], COUNTRIES)
 
 
 @test

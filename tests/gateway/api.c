@@ -1292,6 +1292,27 @@ h_refund_get(struct req *r)
 	return 0;
 }
 
+/*
+ * Stripe's "List all refunds": newest first, payment_intent,
+ * created[gte|gt|lte|lt], limit, starting_after.
+ */
+int
+h_refunds_list(struct req *r)
+{
+	static const char *const known[] = {
+		"limit", "starting_after", "payment_intent", "created[gte]",
+		"created[gt]", "created[lte]", "created[lt]",
+	};
+
+	return list_newest(r, known, sizeof(known) / sizeof(known[0]),
+	    "SELECT seq FROM refunds WHERE id = ?", "refund",
+	    "SELECT v.j FROM refunds r JOIN refund_json v ON v.seq = r.seq"
+	    " WHERE (?1 IS NULL OR r.created >= ?1) AND (?2 IS NULL OR r.created > ?2)"
+	    " AND (?3 IS NULL OR r.created <= ?3) AND (?4 IS NULL OR r.created < ?4)"
+	    " AND (?5 IS NULL OR r.payment_intent = ?5) AND (?6 = 0 OR r.seq < ?6)"
+	    " ORDER BY r.seq DESC LIMIT ?7", "payment_intent", "/v1/refunds");
+}
+
 /* Stripe's "List all events": newest first, type, limit, starting_after. */
 int
 h_events_list(struct req *r)

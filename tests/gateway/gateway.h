@@ -158,6 +158,7 @@ int		 h_session_expire(struct req *);
 int		 h_session_line_items(struct req *);
 int		 h_refunds_create(struct req *);
 int		 h_refund_get(struct req *);
+int		 h_refunds_list(struct req *);
 int		 h_events_list(struct req *);
 int		 h_event_get(struct req *);
 int		 h_api_unknown(struct req *);

@@ -36,6 +36,7 @@ static const struct route routes[] = {
 	    h_session_line_items, API },
 	{ POST, "^/v1/refunds$", h_refunds_create, API },
 	{ GET, "^/v1/refunds/" ID "$", h_refund_get, API },
+	{ GET, "^/v1/refunds$", h_refunds_list, API },
 	{ GET, "^/v1/events$", h_events_list, API },
 	{ GET, "^/v1/events/" ID "$", h_event_get, API },
 	{ ANY, "^/v1(/.*)?$", h_api_unknown, API },

@@ -94,6 +94,8 @@ static const char	schema_sql[] =
     " reason TEXT,"
     " metadata TEXT NOT NULL DEFAULT '{}',"
     " created INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS refunds_payment_intent"
+    " ON refunds (payment_intent, seq);"
     "CREATE TABLE IF NOT EXISTS events ("
     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " id TEXT NOT NULL UNIQUE,"

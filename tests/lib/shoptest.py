@@ -478,8 +478,9 @@ def limits():
 
 def fill(template_path, out_path, values):
     """Fill a configuration template's @NAME@ values, as make does: the
-    static files, templates and programs of ROOT and BUILD unless named,
-    and the input limits."""
+    static files, templates and programs of ROOT and BUILD and the
+    environment file beside the databases of DATA unless named, and the
+    input limits."""
     with open(template_path) as f:
         text = f.read()
     values = dict(values)
@@ -490,6 +491,8 @@ def fill(template_path, out_path, values):
     if "BUILD" in values:
         values.setdefault("CGIBIN", os.path.join(values["BUILD"], "cgi-bin"))
         values.setdefault("SBIN", os.path.join(values["BUILD"], "bin"))
+    if "DATA" in values:
+        values.setdefault("ETC", values["DATA"])
     values.update(limits())
     for k, v in values.items():
         text = text.replace("@" + k + "@", str(v))

@@ -738,6 +738,85 @@ def refunds_emit_charge_refunded():
     eq(r.json()["error"]["param"], "amount")
 
 
+@test
+def refunds_with_reason_and_metadata_are_listed_newest_first():
+    fresh()
+    s = gw.create_session(order_id=31)
+    pi = gw.pay(s["id"])["payment_intent"]
+    other = gw.pay(gw.create_session(order_id=32)["id"])["payment_intent"]
+    params = {"payment_intent": pi, "amount": 300,
+              "reason": "requested_by_customer",
+              "metadata[refund_id]": "7", "metadata[order_id]": "31"}
+    r1 = gw.api("POST", "/v1/refunds", params, idem="refund-7")
+    eq((r1["amount"], r1["reason"], r1["metadata"]),
+       (300, "requested_by_customer", {"refund_id": "7", "order_id": "31"}))
+    # The same key with the same parameters in another order: the same
+    # refund; with other parameters: refused, nothing refunded.
+    again = gw.request("POST", "/v1/refunds",
+                       dict(reversed(list(params.items()))), idem="refund-7")
+    status(again, 200)
+    eq((again.json(), again.header("Idempotent-Replayed")), (r1, "true"))
+    r = gw.request("POST", "/v1/refunds", {**params, "amount": 301},
+                   idem="refund-7")
+    status(r, 400)
+    eq(r.json()["error"]["type"], "idempotency_error")
+    r2 = gw.api("POST", "/v1/refunds", {"payment_intent": pi, "amount": 200})
+    r3 = gw.api("POST", "/v1/refunds", {"payment_intent": other,
+                                        "amount": 100})
+    got = gw.api("GET", "/v1/refunds", {"payment_intent": pi})
+    eq((got["object"], got["url"], got["has_more"],
+        [x["id"] for x in got["data"]]),
+       ("list", "/v1/refunds", False, [r2["id"], r1["id"]]))
+    eq(got["data"][1], r1)
+    page = gw.api("GET", "/v1/refunds", {"payment_intent": pi, "limit": 1})
+    eq(([x["id"] for x in page["data"]], page["has_more"]),
+       ([r2["id"]], True))
+    page = gw.api("GET", "/v1/refunds", {"payment_intent": pi, "limit": 1,
+                                         "starting_after": r2["id"]})
+    eq(([x["id"] for x in page["data"]], page["has_more"]),
+       ([r1["id"]], False))
+    every = gw.api("GET", "/v1/refunds", {"limit": 100})["data"]
+    eq([x["id"] for x in every[:3]], [r3["id"], r2["id"], r1["id"]])
+    eq(gw.api("GET", "/v1/refunds",
+              {"payment_intent": "pi_none"})["data"], [])
+    r = gw.request("GET", "/v1/refunds", {"colour": "red"})
+    status(r, 400)
+    eq(r.json()["error"]["param"], "colour")
+    r = gw.request("GET", "/v1/refunds", {"starting_after": "re_none"})
+    status(r, 400)
+    eq(r.json()["error"]["code"], "resource_missing")
+    r = gw.request("GET", "/v1/refunds/re_none")
+    status(r, 404)
+    r = gw.request("POST", "/v1/refunds", {"payment_intent": pi,
+                                           "amount": 1, "reason": "bored"})
+    status(r, 400)
+    eq(r.json()["error"]["param"], "reason")
+
+
+@test
+def lost_refund_answer_is_replayed_not_refunded_twice():
+    fresh()
+    pi = gw.pay(gw.create_session(order_id=33)["id"])["payment_intent"]
+    gw.set_faults(lost_next=1)
+    params = {"payment_intent": pi, "amount": 700}
+    r = gw.request("POST", "/v1/refunds", params, idem="refund-33-1")
+    status(r, 500)
+    r = gw.request("POST", "/v1/refunds", params, idem="refund-33-1")
+    status(r, 200)
+    eq(r.header("Idempotent-Replayed"), "true")
+    listed = gw.api("GET", "/v1/refunds", {"payment_intent": pi})["data"]
+    eq([(x["id"], x["amount"]) for x in listed], [(r.json()["id"], 700)])
+    (h,) = [h for h in about(pi, 2) if h["json"]["type"] ==
+            "charge.refunded"]
+    eq(h["json"]["data"]["object"]["amount_refunded"], 700)
+    gw.set_faults(api_500_next=1)
+    r = gw.request("POST", "/v1/refunds", {"payment_intent": pi,
+                                           "amount": 100}, idem="refund-33-2")
+    status(r, 500)
+    eq(gw.api("GET", "/v1/refunds", {"payment_intent": pi})["data"][0]["id"],
+       listed[0]["id"])
+
+
 # ------------------------------------------------------------ durability
 
 def clock_pids(g):

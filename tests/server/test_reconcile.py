@@ -75,7 +75,8 @@ def place(vid=fx.HAT, qty=1):
 REPORT = ("sessions", "paid at the gateway", "marked paid",
           "recovered orders", "cancelled (expired)", "expired at the gateway",
           "released without a session", "sessions attached",
-          "unresolved events", "errors")
+          "unresolved events", "refunds completed", "refunds failed",
+          "refunds still waiting", "errors")
 
 
 def report(out):
@@ -100,14 +101,24 @@ def clean_audit():
     database and the gateway hold now."""
     seq = dict(sql("SELECT name, seq FROM sqlite_sequence"))
     lines = [f"audit of {DB}"]
-    for t in ("orders", "payments", "payment_events", "order_events"):
+    for t in ("orders", "payments", "payment_events", "order_events",
+              "refunds"):
         lines += [f"{t} handed out: {seq.get(t, 0)}", f"{t} missing: 0"]
+    refunds = sql("SELECT count(*) FROM refunds WHERE state = "
+                  "'succeeded'")[0][0]
     lines += [
         f"paid orders: {sql('SELECT count(*) FROM payments')[0][0]}",
         f"paid sessions at the gateway: {paid_sessions()}",
-        "lost paid orders: 0", "double charges: 0", "negative stock: 0",
+        "lost paid orders: 0", "double charges: 0",
+        f"refunds checked at the gateway: {refunds}",
+        "refunds not matching the gateway: 0",
+        "gateway refunds not recorded here: 0", "negative stock: 0",
         "totals not matching lines: 0", "paid without a payment: 0",
         "payments on unpaid orders: 0", "payments not matching totals: 0",
+        "refunds past the amount paid: 0",
+        "refunds past the order's refunded total: 0",
+        "refund states not matching totals: 0",
+        "refunds waiting for the gateway: 0",
         "events matching no order: 0", "findings: 0"]
     return "\n".join(lines) + "\n"
 

@@ -113,6 +113,54 @@ def session_lifecycle():
 
 
 @test
+def refunds_with_reason_metadata_get_and_list():
+    gw.set_faults()
+    out, _ = create(109, want=True)
+    sid = out["session"]["id"]
+    gw.pay(sid)
+    pi = gw.api("GET", f"/v1/checkout/sessions/{sid}")["payment_intent"]
+    r1, _ = cli("refund", pi, "700", "idem=order-109-refund-1",
+                "reason=requested_by_customer", "meta=refund_id:1",
+                "meta=order_id:109", want=True)
+    re1 = r1["refund"]
+    eq((re1["amount"], re1["status"], re1["reason"], re1["currency"],
+        re1["metadata"]),
+       (700, "succeeded", "requested_by_customer", "eur",
+        {"refund_id": "1", "order_id": "109"}))
+    assert re1["charge"].startswith("ch_") and re1["created"] > 0, re1
+    got, _ = cli("refund-get", re1["id"], want=True)
+    eq(got["refund"], re1)
+    # The same key, the same parameters: the same refund, not a second.
+    again, _ = cli("refund", pi, "700", "idem=order-109-refund-1",
+                   "reason=requested_by_customer", "meta=refund_id:1",
+                   "meta=order_id:109", want=True)
+    eq(again["refund"], re1)
+    # The same key with another amount: refused as the caller's bug.
+    bad, _ = cli("refund", pi, "800", "idem=order-109-refund-1", want=False)
+    eq((bad["error"]["kind"], bad["error"]["unknown_outcome"]),
+       ("idempotency", False))
+    r2, _ = cli("refund", pi, "300", "idem=order-109-refund-2", want=True)
+    listed, _ = cli("refunds", f"pi={pi}", want=True)
+    eq(([r["id"] for r in listed["data"]], listed["has_more"]),
+       ([r2["refund"]["id"], re1["id"]], False))
+    eq(listed["data"][1], re1)
+    page, _ = cli("refunds", f"pi={pi}", "limit=1",
+                  f"after={r2['refund']['id']}", want=True)
+    eq(([r["id"] for r in page["data"]], page["has_more"]), ([re1["id"]],
+                                                               False))
+    missing, _ = cli("refund-get", "re_missing", want=False)
+    eq((missing["error"]["kind"], missing["error"]["status"]),
+       ("not_found", 404))
+    # A lost answer: retried with the same key, refunded once.
+    gw.set_faults(lost_next=1)
+    r3, _ = cli("refund", pi, "100", "idem=order-109-refund-3", want=True)
+    eq(r3["attempts"], 2)
+    gw.set_faults()
+    listed, _ = cli("refunds", f"pi={pi}", want=True)
+    eq([r["amount"] for r in listed["data"]], [100, 300, 700])
+
+
+@test
 def idempotent_create_returns_the_same_session():
     gw.set_faults()
     a, _ = create(102, want=True)
@@ -238,6 +286,13 @@ def bad_usage_sends_nothing():
                  ("create", "idem=bad key", "currency=EUR", "item=A:1:1"),
                  ("get", "../../v1/refunds"),
                  ("refund", "pi_x", "0", "idem=k"),
+                 ("refund", "pi_x", "5"),
+                 ("refund", "../x", "5", "idem=k"),
+                 ("refund", "pi_x", "5", "idem=k", "reason=bored"),
+                 ("refund", "pi_x", "5", "idem=k", "meta=a[b]:c"),
+                 ("refund-get", "re_../x"),
+                 ("refunds", "pi=pi x"),
+                 ("refunds", "limit=101"),
                  ("expire", "cs_test_x")):
         res, took = cli(*args, want=False)
         eq((res["error"]["kind"], res["error"]["attempts"]), ("usage", 0),
@@ -365,8 +420,13 @@ def sanitizer_build():
     cli("get", "cs_test_missing", env=env, tool=ASAN_CLI, want=False)
     gw.pay(sid)
     pi = gw.api("GET", f"/v1/checkout/sessions/{sid}")["payment_intent"]
-    cli("refund", pi, "100", "idem=order-108-refund-1", env=env,
-        tool=ASAN_CLI, want=True)
+    r, _ = cli("refund", pi, "100", "idem=order-108-refund-1",
+               "reason=duplicate", "meta=refund_id:1", env=env,
+               tool=ASAN_CLI, want=True)
+    cli("refund-get", r["refund"]["id"], env=env, tool=ASAN_CLI, want=True)
+    cli("refunds", f"pi={pi}", "limit=2", env=env, tool=ASAN_CLI, want=True)
+    cli("refund", pi, "100000", "idem=order-108-refund-2", env=env,
+        tool=ASAN_CLI, want=False)
     gw.set_faults(api_500_next=1)
     cli("expire", sid, "idem=order-108-expire-1", env=env, tool=ASAN_CLI,
         want=False)

@@ -10,7 +10,11 @@
  *   stripe_cli [timeouts] list [since=UNIXTIME] [limit=N] [after=ID] [all=1]
  *   stripe_cli [timeouts] expire ID idem=KEY
  *   stripe_cli [timeouts] line-items ID
- *   stripe_cli [timeouts] refund PAYMENT_INTENT AMOUNT idem=KEY
+ *   stripe_cli [timeouts] refund PAYMENT_INTENT AMOUNT idem=KEY [reason=R]
+ *       [meta=KEY:VALUE]...
+ *   stripe_cli [timeouts] refund-get ID
+ *   stripe_cli [timeouts] refunds [pi=PAYMENT_INTENT] [since=T] [limit=N]
+ *       [after=ID]
  *   stripe_cli event < body
  *   stripe_cli verify HEADER SECRET NOW < body
  *
@@ -41,7 +45,8 @@ static const char	*usage_text =
     "        [ref=ID] [success=URL] [cancel=URL] [email=ADDR] [expires=T]\n"
     "  | get ID | list [since=T] [limit=N] [after=ID] [all=1]\n"
     "  | expire ID idem=KEY | line-items ID\n"
-    "  | refund PAYMENT_INTENT AMOUNT idem=KEY\n"
+    "  | refund PAYMENT_INTENT AMOUNT idem=KEY [reason=R] [meta=K:V]...\n"
+    "  | refund-get ID | refunds [pi=ID] [since=T] [limit=N] [after=ID]\n"
     "  | event < body | verify HEADER SECRET NOW < body\n";
 
 static int
@@ -299,28 +304,106 @@ cmd_line_items(struct stripe *s, struct arena *a, int argc, char **argv)
 	return 0;
 }
 
+static struct tval *
+refund_tval(struct arena *a, const struct stripe_refund *r)
+{
+	struct tval	*m = tval_map(a), *md;
+	size_t		 i;
+
+	tval_set_str(a, m, "id", r->id);
+	put_str(a, m, "payment_intent", r->payment_intent);
+	put_str(a, m, "charge", r->charge);
+	tval_set_int(a, m, "amount", r->amount);
+	put_str(a, m, "currency", r->currency);
+	tval_set_str(a, m, "status", stripe_refund_status_names[r->status]);
+	put_str(a, m, "reason", r->reason);
+	tval_set_int(a, m, "created", r->created);
+	md = tval_set_map(a, m, "metadata");
+	for (i = 0; i < r->nmetadata; i++)
+		tval_set_str(a, md, r->metadata[i].key, r->metadata[i].value);
+	return m;
+}
+
 static int
 cmd_refund(struct stripe *s, struct arena *a, int argc, char **argv)
 {
+	struct stripe_refund_new n;
 	struct stripe_refund	 out;
 	struct stripe_error	 err;
-	struct tval		*root, *m;
+	struct stripe_kv	*meta;
+	struct tval		*root;
+	char			*k, *colon;
+	int			 i;
 
 	if (argc < 2)
 		return usage();
-	if (stripe_refund_create(s, a, argv[0], num(argv[1], -1),
-	    arg(argc, argv, "idem"), &out, &err) != 0)
+	memset(&n, 0, sizeof(n));
+	meta = arena_calloc(a, (size_t)argc, sizeof(*meta));
+	for (i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "meta=", 5) != 0)
+			continue;
+		k = arena_strdup(a, argv[i] + 5);
+		if ((colon = strchr(k, ':')) == NULL)
+			return usage();
+		*colon = '\0';
+		meta[n.nmetadata].key = k;
+		meta[n.nmetadata++].value = colon + 1;
+	}
+	n.payment_intent = argv[0];
+	n.amount = num(argv[1], -1);
+	n.reason = arg(argc, argv, "reason");
+	n.metadata = meta;
+	if (stripe_refund_create(s, a, &n, arg(argc, argv, "idem"), &out,
+	    &err) != 0)
 		return fail(a, &err);
 	root = tval_map(a);
 	tval_set_bool(a, root, "ok", true);
 	tval_set_int(a, root, "attempts", err.attempts);
-	m = tval_set_map(a, root, "refund");
-	tval_set_str(a, m, "id", out.id);
-	put_str(a, m, "payment_intent", out.payment_intent);
-	put_str(a, m, "charge", out.charge);
-	tval_set_int(a, m, "amount", out.amount);
-	put_str(a, m, "currency", out.currency);
-	tval_set_str(a, m, "status", stripe_refund_status_names[out.status]);
+	tval_set(a, root, "refund", refund_tval(a, &out));
+	print(root);
+	return 0;
+}
+
+static int
+cmd_refund_get(struct stripe *s, struct arena *a, int argc, char **argv)
+{
+	struct stripe_refund	 out;
+	struct stripe_error	 err;
+	struct tval		*root;
+
+	if (argc < 1)
+		return usage();
+	if (stripe_refund_get(s, a, argv[0], &out, &err) != 0)
+		return fail(a, &err);
+	root = tval_map(a);
+	tval_set_bool(a, root, "ok", true);
+	tval_set(a, root, "refund", refund_tval(a, &out));
+	print(root);
+	return 0;
+}
+
+static int
+cmd_refunds(struct stripe *s, struct arena *a, int argc, char **argv)
+{
+	struct stripe_refund_query q;
+	struct stripe_refund_list l;
+	struct stripe_error	 err;
+	struct tval		*root, *data;
+	size_t			 i;
+
+	memset(&q, 0, sizeof(q));
+	q.payment_intent = arg(argc, argv, "pi");
+	q.created_gte = num(arg(argc, argv, "since"), 0);
+	q.limit = (size_t)num(arg(argc, argv, "limit"), 0);
+	q.starting_after = arg(argc, argv, "after");
+	if (stripe_refund_list(s, a, &q, &l, &err) != 0)
+		return fail(a, &err);
+	root = tval_map(a);
+	tval_set_bool(a, root, "ok", true);
+	data = tval_set_list(a, root, "data");
+	for (i = 0; i < l.n; i++)
+		tval_push(a, data, refund_tval(a, &l.v[i]));
+	tval_set_bool(a, root, "has_more", l.has_more);
 	print(root);
 	return 0;
 }
@@ -436,6 +519,10 @@ main(int argc, char *argv[])
 		rc = cmd_line_items(s, a, argc, argv);
 	else if (strcmp(cmd, "refund") == 0)
 		rc = cmd_refund(s, a, argc, argv);
+	else if (strcmp(cmd, "refund-get") == 0)
+		rc = cmd_refund_get(s, a, argc, argv);
+	else if (strcmp(cmd, "refunds") == 0)
+		rc = cmd_refunds(s, a, argc, argv);
 	else if (strcmp(cmd, "event") == 0)
 		rc = cmd_event(s, a);
 	else

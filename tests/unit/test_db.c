@@ -1,6 +1,7 @@
 /*
- * Unit tests: opening, migrations, statement cache, and the write lock
- * file (a queue in the kernel, a timeout, released when a holder dies).
+ * Unit tests: opening, migrations, statement cache, the write lock file
+ * (a queue in the kernel, a timeout, released when a holder dies), and
+ * the integrity check.
  */
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -204,6 +205,43 @@ START_TEST(checkpoint)
 }
 END_TEST
 
+START_TEST(integrity)
+{
+	char		 err[256], path[128], **bad;
+	struct arena	*a = arena_new();
+	struct db	*d = db_open(dir, DB_PRIMARY, 0, err, sizeof(err));
+	sqlite3		*raw;
+	size_t		 n = 99;
+
+	ck_assert_msg(d != NULL, "%s", err);
+	bad = db_integrity(d, a, &n);
+	ck_assert_ptr_nonnull(bad);
+	ck_assert_uint_eq(n, 0);
+	db_close(d);
+
+	/* An index that no longer says what its table holds. */
+	snprintf(path, sizeof(path), "%s/broken.db", dir);
+	ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "CREATE TABLE t (a, b);"
+	    "CREATE INDEX t_a ON t (a);"
+	    "INSERT INTO t VALUES (1, 2), (3, 4);"
+	    "PRAGMA writable_schema = ON;"
+	    "UPDATE sqlite_schema SET sql = 'CREATE INDEX t_a ON t (b)' "
+	    "WHERE name = 't_a';"
+	    "PRAGMA writable_schema = OFF;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	d = db_open_file(path, DB_CACHE, 0, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	bad = db_integrity(d, a, &n);
+	ck_assert_ptr_nonnull(bad);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(bad[0], "row 1 missing from index t_a");
+	ck_assert_str_eq(bad[1], "row 2 missing from index t_a");
+	db_close(d);
+	arena_free(a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -220,6 +258,7 @@ main(void)
 	tcase_add_test(tc, write_lock_queue);
 	tcase_add_test(tc, write_lock_holder_killed);
 	tcase_add_test(tc, checkpoint);
+	tcase_add_test(tc, integrity);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -179,8 +179,12 @@ START_TEST(required_and_form_errors)
 	struct buf	 b = { 0 };
 
 	ck_assert(!ok);
+	ck_assert_str_eq(form_field_error(&f, "name"), "Name is required.");
+	ck_assert_str_eq(form_field_error(&f, "email"), "Email is required.");
+	ck_assert_ptr_null(form_field_error(&f, "pw"));
 	form_error(&f, NULL, "Something else.");
 	form_error(&f, "email", "Taken.");
+	ck_assert_str_eq(form_field_error(&f, "email"), "Taken.");
 	tval_json(&b, form_errors_tval(a, &f));
 	ck_assert_str_eq(buf_str(&b), "{"
 	    "\"name\":\"Name is required.\","
@@ -235,6 +239,13 @@ START_TEST(tval_for_templates)
 	ck_assert_str_eq(tval_get_str(name, "input"), "text");
 	ck_assert_str_eq(tval_get_str(pw, "input"), "password");
 	ck_assert_str_eq(tval_get_str(pw, "value"), "");
+	/* Only the country field is shown as the list of countries. */
+	ck_assert(!tval_truthy(tval_get(name, "country_select")));
+	ck_assert_int_eq(tval_get(name, "country_select")->type, TVAL_BOOL);
+	ck_assert(tval_truthy(tval_get(
+	    t->u.c.head->next->next->next->next->val, "country_select")));
+	ck_assert_str_eq(tval_get_str(
+	    t->u.c.head->next->next->next->next->val, "name"), "cc");
 }
 END_TEST
 

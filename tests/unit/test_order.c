@@ -502,6 +502,54 @@ START_TEST(refunds)
 }
 END_TEST
 
+/*
+ * The success page, reconcile and the expiry of holds settle a paid
+ * session through payment_settle(): only reconcile's marking an order
+ * paid is a repair for the audit log, and only once.
+ */
+START_TEST(settled_by_reconcile_is_a_repair)
+{
+	struct order		*o = place("FR", 1, 1, NULL, CREATE_OK);
+	struct order		*o2 = place("FR", 1, 1, NULL, CREATE_OK);
+	struct payment_fact	 f = fact_for(o, "cs_rec", o->total);
+	long long		 oid;
+
+	f.source = SOURCE_RECONCILE;
+	f.ref = "reconcile";
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_APPLIED);
+	ck_assert_int_eq(oid, o->id);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->state, ORDER_PAID);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE "
+	    "kind = 'repaired' AND actor = 'reconcile' AND detail = 'session "
+	    "cs_rec was paid at the gateway but not here; marked paid'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM order_events WHERE "
+	    "to_state = 'paid' AND source = 'reconcile' AND ref = "
+	    "'reconcile'"), 1);
+	/* Again: nothing moves, nothing more is said. */
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_ALREADY);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE "
+	    "kind = 'repaired'"), 1);
+	/* The success page paying an order is no repair. */
+	f = fact_for(o2, "cs_page", o2->total);
+	f.source = SOURCE_SUCCESS_PAGE;
+	f.ref = NULL;
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_APPLIED);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE "
+	    "kind = 'repaired'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM order_events WHERE "
+	    "to_state = 'paid' AND source = 'success_page' AND ref = "
+	    "'cs_page'"), 1);
+	/* Nor is a fact reconcile finds disagreeing: it is not applied. */
+	o = place("FR", 1, 1, NULL, CREATE_OK);
+	f = fact_for(o, "cs_short", o->total - 1);
+	f.source = SOURCE_RECONCILE;
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_MISMATCH);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE "
+	    "kind = 'repaired'"), 1);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->state, ORDER_PENDING);
+}
+END_TEST
+
 START_TEST(events_stored_once)
 {
 	ck_assert_int_eq(db_begin(d), 0);
@@ -572,6 +620,7 @@ main(void)
 	tcase_add_test(tc, expired_then_paid);
 	tcase_add_test(tc, processing_is_recorded);
 	tcase_add_test(tc, refunds);
+	tcase_add_test(tc, settled_by_reconcile_is_a_repair);
 	tcase_add_test(tc, events_stored_once);
 	tcase_add_test(tc, recovered);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,7 @@
 /*
  * Unit tests: tax arithmetic and quotes at their edges (lib/shop/pricing.c),
- * and the facts settle_fact() reads from a session (lib/shop/settle.c): what
- * can be checked without the network.
+ * and the facts payment_session_fact() reads from a session
+ * (lib/shop/payment.c): what can be checked without the network.
  */
 #include <check.h>
 #include <limits.h>
@@ -14,6 +14,7 @@
 #include "data/db.h"
 #include "data/migrate.h"
 #include "ext/stripe.h"
+#include "shop/payment.h"
 #include "shop/pricing.h"
 #include "shop/settle.h"
 
@@ -281,7 +282,7 @@ START_TEST(facts_from_a_session)
 	struct stripe_session	s = session_with("42", "tok");
 	struct payment_fact	f;
 
-	settle_fact(&s, SOURCE_RECONCILE, "evt_1", &f);
+	payment_session_fact(&s, SOURCE_RECONCILE, "evt_1", &f);
 	ck_assert_str_eq(f.session_id, "cs_test_1");
 	ck_assert_str_eq(f.payment_intent, "pi_1");
 	ck_assert_int_eq(f.amount, 1995);
@@ -311,18 +312,18 @@ START_TEST(facts_metadata_ids_strictly)
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		s = session_with(ids[i].v, NULL);
-		settle_fact(&s, SOURCE_WEBHOOK, NULL, &f);
+		payment_session_fact(&s, SOURCE_WEBHOOK, NULL, &f);
 		ck_assert_msg(f.order_id == ids[i].want, "\"%s\": %lld",
 		    ids[i].v, f.order_id);
 		ck_assert_ptr_null(f.order_token);
 		ck_assert_ptr_null(f.ref);
 	}
 	s = session_with(NULL, NULL);
-	settle_fact(&s, SOURCE_WEBHOOK, NULL, &f);
+	payment_session_fact(&s, SOURCE_WEBHOOK, NULL, &f);
 	ck_assert_int_eq(f.order_id, 0);
 	s.nmetadata = 0;
 	s.metadata = NULL;
-	settle_fact(&s, SOURCE_WEBHOOK, NULL, &f);
+	payment_session_fact(&s, SOURCE_WEBHOOK, NULL, &f);
 	ck_assert_int_eq(f.order_id, 0);
 }
 END_TEST
