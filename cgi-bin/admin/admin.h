@@ -86,4 +86,51 @@ int		 h_staff(struct req *);
 int		 h_staff_set(struct req *);
 int		 h_audit(struct req *);
 
+/*
+ * Orders (orders.c, refunds.c): the list, one order with its forms to
+ * ship, cancel, refund and note it, and those posts.
+ */
+struct order;
+struct shop;
+struct stripe;
+
+/* What one serving thread keeps, as its struct shop's app_data. */
+struct admin_thread {
+	struct stripe	*gateway;	/* made on first use; NULL: none */
+	bool		 gateway_tried;
+};
+
+int		 admin_thread_init(struct shop *);
+void		 admin_thread_fini(struct shop *);
+
+/*
+ * The serving thread's payment gateway client (settle_client()), made
+ * the first time a request needs one; NULL when payments are not
+ * configured.
+ */
+struct stripe	*admin_gateway(struct req *);
+
+/* The order of the route's {number}, with its lines; NULL: none (404). */
+struct order	*admin_order(struct req *);
+
+/*
+ * The order page with status; failed names the form that failed ("ship",
+ * "cancel", "refund", "note"; NULL: none) and f is it, shown with its
+ * errors (a refund's lines as typed, those of bad_lines, indexed by
+ * line from 0, marked wrong). Returns what admin_render() does.
+ */
+int		 admin_order_page(struct req *, int status, const struct order *,
+		    const char *failed, const struct form *f,
+		    const bool *bad_lines);
+
+/* A blank refund form (refunds.c) in the arena. */
+void		 admin_refund_form(struct form *, struct arena *);
+
+int		 h_orders(struct req *);
+int		 h_order(struct req *);
+int		 h_order_ship(struct req *);
+int		 h_order_cancel(struct req *);
+int		 h_order_refund(struct req *);
+int		 h_order_note(struct req *);
+
 #endif

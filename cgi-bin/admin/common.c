@@ -43,6 +43,9 @@ static const struct {
 	{ "shipped", "The order is marked shipped; the customer is mailed." },
 	{ "cancelled", "The order is cancelled; its stock is back." },
 	{ "refunded", "The refund is made." },
+	{ "refund_pending", "The refund was sent; the payment service has not "
+	    "confirmed it yet. It is asked again until it does: do not refund "
+	    "again." },
 	{ "noted", "The note is added." },
 	{ "retried", "The job is queued again." },
 	{ "discarded", "The job is discarded." },
