@@ -14,12 +14,14 @@
 #include "web/ctx.h"
 #include "web/http.h"
 #include "side/queue.h"
+#include "shop/order.h"
 #include "shop/report.h"
 #include "admin.h"
 
 #define LOW_STOCK_THRESHOLD	5	/* units: "low" on the dashboard */
 #define LOW_STOCK_ROWS		10
 #define DAY			86400LL
+#define NEWEST_ORDERS		5
 
 /* One window's sales: a list of {currency, orders, revenue}. */
 static int
@@ -57,6 +59,7 @@ h_dashboard(struct req *r)
 	struct db			*d = req_db(r, DB_PRIMARY);
 	struct tval			*data = tval_map(a), *l, *m;
 	struct report_low_stock		*low;
+	struct order			*o;
 	long long			 now = clock_now(), today, n;
 	size_t				 nlow, i;
 
@@ -86,6 +89,19 @@ h_dashboard(struct req *r)
 		tval_set_bool(a, m, "sold_out", low[i].stock == 0);
 	}
 	tval_set_bool(a, data, "has_low_stock", nlow > 0);
+	if ((o = orders_search(d, a, ORDER_STATE__MAX, NULL, 0, NEWEST_ORDERS,
+	    &nlow)) == NULL)
+		return 503;
+	l = tval_set_list(a, data, "newest_orders");
+	for (i = 0; i < nlow; i++) {
+		m = tval_push_map(a, l);
+		tval_set_str(a, m, "number", o[i].number);
+		tval_set_str(a, m, "state_label", order_state_labels[o[i].state]);
+		tval_set_str(a, m, "total", money_format(a, o[i].total,
+		    o[i].currency));
+		tval_set_str(a, m, "created_at", o[i].created_at);
+	}
+	tval_set_bool(a, data, "has_orders", nlow > 0);
 	tval_set_int(a, data, "failed_jobs", queue_count(req_db(r, DB_QUEUE),
 	    "failed"));
 	tval_set_int(a, data, "findings", report_findings(d, today -
