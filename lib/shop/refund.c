@@ -943,8 +943,52 @@ succeeded(struct db *d, struct arena *a, const struct refund *r,
 	return REFUND_OK;
 }
 
-static enum refund_result record_answer(struct db *, struct arena *,
-		    const struct refund *, const struct refund_answer *);
+/* What ans says of r, still requested (in the write). */
+static enum refund_result
+record_answer(struct db *d, struct arena *a, const struct refund *r,
+    const struct refund_answer *ans)
+{
+	sqlite3_stmt	*st;
+	long long	 id = r->id;
+	int		 rc;
+
+	switch (ans->kind) {
+	case REFUND_ANSWER_REFUNDED:
+		if (ans->gateway_id == NULL)
+			return REFUND_ERROR;
+		return succeeded(d, a, r, ans);
+	case REFUND_ANSWER_REFUSED:
+		if ((st = db_prep(d, sql_failed)) == NULL)
+			return REFUND_ERROR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, ans->error != NULL ? ans->error :
+		    "refused", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, timestamp(a), -1, SQLITE_TRANSIENT);
+		rc = db_step(d, st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return REFUND_ERROR;
+		log_warn("refund %lld of order %s failed: %s", id,
+		    r->order_number, ans->error ? ans->error : "refused");
+		return REFUND_FAILED;
+	default:
+		if ((st = db_prep(d, sql_waiting)) == NULL)
+			return REFUND_ERROR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, ans->gateway_id != NULL ?
+		    ans->gateway_id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ans->error != NULL ? ans->error :
+		    "no answer", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, timestamp(a), -1, SQLITE_TRANSIENT);
+		rc = db_step(d, st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return REFUND_ERROR;
+		log_warn("refund %lld of order %s waits for the gateway: %s", id,
+		    r->order_number, ans->error ? ans->error : "no answer");
+		return REFUND_PENDING;
+	}
+}
 
 /* {"refund_id", "refund_state", "state", "amount_refunded"} of r and o. */
 static struct tval *
@@ -1010,52 +1054,6 @@ record_in_write(struct db *d, struct arena *a, long long id,
 	return res;
 }
 
-/* What ans says of r, still requested (in the write). */
-static enum refund_result
-record_answer(struct db *d, struct arena *a, const struct refund *r,
-    const struct refund_answer *ans)
-{
-	sqlite3_stmt	*st;
-	long long	 id = r->id;
-	int		 rc;
-
-	switch (ans->kind) {
-	case REFUND_ANSWER_REFUNDED:
-		if (ans->gateway_id == NULL)
-			return REFUND_ERROR;
-		return succeeded(d, a, r, ans);
-	case REFUND_ANSWER_REFUSED:
-		if ((st = db_prep(d, sql_failed)) == NULL)
-			return REFUND_ERROR;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, ans->error != NULL ? ans->error :
-		    "refused", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, timestamp(a), -1, SQLITE_TRANSIENT);
-		rc = db_step(d, st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return REFUND_ERROR;
-		log_warn("refund %lld of order %s failed: %s", id,
-		    r->order_number, ans->error ? ans->error : "refused");
-		return REFUND_FAILED;
-	default:
-		if ((st = db_prep(d, sql_waiting)) == NULL)
-			return REFUND_ERROR;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, ans->gateway_id != NULL ?
-		    ans->gateway_id : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, ans->error != NULL ? ans->error :
-		    "no answer", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, timestamp(a), -1, SQLITE_TRANSIENT);
-		rc = db_step(d, st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return REFUND_ERROR;
-		log_warn("refund %lld of order %s waits for the gateway: %s", id,
-		    r->order_number, ans->error ? ans->error : "no answer");
-		return REFUND_PENDING;
-	}
-}
 
 /* refund_record(), with the admin log's entry when who is not NULL. */
 static enum refund_result
