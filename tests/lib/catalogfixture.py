@@ -53,6 +53,15 @@ def png(width, height, pixels=True):
     return head + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
 
 
+def noise_png(width, height):
+    """An RGB PNG of random pixels: it does not compress, so it is about
+    width * height * 3 bytes, as large as a photograph of its size."""
+    rows = b"".join(b"\0" + os.urandom(width * 3) for _ in range(height))
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(
+        ">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + \
+        _chunk(b"IDAT", zlib.compress(rows, 1)) + _chunk(b"IEND", b"")
+
+
 def multipart(fields, files):
     """A multipart/form-data body (RFC 7578) and its Content-Type:
     fields {name: value}, files {name: (filename, type, bytes)}."""
