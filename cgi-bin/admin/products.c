@@ -50,8 +50,8 @@
 #define DESCRIPTION_MAX		(SHOP_MAX_FIELD_VALUE / 4 * 4 - 192)
 
 static const char *const stock_mode_choices[] = {
-	"delta", "Add or take away units (5, or -2)",
-	"set", "Set the count (after a stocktake)",
+	"delta", "Add or take away",
+	"set", "Set the count",
 	NULL,
 };
 
@@ -139,7 +139,8 @@ static const struct form_field stock_fields[] = {
 	{ "mode", "Change", FORM_CHOICE, FORM_REQUIRED, 0, 0, NULL, NULL,
 	  NULL },
 	{ "amount", "Units", FORM_INT, FORM_REQUIRED, -INVENTORY_STOCK_MAX,
-	  INVENTORY_STOCK_MAX, "off", NULL, NULL },
+	  INVENTORY_STOCK_MAX, "off",
+	  "To add (5) or take away (-2), or the count to set.", NULL },
 	{ "reason", "Reason", FORM_TEXT, FORM_REQUIRED, 1,
 	  INVENTORY_REASON_MAX, "off",
 	  "Kept with the change: \"delivery\", \"stocktake\", \"broken\".",
@@ -345,7 +346,14 @@ movement_tval(struct arena *a, const struct stock_movement *mv)
 	tval_set_str(a, m, "reason", mv->reason);
 	tval_set_str(a, m, "actor", mv->actor);
 	tval_set_int(a, m, "order_id", mv->order_id);
+	tval_set_bool(a, m, "has_order", mv->order_id != 0);
 	tval_set_str(a, m, "at", mv->created_at);
+	/* "2026-12-03T14:05:09Z" as the back office shows times. */
+	if (strlen(mv->created_at) == 20 && mv->created_at[10] == 'T')
+		tval_set(a, m, "when", tval_strf(a, "%.10s %.5s UTC",
+		    mv->created_at, mv->created_at + 11));
+	else
+		tval_set_str(a, m, "when", mv->created_at);
 	return m;
 }
 

@@ -780,7 +780,8 @@ def bad_stock_changes():
                      'than nothing in stock.</a>')
     contains(r.text, f'id="f-v{vid}-amount" name="amount" '
                      f'value="{-stock - 1}" required')
-    contains(r.text, f'aria-describedby="f-v{vid}-amount-error"')
+    contains(r.text, f'aria-describedby="f-v{vid}-amount-hint '
+                     f'f-v{vid}-amount-error"')
     contains(r.text, f'id="f-v{vid}-reason" name="reason" value="lost"')
     eq(cf.state(d), before)
 
