@@ -254,11 +254,10 @@ stock_actor(struct req *r)
 
 /*
  * The category list of a product form: "" (none), then each category by
- * id and name, in the arena; the categories in *cats (may be NULL).
- * NULL on a database error.
+ * id and name, in the arena. NULL on a database error.
  */
 static const char *const *
-category_choices(struct req *r, struct category **cats, size_t *ncats)
+category_choices(struct req *r)
 {
 	struct arena	*a = r->arena;
 	struct category	*v;
@@ -275,10 +274,6 @@ category_choices(struct req *r, struct category **cats, size_t *ncats)
 		c[k++] = v[i].name;
 	}
 	c[k] = NULL;
-	if (cats != NULL) {
-		*cats = v;
-		*ncats = n;
-	}
 	return c;
 }
 
@@ -418,13 +413,6 @@ variant_prefill(struct arena *a, struct form *f, const struct variant_input *v)
 
 /* ---------------------------------------------------------- the list */
 
-/* The list's ?category=: 0 none, -1 not an id. */
-static long long
-query_id(struct req *r, const char *name)
-{
-	return admin_cursor(r, name);
-}
-
 int
 h_products(struct req *r)
 {
@@ -442,7 +430,8 @@ h_products(struct req *r)
 		r->error = "The page asked for is not a number.";
 		return 400;
 	}
-	if ((f.category_id = query_id(r, "category")) < 0) {
+	/* An id as a cursor is one: 0 when absent, -1 when not an id. */
+	if ((f.category_id = admin_cursor(r, "category")) < 0) {
 		r->error = "The category asked for is not a number.";
 		return 400;
 	}
@@ -535,7 +524,7 @@ create_page(struct req *r, int status, struct form *f)
 	const char *const	*choices;
 	struct form		 blank;
 
-	if ((choices = category_choices(r, NULL, NULL)) == NULL)
+	if ((choices = category_choices(r)) == NULL)
 		return 503;
 	if (f != NULL) {
 		form_choices(f, "category", choices);
@@ -573,7 +562,7 @@ h_product_create(struct req *r)
 	long long		 pid, vid;
 	bool			 ok;
 
-	if ((choices = category_choices(r, NULL, NULL)) == NULL)
+	if ((choices = category_choices(r)) == NULL)
 		return 503;
 	form_init(&f, a, create_fields, nitems(create_fields));
 	form_choices(&f, "category", choices);
@@ -652,7 +641,7 @@ admin_product_page(struct req *r, int status, long long id,
 	bool			 html = !r->want_json;
 	int			 found;
 
-	if ((choices = category_choices(r, NULL, NULL)) == NULL)
+	if ((choices = category_choices(r)) == NULL)
 		return 503;
 	if (db_read_begin(d) != 0)
 		return 503;
@@ -793,7 +782,7 @@ h_product_update(struct req *r)
 
 	if (id == 0)
 		return 404;
-	if ((choices = category_choices(r, NULL, NULL)) == NULL)
+	if ((choices = category_choices(r)) == NULL)
 		return 503;
 	form_init(&f, a, product_fields, nitems(product_fields));
 	form_choices(&f, "category", choices);
