@@ -78,6 +78,68 @@ char		*admin_date(struct arena *, long long);
 struct tval	*admin_next_url(struct req *, const char *base,
 		    long long last_id);
 
+/*
+ * The catalog (products.c, categories.c, images.c).
+ */
+struct image_row;
+
+/*
+ * The forms of a product's page as posted (NULL: blank, or from the
+ * rows), the one that failed, and the variant whose stock form stock is.
+ */
+struct product_forms {
+	struct form	*product;
+	struct form	*variant;
+	struct form	*image;
+	struct form	*stock;
+	long long	 stock_variant;
+	const struct form *failed;
+};
+
+/*
+ * Product id's page: its form, its variants with their stock, last
+ * movements and stock forms, its images and their forms. With a failed
+ * form, answered as admin_form_fail() does. 404 when there is none.
+ */
+int		 admin_product_page(struct req *, int status, long long id,
+		    const struct product_forms *);
+
+/*
+ * A refusal of catalog_edit.h (rc, an enum catalog_result) on the form
+ * field it is about, or the whole form's.
+ */
+void		 admin_catalog_error(struct form *, int rc);
+
+/* An amount as a price field shows it: "12.50" (arena). */
+char		*admin_price_plain(struct arena *, long long minor,
+		    const char *currency);
+
+/* Whether two template values are the same as JSON (no change to log). */
+bool		 admin_tval_same(const struct tval *, const struct tval *);
+
+/* An image of the product page: id, url, srcsets, alt, size, path. */
+struct tval	*admin_image_tval(struct arena *, const struct image_row *);
+
+/* The image upload form, blank. */
+void		 admin_image_form(struct arena *, struct form *);
+
+int		 h_products(struct req *);
+int		 h_product_new(struct req *);
+int		 h_product_create(struct req *);
+int		 h_product(struct req *);
+int		 h_product_update(struct req *);
+int		 h_variant_create(struct req *);
+int		 h_variant(struct req *);
+int		 h_variant_update(struct req *);
+int		 h_variant_stock(struct req *);
+int		 h_categories(struct req *);
+int		 h_category_create(struct req *);
+int		 h_category(struct req *);
+int		 h_category_update(struct req *);
+int		 h_image_add(struct req *);
+int		 h_image_move(struct req *);
+int		 h_image_delete(struct req *);
+
 /* Handlers, by section. */
 int		 h_dashboard(struct req *);
 int		 h_customers(struct req *);

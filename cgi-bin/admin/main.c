@@ -14,6 +14,24 @@
  *   POST /admin/orders/{number}/refund  all, an amount, or lines (refunds.c)
  *   POST /admin/orders/{number}/notes   a note kept with its author
  *
+ *   GET  /admin/products                products, searched (?q=), filtered
+ *                                       (?category=, ?state=), paged
+ *   GET  /admin/products/new            the form of a new product
+ *   POST /admin/products                create one, with its first variant
+ *   GET  /admin/products/{id}           one: form, variants, stock, images
+ *   POST /admin/products/{id}           change it
+ *   POST /admin/products/{id}/variants  add a variant
+ *   POST /admin/products/{id}/images    upload an image (ROUTE_UPLOAD)
+ *   POST /admin/products/{id}/images/{image_id}/move    reorder it
+ *   POST /admin/products/{id}/images/{image_id}/delete  delete it
+ *   GET  /admin/variants/{id}           a variant's form and movements
+ *   POST /admin/variants/{id}           change a variant
+ *   POST /admin/variants/{id}/stock     change its stock, with a reason
+ *   GET  /admin/categories              categories, and a new one's form
+ *   POST /admin/categories              create one
+ *   GET  /admin/categories/{id}         one's form
+ *   POST /admin/categories/{id}         change it
+ *
  * Every route needs a signed-in account of the shop's staff (ROUTE_STAFF)
  * or an administrator (ROUTE_ADMIN), checked by the request loop from
  * this table before a handler runs: a signed-out browser is sent to the
@@ -54,6 +72,40 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_POST),
 	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/notes$", h_order_note,
 	  ROUTE_STAFF },
+
+	/* The catalog: products.c, categories.c, images.c. */
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/products$",
+	  h_products, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/products$", h_product_create,
+	  ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/products/new$",
+	  h_product_new, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/products/(?<id>[0-9]{1,18})$", h_product, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/products/(?<id>[0-9]{1,18})$",
+	  h_product_update, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/products/(?<id>[0-9]{1,18})/variants$",
+	  h_variant_create, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/products/(?<id>[0-9]{1,18})/images$",
+	  h_image_add, ROUTE_ADMIN | ROUTE_UPLOAD },
+	{ HTTP_BIT(HTTP_POST), "^/admin/products/(?<id>[0-9]{1,18})/images/"
+	  "(?<image_id>[0-9]{1,18})/move$", h_image_move, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/products/(?<id>[0-9]{1,18})/images/"
+	  "(?<image_id>[0-9]{1,18})/delete$", h_image_delete, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/variants/(?<id>[0-9]{1,18})$", h_variant, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/variants/(?<id>[0-9]{1,18})$",
+	  h_variant_update, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/variants/(?<id>[0-9]{1,18})/stock$",
+	  h_variant_stock, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/categories$",
+	  h_categories, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/categories$", h_category_create,
+	  ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/categories/(?<id>[0-9]{1,18})$", h_category, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/categories/(?<id>[0-9]{1,18})$",
+	  h_category_update, ROUTE_ADMIN },
 };
 
 int

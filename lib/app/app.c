@@ -235,14 +235,18 @@ parse_request(struct req *r)
 
 /*
  * CONTENT_LENGTH, strictly: digits only, no sign, no overflow, within
- * SHOP_MAX_BODY. Returns 0 with *len, or a status.
+ * SHOP_MAX_BODY (SHOP_MAX_UPLOAD_BODY for a ROUTE_UPLOAD route). Returns
+ * 0 with *len, or a status.
  */
 static int
 content_length(struct req *r, size_t *len)
 {
 	const char		*cl = req_env(r, "CONTENT_LENGTH");
-	unsigned long long	 v = 0;
+	unsigned long long	 v = 0, max = SHOP_MAX_BODY;
 	const char		*p;
+
+	if (r->route != NULL && (r->route->flags & ROUTE_UPLOAD))
+		max = SHOP_MAX_UPLOAD_BODY;
 
 	*len = 0;
 	if (cl == NULL || *cl == '\0')
@@ -254,9 +258,9 @@ content_length(struct req *r, size_t *len)
 		}
 		v = v * 10 + (unsigned)(*p - '0');
 	}
-	if (v > SHOP_MAX_BODY) {
+	if (v > max) {
 		r->error = arena_printf(r->arena, "The request body is larger "
-		    "than the %d bytes allowed.", SHOP_MAX_BODY);
+		    "than the %llu bytes allowed.", max);
 		return 413;
 	}
 	*len = (size_t)v;
@@ -313,8 +317,10 @@ read_body(struct req *r)
 	}
 	if (r->content_type != NULL &&
 	    strcmp(r->content_type, "multipart/form-data") == 0) {
-		e = multipart_parse(r->arena, p, len, multipart_boundary(
-		    r->arena, req_env(r, "CONTENT_TYPE")), &r->form,
+		e = multipart_parse_max(r->arena, p, len, multipart_boundary(
+		    r->arena, req_env(r, "CONTENT_TYPE")),
+		    r->route != NULL && (r->route->flags & ROUTE_UPLOAD) ?
+		    SHOP_MAX_UPLOAD_BODY : SHOP_MAX_UPLOAD, &r->form,
 		    &r->uploads, &r->nuploads);
 		if (e != PARSE_OK) {
 			r->error = arena_printf(r->arena, "The form is "

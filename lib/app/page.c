@@ -262,8 +262,7 @@ page_form_fail(struct req *r, int status, const char *tmpl, struct tval *data,
 		if (!(f->fields[i].flags & FORM_HIDDEN) &&
 		    f->fields[i].type != FORM_TOKEN &&
 		    f->fields[i].type != FORM_PATH)
-			tval_set(a, m, "id", tval_strf(a, "f-%s",
-			    f->fields[i].name));
+			tval_set_str(a, m, "id", form_field_id(a, f, i));
 		tval_set_str(a, m, "message", f->errors[i]);
 	}
 	tval_set(a, data, "form", form_tval(a, f));

@@ -32,6 +32,7 @@ const char *const form_type_names[FORM_TYPE__MAX] = {
 	"path",
 	"textarea",
 	"choice",
+	"file",
 };
 
 /*
@@ -81,6 +82,9 @@ static const struct {
 	/* FORM_CHOICE: then one of the field's choices. */
 	{ "^[A-Za-z0-9_.-]{1,64}$", "select",
 	  "%s: choose one from the list." },
+	/* FORM_FILE: never matched; the handler checks the upload. */
+	{ "^$", "file",
+	  "Choose a file for %s." },
 };
 
 static pcre2_code		*compiled[FORM_TYPE__MAX];
@@ -218,10 +222,13 @@ static void
 read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 {
 	const struct form_field	*fd = &f->fields[i];
+	const char		*m;
 	char			*v, *end;
 	size_t			 chars;
 	long long		 x;
 
+	if (fd->type == FORM_FILE)
+		return;
 	if (raw == NULL)
 		raw = "";
 	if (!text_utf8_valid(raw, strlen(raw))) {
@@ -259,7 +266,11 @@ read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 		    "characters.", fd->label, fd->min));
 		return;
 	}
-	if (!form_match(fd->type, v, strlen(v))) {
+	/* A negative integer where the range has some: its digits match. */
+	m = v;
+	if (fd->type == FORM_INT && fd->min < 0 && v[0] == '-')
+		m++;
+	if (!form_match(fd->type, m, strlen(m))) {
 		if (fd->type == FORM_PATH) {
 			/* A bad "next" is dropped, not argued about. */
 			f->values[i] = "";
@@ -303,6 +314,19 @@ form_read(struct form *f, struct arena *a, const struct kvlist *src)
 	for (i = 0; i < f->n; i++)
 		read_field(f, a, i, kv_get(src, f->fields[i].name));
 	return f->nerrors == 0 && f->error == NULL;
+}
+
+void
+form_prefix(struct form *f, const char *prefix)
+{
+	f->prefix = prefix;
+}
+
+const char *
+form_field_id(struct arena *a, const struct form *f, size_t i)
+{
+	return arena_printf(a, "f-%s%s", f->prefix != NULL ? f->prefix : "",
+	    f->fields[i].name);
 }
 
 const char *
@@ -394,12 +418,12 @@ form_tval(struct arena *a, const struct form *f)
 		    fd->type == FORM_TOKEN || fd->type == FORM_PATH;
 		m = tval_push_map(a, list);
 		tval_set_str(a, m, "name", fd->name);
-		tval_set(a, m, "id", tval_strf(a, "f-%s", fd->name));
+		tval_set_str(a, m, "id", form_field_id(a, f, i));
 		tval_set_str(a, m, "label", fd->label);
 		if (fd->hint != NULL) {
 			tval_set_str(a, m, "hint", fd->hint);
-			tval_set(a, m, "hint_id", tval_strf(a, "f-%s-hint",
-			    fd->name));
+			tval_set(a, m, "hint_id", tval_strf(a, "%s-hint",
+			    form_field_id(a, f, i)));
 		}
 		tval_set_str(a, m, "input", hidden ? "hidden" :
 		    types[fd->type].input);
@@ -407,8 +431,8 @@ form_tval(struct arena *a, const struct form *f)
 		    f->values[i]);
 		if (f->errors[i] != NULL) {
 			tval_set_str(a, m, "error", f->errors[i]);
-			tval_set(a, m, "error_id", tval_strf(a, "f-%s-error",
-			    fd->name));
+			tval_set(a, m, "error_id", tval_strf(a, "%s-error",
+			    form_field_id(a, f, i)));
 		}
 		if (fd->hint != NULL || f->errors[i] != NULL)
 			tval_set(a, m, "describedby", tval_strf(a, "%s%s%s",

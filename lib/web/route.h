@@ -26,6 +26,12 @@ enum route_flag {
 	ROUTE_RAW	= 1u << 3,	/* body kept raw, no form parsing */
 	ROUTE_CROSS	= 1u << 4,	/* cross-site posts allowed (webhooks) */
 	ROUTE_STREAM	= 1u << 5,	/* long-lived response (events) */
+	/*
+	 * A body up to SHOP_MAX_UPLOAD_BODY and a multipart file as large
+	 * (core/limits.h), for the route that takes camera photos; every
+	 * other route stays at SHOP_MAX_BODY and SHOP_MAX_UPLOAD.
+	 */
+	ROUTE_UPLOAD	= 1u << 7,
 };
 
 struct route {
