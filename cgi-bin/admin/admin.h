@@ -85,5 +85,9 @@ int		 h_customer(struct req *);
 int		 h_staff(struct req *);
 int		 h_staff_set(struct req *);
 int		 h_audit(struct req *);
+/* jobs.c: the queue, and retrying or discarding a job. */
+int		 h_jobs(struct req *);
+int		 h_job_retry(struct req *);
+int		 h_job_discard(struct req *);
 
 #endif
