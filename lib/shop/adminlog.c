@@ -1,6 +1,7 @@
 /*
  * The admin log (see adminlog.h).
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ static const char sql_written[] =
 static const char sql_list[] =
     "SELECT id, coalesce(actor_id, 0), actor, action, object_type, "
     "coalesce(object_id, 0), label, before, after, created_at "
-    "FROM admin_log WHERE (?1 = 0 OR id < ?1) "
+    "FROM admin_log WHERE id < ?1 "
     "AND (?3 IS NULL OR (object_type = ?3 AND (?4 = 0 OR object_id = ?4))) "
     "ORDER BY id DESC LIMIT ?2";
 
@@ -178,7 +179,8 @@ adminlog_list(struct db *d, struct arena *a, long long before_id, int limit,
 	if (limit < 1 || limit > ADMINLOG_PAGE_MAX)
 		limit = ADMINLOG_PAGE_MAX;
 	v = arena_calloc(a, (size_t)limit, sizeof(*v));
-	sqlite3_bind_int64(st, 1, before_id);
+	/* A range of the primary key: a page costs its rows, however deep. */
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : LLONG_MAX);
 	sqlite3_bind_int(st, 2, limit);
 	if (object_type != NULL)
 		sqlite3_bind_text(st, 3, object_type, -1, SQLITE_STATIC);
