@@ -160,6 +160,7 @@ if part admin; then
 	admin_bench customers /admin/customers
 	admin_bench customer-search "/admin/customers?q=$name"
 	admin_bench audit /admin/audit
+	admin_bench jobs /admin/jobs
 	# The check of the books reads every order: one at a time, as the
 	# button asks for it.
 	admin_bench audit-books "/admin/audit?books=1" 1
