@@ -147,6 +147,10 @@ int		 h_customer(struct req *);
 int		 h_staff(struct req *);
 int		 h_staff_set(struct req *);
 int		 h_audit(struct req *);
+/* jobs.c: the queue, and retrying or discarding a job. */
+int		 h_jobs(struct req *);
+int		 h_job_retry(struct req *);
+int		 h_job_discard(struct req *);
 
 /*
  * Orders (orders.c, refunds.c): the list, one order with its forms to

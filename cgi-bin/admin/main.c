@@ -5,6 +5,9 @@
  *   GET  /admin/customers               customers, searched (?q=), paged
  *   GET  /admin/customers/{id}          one, with orders and addresses
  *   GET  /admin/audit                   the books, the audit and admin logs
+ *   GET  /admin/jobs                    workers, jobs, failed jobs, recurring tasks
+ *   POST /admin/jobs/{id}/retry         a failed job back in the queue
+ *   POST /admin/jobs/{id}/discard       a failed or queued job deleted
  *   GET  /admin/staff                   staff accounts (administrators)
  *   POST /admin/staff                   give an account a role
  *   GET  /admin/orders                  orders, ?state=, searched (?q=), paged
@@ -52,6 +55,12 @@ static const struct route routes[] = {
 	  "^/admin/customers/(?<id>[0-9]{1,18})$", h_customer, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/audit$",
 	  h_audit, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/jobs$",
+	  h_jobs, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/jobs/(?<id>[0-9]{1,18})/retry$",
+	  h_job_retry, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/jobs/(?<id>[0-9]{1,18})/discard$",
+	  h_job_discard, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/staff$",
 	  h_staff, ROUTE_ADMIN },
 	{ HTTP_BIT(HTTP_POST), "^/admin/staff$", h_staff_set, ROUTE_ADMIN },

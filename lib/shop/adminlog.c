@@ -1,6 +1,7 @@
 /*
  * The admin log (see adminlog.h).
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -15,10 +16,31 @@ static const char sql_insert[] =
     "INSERT INTO admin_log (actor_id, actor, action, object_type, "
     "object_id, label, before, after, created_at) "
     "VALUES (nullif(?1, 0), ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8, ?9)";
+static const char sql_pending[] =
+    "SELECT json_extract(?1, '$.actor_id'), json_extract(?1, '$.actor'), "
+    "json_extract(?1, '$.action'), json_extract(?1, '$.object_type'), "
+    "json_extract(?1, '$.object_id'), json_extract(?1, '$.label'), "
+    "json_extract(?1, '$.before'), json_extract(?1, '$.after'), "
+    "json_extract(?1, '$.at') "
+    "WHERE json_valid(?1) AND json_type(?1) = 'object' "
+    "AND json_type(?1, '$.actor_id') = 'integer' "
+    "AND json_type(?1, '$.actor') = 'text' "
+    "AND json_type(?1, '$.action') = 'text' "
+    "AND json_type(?1, '$.object_type') = 'text' "
+    "AND json_type(?1, '$.object_id') = 'integer' "
+    "AND json_type(?1, '$.label') = 'text' "
+    "AND json_type(?1, '$.before') IN ('object', 'null') "
+    "AND json_type(?1, '$.after') IN ('object', 'null') "
+    "AND json_type(?1, '$.at') = 'integer'";
+static const char sql_written[] =
+    "SELECT id FROM admin_log WHERE object_type = ?4 "
+    "AND object_id IS nullif(?5, 0) AND action = ?3 "
+    "AND actor_id IS nullif(?1, 0) AND actor = ?2 AND label = ?6 "
+    "AND before IS ?7 AND after IS ?8 AND created_at = ?9";
 static const char sql_list[] =
     "SELECT id, coalesce(actor_id, 0), actor, action, object_type, "
     "coalesce(object_id, 0), label, before, after, created_at "
-    "FROM admin_log WHERE (?1 = 0 OR id < ?1) "
+    "FROM admin_log WHERE id < ?1 "
     "AND (?3 IS NULL OR (object_type = ?3 AND (?4 = 0 OR object_id = ?4))) "
     "ORDER BY id DESC LIMIT ?2";
 
@@ -63,6 +85,78 @@ adminlog_write(struct db *d, const struct actor *who, const char *action,
 	return id;
 }
 
+char *
+adminlog_pending(struct arena *a, const struct actor *who,
+    const char *action, const char *object_type, long long object_id,
+    const char *label, const struct tval *before, const struct tval *after,
+    long long at)
+{
+	struct tval	*m = tval_map(a);
+	struct buf	 b = { 0 };
+	char		*out;
+
+	tval_set_int(a, m, "actor_id", who != NULL ? who->id : 0);
+	tval_set_str(a, m, "actor", who != NULL && who->name != NULL ?
+	    who->name : "unknown");
+	tval_set_str(a, m, "action", action);
+	tval_set_str(a, m, "object_type", object_type);
+	tval_set_int(a, m, "object_id", object_id);
+	tval_set_str(a, m, "label", label != NULL ? label : "");
+	tval_set(a, m, "before", before != NULL ? (struct tval *)before :
+	    tval_null(a));
+	tval_set(a, m, "after", after != NULL ? (struct tval *)after :
+	    tval_null(a));
+	tval_set_int(a, m, "at", at);
+	tval_json(&b, m);
+	out = arena_strndup(a, buf_str(&b), b.len);
+	buf_free(&b);
+	return out;
+}
+
+/*
+ * Read the entry json describes into st, the statement that looks for it
+ * (sql_written) or writes it (sql_insert): their parameters are the
+ * same. 1 bound, 0 not an entry, -1.
+ */
+static int
+bind_pending(struct db *d, sqlite3_stmt *st, const char *json)
+{
+	sqlite3_stmt	*p = db_prep(d, sql_pending);
+	int		 rc, i;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_text(p, 1, json, -1, SQLITE_STATIC);
+	if ((rc = db_step(d, p)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+	for (i = 0; i < 9; i++)
+		sqlite3_bind_value(st, i + 1, sqlite3_column_value(p, i));
+	sqlite3_reset(p);
+	return 1;
+}
+
+long long
+adminlog_write_pending(struct db *d, const char *json)
+{
+	sqlite3_stmt	*st;
+	long long	 id;
+	int		 rc;
+
+	if ((st = db_prep(d, sql_written)) == NULL)
+		return -1;
+	if ((rc = bind_pending(d, st, json)) <= 0)
+		return rc == 0 ? -2 : -1;
+	if ((rc = db_step(d, st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return id;
+	}
+	if (rc != SQLITE_DONE || (st = db_prep(d, sql_insert)) == NULL ||
+	    bind_pending(d, st, json) != 1 || db_step(d, st) != SQLITE_DONE)
+		return -1;
+	return sqlite3_last_insert_rowid(db_handle(d));
+}
+
 /* A text column that may be NULL. */
 static char *
 text_or_null(struct arena *a, sqlite3_stmt *st, int i)
@@ -85,7 +179,8 @@ adminlog_list(struct db *d, struct arena *a, long long before_id, int limit,
 	if (limit < 1 || limit > ADMINLOG_PAGE_MAX)
 		limit = ADMINLOG_PAGE_MAX;
 	v = arena_calloc(a, (size_t)limit, sizeof(*v));
-	sqlite3_bind_int64(st, 1, before_id);
+	/* A range of the primary key: a page costs its rows, however deep. */
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : LLONG_MAX);
 	sqlite3_bind_int(st, 2, limit);
 	if (object_type != NULL)
 		sqlite3_bind_text(st, 3, object_type, -1, SQLITE_STATIC);

@@ -49,6 +49,26 @@ long long	 adminlog_write(struct db *, const struct actor *,
 		    const struct tval *before, const struct tval *after);
 
 /*
+ * A change made in another database (a job in queue.db) cannot share a
+ * transaction with this log. Its entry is then made as JSON text by
+ * adminlog_pending() (at: the time of the change, clock_now()) and kept
+ * there in the change's own transaction (a job of kind "admin_log",
+ * jobs/job.h), to be copied here by adminlog_write_pending(), in the
+ * caller's write, at most once: an entry with the same actor, action,
+ * object, label, before, after and time is not written again, so the
+ * back office that made the change and a worker that finds the job left
+ * behind may both copy it. adminlog_pending returns the text in the
+ * arena; adminlog_write_pending the entry's id (new or already there),
+ * -2 when json is not such an entry, -1 on a database error.
+ */
+char		*adminlog_pending(struct arena *, const struct actor *,
+		    const char *action, const char *object_type,
+		    long long object_id, const char *label,
+		    const struct tval *before, const struct tval *after,
+		    long long at);
+long long	 adminlog_write_pending(struct db *, const char *json);
+
+/*
  * Entries newest first, with ids below before_id (0: from the newest),
  * at most limit (capped at ADMINLOG_PAGE_MAX), of one object when
  * object_type is not NULL (object_id 0: every object of the type). The

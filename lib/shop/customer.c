@@ -1,16 +1,20 @@
 /*
  * Customers for the back office (see customer.h).
  */
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/text.h"
 #include "data/db.h"
 #include "shop/customer.h"
 
 /*
- * The figures of an account come from orders_user (user_id, id): a few
- * rows per customer, summed per row of the page.
+ * The figures of an account come from orders_user_figures (user_id, id,
+ * paid_at, currency, amounts): a few index entries per customer, read
+ * per row of the page and never from the table.
  */
 #define CUSTOMER_COLUMNS \
     "u.id, u.email, u.name, coalesce(u.staff_role, u.role), u.created_at, " \
@@ -23,15 +27,27 @@
     "AND o.paid_at IS NOT NULL ORDER BY o.id DESC LIMIT 1) "
 
 /*
- * An email prefix uses the unique index on email (NOCASE, as the column
- * is); a name is matched anywhere, scanning backwards from the cursor
- * until the page is full.
+ * Pages are ranges of the primary key below the cursor (?1, never 0: see
+ * customer_list), newest first. A search of three characters or more
+ * finds its accounts in user_search, the trigrams of every email and name
+ * (sql/primary/0095), as a phrase (?3, quoted): a part of either,
+ * newest first from the index itself, which stops once the page is full
+ * and never reads the accounts that do not match. A shorter one matches
+ * the start of an email or a part of a name by reading the accounts down
+ * from the cursor until the page is full, which a term that short soon
+ * fills.
  */
 static const char sql_list[] =
-    "SELECT " CUSTOMER_COLUMNS "FROM users u "
-    "WHERE (?1 = 0 OR u.id < ?1) AND (?3 IS NULL OR "
-    "u.email LIKE ?3 || '%' ESCAPE '\\' OR u.name LIKE '%' || ?3 || '%' "
-    "ESCAPE '\\') ORDER BY u.id DESC LIMIT ?2";
+    "SELECT " CUSTOMER_COLUMNS "FROM users u WHERE u.id < ?1 "
+    "ORDER BY u.id DESC LIMIT ?2";
+static const char sql_search[] =
+    "SELECT " CUSTOMER_COLUMNS "FROM (SELECT rowid AS id FROM user_search "
+    "WHERE user_search MATCH ?3 AND rowid < ?1 ORDER BY rowid DESC "
+    "LIMIT ?2) s JOIN users u ON u.id = s.id ORDER BY u.id DESC";
+static const char sql_search_short[] =
+    "SELECT " CUSTOMER_COLUMNS "FROM users u WHERE u.id < ?1 "
+    "AND (u.email LIKE ?3 || '%' ESCAPE '\\' OR u.name LIKE '%' || ?3 || "
+    "'%' ESCAPE '\\') ORDER BY u.id DESC LIMIT ?2";
 static const char sql_one[] =
     "SELECT " CUSTOMER_COLUMNS "FROM users u WHERE u.id = ?1";
 static const char sql_staff[] =
@@ -42,6 +58,24 @@ static const char sql_staff[] =
 static const char sql_admins[] =
     "SELECT count(*) FROM users "
     "WHERE coalesce(staff_role, role) = 'admin'";
+
+/* Text as one FTS5 phrase: in double quotes, its own doubled. */
+static char *
+fts_phrase(struct arena *a, const char *s)
+{
+	size_t	 n = strlen(s), i, j = 0;
+	char	*out = arena_alloc(a, 2 * n + 3);
+
+	out[j++] = '"';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			out[j++] = '"';
+		out[j++] = s[i];
+	}
+	out[j++] = '"';
+	out[j] = '\0';
+	return out;
+}
 
 /* A LIKE pattern's text with its wildcards escaped, in the arena. */
 static char *
@@ -100,18 +134,22 @@ struct customer *
 customer_list(struct db *d, struct arena *a, long long before_id,
     const char *query, int limit, size_t *n)
 {
-	sqlite3_stmt	*st = db_prep(d, sql_list);
+	sqlite3_stmt	*st;
+	bool		 search = query != NULL && *query != '\0';
+	bool		 trigrams = search && text_utf8_chars(query) >= 3;
 
 	*n = 0;
+	st = db_prep(d, !search ? sql_list : trigrams ? sql_search :
+	    sql_search_short);
 	if (st == NULL)
 		return NULL;
 	if (limit < 1 || limit > CUSTOMER_PAGE_MAX)
 		limit = CUSTOMER_PAGE_MAX;
-	sqlite3_bind_int64(st, 1, before_id);
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : LLONG_MAX);
 	sqlite3_bind_int(st, 2, limit);
-	if (query != NULL && *query != '\0')
-		sqlite3_bind_text(st, 3, like_escape(a, query), -1,
-		    SQLITE_STATIC);
+	if (search)
+		sqlite3_bind_text(st, 3, trigrams ? fts_phrase(a, query) :
+		    like_escape(a, query), -1, SQLITE_STATIC);
 	return rows(d, a, st, limit, n);
 }
 

@@ -34,9 +34,10 @@ struct customer {
 
 /*
  * Accounts with ids below before_id (0: from the newest), at most limit,
- * whose email starts with query or whose name contains it (NULL or "":
- * every account). The array is in the arena; *n gets its length; NULL
- * with *n 0 on error.
+ * whose email or name contains query, case-insensitively (NULL or "":
+ * every account; under three characters: whose email starts with it or
+ * whose name contains it). The array is in the arena; *n gets its
+ * length; NULL with *n 0 on error.
  */
 struct customer	*customer_list(struct db *, struct arena *, long long before_id,
 		    const char *query, int limit, size_t *n);

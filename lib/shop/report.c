@@ -1,6 +1,7 @@
 /*
  * Dashboard figures (see report.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,11 +10,15 @@
 #include "data/db.h"
 #include "shop/report.h"
 
-/* orders_paid_at serves the window, orders_state_id the count. */
+/*
+ * sales_days (sql/primary/0095) holds a row per day and currency, kept by
+ * triggers on orders: a month is some thirty rows, however many orders.
+ * orders_state_id serves the count.
+ */
 static const char sql_sales[] =
-    "SELECT currency, count(*), coalesce(sum(amount_paid - amount_refunded), "
-    "0) FROM orders WHERE paid_at >= ?1 GROUP BY currency ORDER BY currency "
-    "LIMIT ?2";
+    "SELECT currency, sum(orders), sum(revenue) FROM sales_days "
+    "WHERE day >= ?1 GROUP BY currency HAVING sum(orders) > 0 "
+    "ORDER BY currency LIMIT ?2";
 static const char sql_to_ship[] =
     "SELECT count(*) FROM orders WHERE state = 'paid'";
 static const char sql_low_stock[] =
@@ -21,9 +26,10 @@ static const char sql_low_stock[] =
     "JOIN products p ON p.id = v.product_id "
     "WHERE v.active AND v.stock <= ?1 AND p.active "
     "ORDER BY v.stock, v.id LIMIT ?2";
+/* ?1 is never 0 (see report_audit_log): a range of the primary key. */
 static const char sql_audit_log[] =
     "SELECT id, kind, coalesce(order_id, 0), actor, detail, created_at "
-    "FROM audit_log WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2";
+    "FROM audit_log WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
 static const char sql_findings[] =
     "SELECT count(*) FROM audit_log WHERE created_at >= ?1";
 
@@ -49,6 +55,7 @@ report_sales(struct db *d, long long since, struct report_sales *out)
 	if (st == NULL)
 		return -1;
 	iso_time(since, iso);
+	iso[10] = '\0';	/* the day */
 	sqlite3_bind_text(st, 1, iso, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, REPORT_MAX_CURRENCIES);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
@@ -139,7 +146,7 @@ report_audit_log(struct db *d, struct arena *a, long long before_id,
 	if (st == NULL || limit < 1)
 		return NULL;
 	v = arena_calloc(a, (size_t)limit, sizeof(*v));
-	sqlite3_bind_int64(st, 1, before_id);
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : LLONG_MAX);
 	sqlite3_bind_int(st, 2, limit);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
 		e = &v[(*n)++];

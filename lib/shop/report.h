@@ -23,8 +23,9 @@ struct report_sales {
 #define REPORT_MAX_CURRENCIES	8
 
 /*
- * Orders paid from since (Unix time) on, summed by currency into out
- * (room for REPORT_MAX_CURRENCIES). Returns how many currencies, or -1.
+ * Orders paid from the start of since's UTC day (since a Unix time) on,
+ * summed by currency into out (room for REPORT_MAX_CURRENCIES). Returns
+ * how many currencies, or -1.
  */
 int		 report_sales(struct db *, long long since,
 		    struct report_sales *out);
