@@ -301,7 +301,8 @@ user_tval(struct arena *a, const struct session *s)
 	tval_set_int(a, u, "id", s->user_id);
 	tval_set_str(a, u, "email", s->user_email);
 	tval_set_str(a, u, "name", s->user_name);
-	tval_set_bool(a, u, "admin", s->admin);
+	tval_set_bool(a, u, "admin", s->role == ROLE_ADMIN);
+	tval_set_bool(a, u, "staff", role_is_staff(s->role));
 	return u;
 }
 

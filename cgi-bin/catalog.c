@@ -105,7 +105,11 @@ media_url(struct arena *a, const char *path)
 	return s;
 }
 
-/* {url, alt, width, height}. */
+/*
+ * {url, alt, width, height}, and for an image kept at several widths
+ * (an upload) srcset and srcset_webp, which the templates offer with
+ * sizes of their own layout.
+ */
 static struct tval *
 image_tval(struct arena *a, const struct image *im)
 {
@@ -115,6 +119,11 @@ image_tval(struct arena *a, const struct image *im)
 	tval_set_str(a, m, "alt", im->alt);
 	tval_set_int(a, m, "width", im->width);
 	tval_set_int(a, m, "height", im->height);
+	if (im->nwidths > 0) {
+		tval_set_str(a, m, "srcset", image_srcset(a, im, ".jpg"));
+		tval_set_str(a, m, "srcset_webp", image_srcset(a, im,
+		    ".webp"));
+	}
 	return m;
 }
 
@@ -604,6 +613,11 @@ h_product(struct req *r)
 	l = tval_set_list(a, m, "images");
 	for (i = 0; i < p.nimages; i++)
 		tval_push(a, l, image_tval(a, &p.images[i]));
+	/* The picture is "image"; the page shows the others below it. */
+	l = tval_set_list(a, m, "gallery");
+	for (i = 1; i < p.nimages; i++)
+		tval_push(a, l, image_tval(a, &p.images[i]));
+	tval_set_bool(a, m, "has_gallery", p.nimages > 1);
 	tval_set_int(a, m, "max_quantity", most < MAX_QUANTITY ? most :
 	    MAX_QUANTITY);
 	return page_render_cached(r, 200, "catalog/product-body", d, key,

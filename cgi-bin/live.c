@@ -90,15 +90,15 @@ parse_id(const char *s)
 }
 
 /*
- * An administrator's session: the request loop loads the session from
- * its cookie for every route (lib/shop/session.h).
+ * A session of the shop's staff (or an administrator): the request loop
+ * loads the session from its cookie for every route (lib/shop/session.h).
  */
 static bool
-admin_session(const struct req *r)
+staff_session(const struct req *r)
 {
 	const struct session	*s = session_of(r);
 
-	return s != NULL && s->admin;
+	return s != NULL && role_is_staff(s->role);
 }
 
 /* Whether r may read channel; 0 or the status to refuse with. */
@@ -122,9 +122,9 @@ authorize(struct req *r, enum cable_channel kind, long long id)
 		}
 		return 0;
 	case CABLE_ADMIN:
-		if (!admin_session(r)) {
-			r->error = "The back office channel is for "
-			    "administrators who are signed in.";
+		if (!staff_session(r)) {
+			r->error = "The back office channel is for the "
+			    "shop's staff, signed in.";
 			return 403;
 		}
 		return 0;

@@ -5,9 +5,12 @@
 # the same run; then the resident size of the catalog processes before
 # and after (a process must not grow with the requests it serves). Then
 # jobs per second through one and two workers, and the latency of a live
-# message from its write to a client (scripts/bench-jobs.py).
+# message from its write to a client (scripts/bench-jobs.py). Last, the
+# back office at 100k orders and 50k products (scripts/bench-admin.py
+# adds them): requests/s and p99 of its lists, signed in as staff.
 #
-# BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2).
+# BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
+# BENCH_PARTS ("catalog jobs admin") runs only the parts it names.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -15,6 +18,12 @@ BUILD=${SHOP_BUILD:-$ROOT/build}
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
+PARTS=${BENCH_PARTS:-catalog jobs admin}
+
+part() {	# part NAME: whether BENCH_PARTS names it
+	case " $PARTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 work=$(mktemp -d)
 pid=
@@ -46,52 +55,118 @@ until curl -fs -o /dev/null "$base/static/style.css"; do
 	sleep 0.1
 done
 
-slug=$(sqlite3 "$data/shop.db" "SELECT slug FROM products WHERE active ORDER BY id LIMIT 1")
-term=$(sqlite3 "$data/shop.db" "SELECT lower(substr(name, 1, 3)) FROM products WHERE active ORDER BY id LIMIT 1")
+if part catalog; then
+	slug=$(sqlite3 "$data/shop.db" "SELECT slug FROM products WHERE active ORDER BY id LIMIT 1")
+	term=$(sqlite3 "$data/shop.db" "SELECT lower(substr(name, 1, 3)) FROM products WHERE active ORDER BY id LIMIT 1")
 
-catalog_rss() {	# the largest resident size of a catalog process, KiB
-	ps -C catalog -o rss= 2>/dev/null | sort -n | tail -n 1 | tr -d ' '
-}
-catalog_pids() {
-	ps -C catalog -o pid= 2>/dev/null | tr -d ' ' | tr '\n' ' '
-}
+	catalog_rss() {	# the largest resident size of a catalog process, KiB
+		ps -C catalog -o rss= 2>/dev/null | sort -n | tail -n 1 | tr -d ' '
+	}
+	catalog_pids() {
+		ps -C catalog -o pid= 2>/dev/null | tr -d ' ' | tr '\n' ' '
+	}
 
-# Every process serves some requests before the first measurement.
-for u in / "/products/$slug" "/search?q=$term"; do
-	wrk -t1 -c8 -d2s "$base$u" >/dev/null
-done
-rss_before=$(catalog_rss)
-pids_before=$(catalog_pids)
+	# Every process serves some requests before the first measurement.
+	for u in / "/products/$slug" "/search?q=$term"; do
+		wrk -t1 -c8 -d2s "$base$u" >/dev/null
+	done
+	rss_before=$(catalog_rss)
+	pids_before=$(catalog_pids)
 
-# bench NAME PATH: one wrk run; prints and records req/s and p99.
-total=0
-static_rps=
-printf '%-10s %12s %10s %9s  %s\n' page "requests/s" "p99" "ratio" path
-bench() {
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency "$base$2")
-	rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
-	p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
-	n=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
-	non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
-	[ -z "$static_rps" ] && static_rps=$rps
-	ratio=$(awk -v a="$rps" -v b="$static_rps" 'BEGIN {printf "%.3f", a / b}')
-	printf '%-10s %12s %10s %9s  %s%s\n' "$1" "$rps" "$p99" "$ratio" "$2" \
-	    "${non2xx:+  ($non2xx non-2xx answers)}"
-	[ "$1" != static ] && total=$((total + n))
-	return 0
-}
-bench static /static/style.css
-bench home /
-bench product "/products/$slug"
-bench search "/search?q=$term"
+	# bench NAME PATH: one wrk run; prints and records req/s and p99.
+	total=0
+	static_rps=
+	printf '%-10s %12s %10s %9s  %s\n' page "requests/s" "p99" "ratio" path
+	bench() {
+		out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency "$base$2")
+		rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
+		p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
+		n=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
+		non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
+		[ -z "$static_rps" ] && static_rps=$rps
+		ratio=$(awk -v a="$rps" -v b="$static_rps" 'BEGIN {printf "%.3f", a / b}')
+		printf '%-10s %12s %10s %9s  %s%s\n' "$1" "$rps" "$p99" "$ratio" "$2" \
+		    "${non2xx:+  ($non2xx non-2xx answers)}"
+		[ "$1" != static ] && total=$((total + n))
+		return 0
+	}
+	bench static /static/style.css
+	bench home /
+	bench product "/products/$slug"
+	bench search "/search?q=$term"
 
-rss_after=$(catalog_rss)
-pids_after=$(catalog_pids)
-echo
-echo "catalog requests served in this run: $total"
-echo "catalog process RSS (largest): before ${rss_before} KiB, after ${rss_after} KiB"
-[ "$pids_before" = "$pids_after" ] ||
-    echo "note: catalog processes changed during the run ($pids_before -> $pids_after)"
+	rss_after=$(catalog_rss)
+	pids_after=$(catalog_pids)
+	echo
+	echo "catalog requests served in this run: $total"
+	echo "catalog process RSS (largest): before ${rss_before} KiB, after ${rss_after} KiB"
+	[ "$pids_before" = "$pids_after" ] ||
+	    echo "note: catalog processes changed during the run ($pids_before -> $pids_after)"
+fi
 
 # Background jobs through one and two workers; live message latency.
-python3 scripts/bench-jobs.py "$BUILD" "$data" "$base"
+if part jobs; then
+	python3 scripts/bench-jobs.py "$BUILD" "$data" "$base"
+fi
+
+# The back office at scale: its lists must not slow down with the shop.
+# The orders and products sections may not exist in this build: a path
+# answering 404 is listed as not built.
+if part admin; then
+	echo
+	echo "back office at 100k orders, 50k products"
+	found=$(python3 scripts/bench-admin.py "$data")
+	word=$(printf '%s\n' "$found" | sed -n 's/.* word=\([^ ]*\).*/\1/p')
+	email=$(printf '%s\n' "$found" | sed -n 's/.* email=\([^ ]*\).*/\1/p')
+	name=$(printf '%s\n' "$found" | sed -n 's/.* name=\([^ ]*\).*/\1/p')
+	staff=bench-staff@example.test
+	password="bench staff password $$"
+	printf '%s\n' "$password" | SHOP_DATA_DIR=$data "$BUILD/bin/shopctl" -q \
+	    user add --staff "$staff" "Bench staff"
+	curl -fs -o /dev/null -c "$work/jar" --data-urlencode "email=$staff" \
+	    --data-urlencode "password=$password" "$base/account/login"
+	sid=$(awk '$6 == "sid" { print $7 }' "$work/jar")
+	[ -n "$sid" ] || { echo "bench: the staff log-in gave no session" >&2; exit 1; }
+	cookie="Cookie: sid=$sid"
+
+	printf '%-16s %12s %10s %5s  %s\n' page "requests/s" "p99" conns path
+	# admin_bench NAME PATH [CONNECTIONS]: one wrk run, signed in.
+	admin_bench() {
+		c=${3:-$CONNS}
+		code=$(curl -s -o /dev/null -w '%{http_code}' -H "$cookie" "$base$2")
+		if [ "$code" = 404 ]; then
+			printf '%-16s %12s %10s %5s  %s\n' "$1" "not built" "" "" "$2"
+			return 0
+		fi
+		if [ "$code" != 200 ]; then
+			printf '%-16s %12s %10s %5s  %s\n' "$1" "answers $code" "" "" \
+			    "$2"
+			return 0
+		fi
+		w=4
+		[ "$c" -lt "$w" ] && w=$c
+		wrk -t1 -c"$w" -d1s -H "$cookie" "$base$2" >/dev/null
+		t=$THREADS
+		[ "$c" -lt "$t" ] && t=$c
+		out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --timeout 10s --latency \
+		    -H "$cookie" "$base$2")
+		rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
+		p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
+		non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
+		printf '%-16s %12s %10s %5s  %s%s\n' "$1" "$rps" "$p99" "$c" "$2" \
+		    "${non2xx:+  ($non2xx non-2xx answers)}"
+	}
+	admin_bench dashboard /admin
+	admin_bench customers /admin/customers
+	admin_bench customer-search "/admin/customers?q=$name"
+	admin_bench audit /admin/audit
+	admin_bench jobs /admin/jobs
+	# The check of the books reads every order: one at a time, as the
+	# button asks for it.
+	admin_bench audit-books "/admin/audit?books=1" 1
+	admin_bench orders /admin/orders
+	admin_bench orders-paid "/admin/orders?state=paid"
+	admin_bench order-search "/admin/orders?q=$email"
+	admin_bench products /admin/products
+	admin_bench product-search "/admin/products?q=$word"
+fi

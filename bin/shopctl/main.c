@@ -47,7 +47,7 @@ static const struct ctl_cmd cmds[] = {
 	  "integrity, journal mode and schema of the four databases" },
 	{ "backup", cmd_backup, "[--keep N]",
 	  "a consistent copy of the four databases while the shop runs" },
-	{ "user", ctl_user, "add [--admin] EMAIL NAME",
+	{ "user", ctl_user, "add [--admin|--staff] EMAIL NAME",
 	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list] | retry ID|all | discard ID | "
 	  "enqueue [-u key] [-q queue] [-p priority] [-a attempts] "

@@ -490,15 +490,6 @@ minor_units(long long hundredths, const char *currency)
 	return hundredths;
 }
 
-/* The directory images go to: SHOP_MEDIA_DIR, or media/ in the data. */
-static const char *
-media_dir(struct ctl *c)
-{
-	if (c->cfg.media_dir != NULL)
-		return c->cfg.media_dir;
-	return arena_printf(c->arena, "%s/media", c->cfg.data_dir);
-}
-
 static int
 mkdir_one(const char *path)
 {
@@ -860,7 +851,8 @@ ctl_seed(struct ctl *c, int argc, char **argv)
 	}
 	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
 		return 1;
-	media = media_dir(c);
+	/* SHOP_MEDIA_DIR, or media/ in the data directory. */
+	media = c->cfg.media_dir;
 	images = arena_printf(c->arena, "%s/products", media);
 	if (mkdir_one(media) != 0 || mkdir_one(images) != 0)
 		return 1;

@@ -1,6 +1,7 @@
 /*
- * shopctl user add [--admin] email name: make an account from the command
- * line, the back office's first administrator in particular. The password
+ * shopctl user add [--admin | --staff] email name: make an account from the
+ * command line, the back office's first administrator in particular (staff
+ * run orders, stock and customers; administrators everything). The password
  * is the first line of standard input; with none, a random one is made and
  * printed once.
  */
@@ -41,7 +42,7 @@ int
 ctl_user(struct ctl *c, int argc, char **argv)
 {
 	struct db		*d;
-	enum user_role		 role = USER_CUSTOMER;
+	enum role		 role = ROLE_CUSTOMER;
 	enum user_result	 res;
 	char			 pw[AUTH_PASSWORD_MAX * 4 + 2], hash[AUTH_HASH_LEN];
 	unsigned char		 rnd[15];
@@ -53,7 +54,10 @@ ctl_user(struct ctl *c, int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "add") != 0)
 		goto usage;
 	if (i < argc && strcmp(argv[i], "--admin") == 0) {
-		role = USER_ADMIN;
+		role = ROLE_ADMIN;
+		i++;
+	} else if (i < argc && strcmp(argv[i], "--staff") == 0) {
+		role = ROLE_STAFF;
 		i++;
 	}
 	if (argc - i != 2)
@@ -106,14 +110,14 @@ ctl_user(struct ctl *c, int argc, char **argv)
 		sodium_memzero(pw, sizeof(pw));
 		return 1;
 	}
-	ctl_say(c, "user add: %s %s, id %lld\n", user_role_names[role], email,
+	ctl_say(c, "user add: %s %s, id %lld\n", role_names[role], email,
 	    id);
 	if (made)
 		printf("password: %s\n", pw);
 	sodium_memzero(pw, sizeof(pw));
 	return 0;
 usage:
-	ctl_err("usage: shopctl user add [--admin] email name "
+	ctl_err("usage: shopctl user add [--admin | --staff] email name "
 	    "(password on standard input)");
 	return 2;
 }

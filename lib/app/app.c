@@ -318,14 +318,18 @@ parse_request(struct req *r)
 
 /*
  * CONTENT_LENGTH, strictly: digits only, no sign, no overflow, within
- * SHOP_MAX_BODY. Returns 0 with *len, or a status.
+ * SHOP_MAX_BODY (SHOP_MAX_UPLOAD_BODY for a ROUTE_UPLOAD route). Returns
+ * 0 with *len, or a status.
  */
 static int
 content_length(struct req *r, size_t *len)
 {
 	const char		*cl = req_env(r, "CONTENT_LENGTH");
-	unsigned long long	 v = 0;
+	unsigned long long	 v = 0, max = SHOP_MAX_BODY;
 	const char		*p;
+
+	if (r->route != NULL && (r->route->flags & ROUTE_UPLOAD))
+		max = SHOP_MAX_UPLOAD_BODY;
 
 	*len = 0;
 	if (cl == NULL || *cl == '\0')
@@ -337,9 +341,9 @@ content_length(struct req *r, size_t *len)
 		}
 		v = v * 10 + (unsigned)(*p - '0');
 	}
-	if (v > SHOP_MAX_BODY) {
+	if (v > max) {
 		r->error = arena_printf(r->arena, "The request body is larger "
-		    "than the %d bytes allowed.", SHOP_MAX_BODY);
+		    "than the %llu bytes allowed.", max);
 		return 413;
 	}
 	*len = (size_t)v;
@@ -396,8 +400,10 @@ read_body(struct req *r)
 	}
 	if (r->content_type != NULL &&
 	    strcmp(r->content_type, "multipart/form-data") == 0) {
-		e = multipart_parse(r->arena, p, len, multipart_boundary(
-		    r->arena, req_env(r, "CONTENT_TYPE")), &r->form,
+		e = multipart_parse_max(r->arena, p, len, multipart_boundary(
+		    r->arena, req_env(r, "CONTENT_TYPE")),
+		    r->route != NULL && (r->route->flags & ROUTE_UPLOAD) ?
+		    SHOP_MAX_UPLOAD_BODY : SHOP_MAX_UPLOAD, &r->form,
 		    &r->uploads, &r->nuploads);
 		if (e != PARSE_OK) {
 			r->error = arena_printf(r->arena, "The form is "
@@ -427,10 +433,11 @@ allow_header(struct req *r, unsigned allow)
 }
 
 /*
- * ROUTE_USER and ROUTE_ADMIN: a signed-out browser is sent to the log-in
- * page (303, with the page it wanted as "next" when that was a GET), a
- * JSON client gets 401; a customer on an admin route gets 403. Returns
- * 0 to go on, -1 when the redirect is the answer, or a status.
+ * ROUTE_USER, ROUTE_STAFF and ROUTE_ADMIN: a signed-out browser is sent
+ * to the log-in page (303, with the page it wanted as "next" when that
+ * was a GET), a JSON client gets 401; a signed-in account without the
+ * role gets 403. Returns 0 to go on, -1 when the redirect is the answer,
+ * or a status.
  */
 static int
 require_user(struct req *r, const struct route *route)
@@ -438,10 +445,16 @@ require_user(struct req *r, const struct route *route)
 	const struct session	*s = session_of(r);
 	struct buf		 b = { 0 };
 
-	if (!(route->flags & (ROUTE_USER | ROUTE_ADMIN)))
+	if (!(route->flags & (ROUTE_USER | ROUTE_STAFF | ROUTE_ADMIN)))
 		return 0;
 	if (s != NULL && s->user_id != 0) {
-		if ((route->flags & ROUTE_ADMIN) && !s->admin) {
+		if ((route->flags & ROUTE_ADMIN) && s->role != ROLE_ADMIN) {
+			r->error = role_is_staff(s->role) ? "This page is for "
+			    "the shop's administrators only." : "This page is "
+			    "for the shop's staff only.";
+			return 403;
+		}
+		if ((route->flags & ROUTE_STAFF) && !role_is_staff(s->role)) {
 			r->error = "This page is for the shop's staff only.";
 			return 403;
 		}

@@ -62,7 +62,9 @@ site_session(struct req *r, struct tval *site)
 		u = tval_set_map(r->arena, site, "user");
 		tval_set_str(r->arena, u, "name", s->user_name);
 		tval_set_str(r->arena, u, "email", s->user_email);
-		tval_set_bool(r->arena, u, "admin", s->admin);
+		tval_set_bool(r->arena, u, "admin", s->role == ROLE_ADMIN);
+		tval_set_bool(r->arena, u, "staff", role_is_staff(s->role));
+		tval_set_str(r->arena, u, "role", role_names[s->role]);
 	}
 }
 
@@ -341,8 +343,7 @@ page_form_fail(struct req *r, int status, const char *tmpl, struct tval *data,
 		if (!(f->fields[i].flags & FORM_HIDDEN) &&
 		    f->fields[i].type != FORM_TOKEN &&
 		    f->fields[i].type != FORM_PATH)
-			tval_set(a, m, "id", tval_strf(a, "f-%s",
-			    f->fields[i].name));
+			tval_set_str(a, m, "id", form_field_id(a, f, i));
 		tval_set_str(a, m, "message", f->errors[i]);
 	}
 	tval_set(a, data, "form", form_tval(a, f));

@@ -33,7 +33,14 @@ config_load(struct config *c, char *err, size_t errlen)
 		return -1;
 	c->data_dir = env("SHOP_DATA_DIR", "var");
 	c->template_dir = env("SHOP_TEMPLATE_DIR", SHOP_DEFAULT_TEMPLATES);
-	c->media_dir = env("SHOP_MEDIA_DIR", NULL);
+	if ((c->media_dir = env("SHOP_MEDIA_DIR", NULL)) == NULL) {
+		if ((size_t)snprintf(c->media_buf, sizeof(c->media_buf),
+		    "%s/media", c->data_dir) >= sizeof(c->media_buf)) {
+			snprintf(err, errlen, "SHOP_DATA_DIR is too long");
+			return -1;
+		}
+		c->media_dir = c->media_buf;
+	}
 	base = env("SHOP_BASE_URL", "http://127.0.0.1:8080");
 	c->name = env("SHOP_NAME", "Shopfile");
 	c->currency = env("SHOP_CURRENCY", "EUR");

@@ -11,7 +11,8 @@
 struct config {
 	const char	*data_dir;	/* SHOP_DATA_DIR: the four databases */
 	const char	*template_dir;	/* SHOP_TEMPLATE_DIR */
-	const char	*media_dir;	/* SHOP_MEDIA_DIR: product images */
+	/* SHOP_MEDIA_DIR: product images; default media/ of data_dir. */
+	const char	*media_dir;
 	const char	*base_url;	/* SHOP_BASE_URL: scheme://host[:port] */
 	const char	*name;		/* SHOP_NAME: the shop's name */
 	const char	*currency;	/* SHOP_CURRENCY: ISO 4217 code */
@@ -33,6 +34,7 @@ struct config {
 	int		 payment_window; /* SHOP_PAYMENT_WINDOW: seconds to pay */
 	char		 base_buf[512];	/* base_url without a trailing "/" */
 	char		 host_buf[256];	/* host of base_url */
+	char		 media_buf[1024]; /* the default media_dir */
 };
 
 /*

@@ -4,7 +4,9 @@
  * The web-server configurations in httpd-conf/ mirror SHOP_MAX_BODY
  * (lighttpd server.max-request-size, Apache FcgidMaxRequestLen) so that an
  * oversized body is refused before it reaches a FastCGI process at all; the
- * checks in lib/ are the second line and also protect plain CGI runs.
+ * checks in lib/ are the second line and also protect plain CGI runs. The
+ * one route that takes a photograph (ROUTE_UPLOAD in web/route.h: the back
+ * office's product images) gets SHOP_MAX_UPLOAD_BODY instead, there too.
  * Every parser refuses input over a limit before it allocates for it.
  */
 #ifndef SHOP_LIMITS_H
@@ -12,6 +14,8 @@
 
 /* Request bodies. */
 #define SHOP_MAX_BODY          (1024 * 1024)     /* any request body, bytes */
+/* The body of a ROUTE_UPLOAD route: an image of IMAGE_MAX_BYTES and more. */
+#define SHOP_MAX_UPLOAD_BODY   (12 * 1024 * 1024)
 #define SHOP_MAX_FORM_BODY     (64 * 1024)       /* urlencoded body, bytes */
 #define SHOP_MAX_FIELDS        64                /* fields in a query or form */
 #define SHOP_MAX_FIELD_NAME    64                /* bytes in a field name */
@@ -23,6 +27,7 @@
 #define SHOP_MAX_PARTS         32                /* parts in one body */
 #define SHOP_MAX_PART_HEADERS  1024              /* bytes of headers per part */
 #define SHOP_MAX_UPLOAD        (768 * 1024)      /* one uploaded file, bytes */
+/* A ROUTE_UPLOAD route's file is bounded by its body, then by its checks. */
 
 /* Headers and cookies. */
 #define SHOP_MAX_COOKIES       32                /* cookies in one header */

@@ -25,5 +25,7 @@ enum job_result	 job_backup(struct job_ctx *);
 enum job_result	 job_trim_cable(struct job_ctx *);
 enum job_result	 job_evict_cache(struct job_ctx *);
 enum job_result	 job_sweep_sessions(struct job_ctx *);
+/* job_admin.c: an admin log entry (shop/adminlog.h) copied to shop.db. */
+enum job_result	 job_admin_log(struct job_ctx *);
 
 #endif

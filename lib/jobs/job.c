@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "data/db.h"
 #include "side/queue.h"
 #include "shop/notify.h"
@@ -23,6 +24,7 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	"release_reservations",
 	NOTIFY_RESET_KIND,
 	NOTIFY_SIGNUP_KIND,
+	"admin_log",
 };
 
 /* Indexed by enum job_kind. */
@@ -36,6 +38,7 @@ static const job_fn kinds[JOB_KIND__MAX] = {
 	job_release_holds,
 	job_send_reset_mail,
 	job_send_signup_mail,
+	job_admin_log,
 };
 
 /*
@@ -57,6 +60,12 @@ const size_t job_recurring_count =
 
 static const char sql_object[] =
     "SELECT json_valid(?1) AND json_type(?1) = 'object'";
+static const char sql_shown[] =
+    "SELECT CASE WHEN json_valid(?1) THEN CASE WHEN "
+    "json_type(?1, '$.template') = 'text' THEN json_extract(?1, "
+    "'$.template') END END, CASE WHEN json_valid(?1) THEN CASE WHEN "
+    "json_type(?1, '$.to') = 'text' THEN json_extract(?1, '$.to') END END, "
+    "substr(?1, 1, ?2), length(?1) > ?2";
 
 enum job_kind
 job_kind_find(const char *name)
@@ -110,4 +119,34 @@ job_run(struct job_ctx *c)
 	snprintf(c->err, sizeof(c->err), "unknown job kind \"%.100s\"",
 	    c->job->kind);
 	return JOB_RETRY;
+}
+
+int
+job_payload_shown(struct db *d, struct arena *a, const char *kind,
+    const char *payload, struct job_shown *out)
+{
+	sqlite3_stmt	*st;
+	enum job_kind	 k = job_kind_find(kind);
+
+	memset(out, 0, sizeof(*out));
+	out->template = out->to = out->text = arena_strdup(a, "");
+	out->known = k != JOB_KIND__MAX || job_extra_find(kind) != NULL;
+	out->mail = k == JOB_SEND_MAIL;
+	if (!out->known)
+		return 0;
+	if ((st = db_prep(d, sql_shown)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, JOB_SHOWN_MAX);
+	if (db_step(d, st) != SQLITE_ROW)
+		return -1;
+	if (out->mail) {
+		out->template = db_text(a, st, 0);
+		out->to = db_text(a, st, 1);
+	} else {
+		out->text = db_text(a, st, 2);
+		out->cut = sqlite3_column_int(st, 3) != 0;
+	}
+	sqlite3_reset(st);
+	return 0;
 }

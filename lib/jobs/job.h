@@ -6,6 +6,7 @@
 #ifndef SHOP_JOB_H
 #define SHOP_JOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "jobs/payload.h"
@@ -21,6 +22,7 @@ enum job_kind {
 	JOB_RELEASE_HOLDS,	/* release stock of orders not paid in time */
 	JOB_SEND_RESET_MAIL,	/* a password-reset link, made as it is sent */
 	JOB_SEND_SIGNUP_MAIL,	/* the link that finishes a sign-up, likewise */
+	JOB_ADMIN_LOG,		/* copy an admin log entry made in queue.db */
 	JOB_KIND__MAX
 };
 
@@ -60,5 +62,30 @@ struct job_recurring {
 
 extern const struct job_recurring	job_recurring[];
 extern const size_t			job_recurring_count;
+
+/* Bytes of a payload a status display shows at most. */
+#define JOB_SHOWN_MAX	300
+
+/* What may be shown of a payload (job_payload_shown); in the arena. */
+struct job_shown {
+	bool		 known;		/* a kind of this build: else nothing */
+	bool		 mail;		/* send_mail: template and to only */
+	char		*template;	/* mail: "" when absent */
+	char		*to;		/* mail: "" when absent */
+	char		*text;		/* not mail: the payload, maybe cut */
+	bool		 cut;		/* text is the first JOB_SHOWN_MAX */
+};
+
+/*
+ * What a status display (the back office) may show of a payload of kind:
+ * of a send_mail job its template and recipient, never the rest (its data
+ * may hold a secret: a password-reset link); of another kind of the
+ * registry or the extras, whose payloads hold settings and never
+ * secrets, its text, the first JOB_SHOWN_MAX characters; of a kind this
+ * build does not know, nothing. d evaluates the JSON. Returns 0, or -1 on
+ * a database error.
+ */
+int		 job_payload_shown(struct db *d, struct arena *,
+		    const char *kind, const char *payload, struct job_shown *);
 
 #endif

@@ -5,11 +5,15 @@
  * db_prep(). A product "card" (what a list shows) is one row of the same
  * columns in every list, so one reader fills them all.
  */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/limits.h"
 #include "data/db.h"
 #include "shop/catalog.h"
@@ -35,6 +39,14 @@ const char *const catalog_sort_labels[SORT__MAX] = {
 };
 
 /*
+ * An image's widths (a JSON array in the row) as the words of a text,
+ * "320 640 1280", for image_widths(); NULL for an image of one file.
+ */
+#define IMAGE_WIDTHS_SQL(i) \
+	"(SELECT group_concat(j.value, ' ') FROM json_each(" i ".widths) j" \
+	" WHERE j.type = 'integer')"
+
+/*
  * The columns of a card and the joins they need: the category, the
  * price range, currency and total stock of the active variants, and the
  * first image. CARD_NCOLS must match the columns.
@@ -42,8 +54,9 @@ const char *const catalog_sort_labels[SORT__MAX] = {
 #define CARD_COLUMNS \
 	"p.id, p.slug, p.name, coalesce(c.slug, ''), coalesce(c.name, ''), " \
 	"p.featured, p.created_at, p.updated_at, v.min_price, v.max_price, " \
-	"v.currency, coalesce(v.stock, 0), i.path, i.alt, i.width, i.height"
-#define CARD_NCOLS	16
+	"v.currency, coalesce(v.stock, 0), i.path, i.alt, i.width, i.height, " \
+	"i.base, " IMAGE_WIDTHS_SQL("i")
+#define CARD_NCOLS	18
 #define CARD_JOINS \
 	" LEFT JOIN categories c ON c.id = p.category_id" \
 	" LEFT JOIN (SELECT product_id, min(price) AS min_price," \
@@ -104,8 +117,8 @@ static const char sql_options[] =
     " ORDER BY v.position, v.id, j.id";
 
 static const char sql_images[] =
-    "SELECT path, alt, width, height FROM images"
-    " WHERE product_id = ?1 ORDER BY position, id";
+    "SELECT path, alt, width, height, base, " IMAGE_WIDTHS_SQL("images")
+    " FROM images WHERE product_id = ?1 ORDER BY position, id";
 
 static const char sql_index[] =
     "SELECT slug, updated_at FROM products WHERE active ORDER BY id";
@@ -327,6 +340,52 @@ grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size)
 	return nv;
 }
 
+void
+image_widths(struct image *im, const char *base, const char *widths)
+{
+	const char	*p = widths;
+	char		*end;
+	long		 w;
+
+	im->base = NULL;
+	im->nwidths = 0;
+	if (base == NULL || *base == '\0' || p == NULL)
+		return;
+	while (*p != '\0' && im->nwidths < CATALOG_IMAGE_WIDTHS) {
+		if (*p < '0' || *p > '9')
+			break;
+		errno = 0;
+		w = strtol(p, &end, 10);
+		if (errno != 0 || w < 1 || w > INT_MAX ||
+		    (*end != ' ' && *end != '\0'))
+			break;
+		im->widths[im->nwidths++] = (int)w;
+		p = *end == ' ' ? end + 1 : end;
+	}
+	if (*p != '\0' || im->nwidths == 0) {
+		im->nwidths = 0;
+		return;
+	}
+	im->base = base;
+}
+
+char *
+image_srcset(struct arena *a, const struct image *im, const char *ext)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+	size_t		 i;
+
+	if (im->base == NULL || im->nwidths == 0)
+		return NULL;
+	for (i = 0; i < im->nwidths; i++)
+		buf_printf(&b, "%s/media/%s-%d%s %dw", i > 0 ? ", " : "",
+		    im->base, im->widths[i], ext, im->widths[i]);
+	s = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
 /* The card columns of the current row into p. */
 static void
 card_read(struct arena *a, sqlite3_stmt *st, struct product *p)
@@ -351,6 +410,8 @@ card_read(struct arena *a, sqlite3_stmt *st, struct product *p)
 	p->image.alt = db_text(a, st, 13);
 	p->image.width = sqlite3_column_int(st, 14);
 	p->image.height = sqlite3_column_int(st, 15);
+	image_widths(&p->image, db_text(a, st, 16), (const char *)
+	    sqlite3_column_text(st, 17));
 }
 
 /*
@@ -573,6 +634,8 @@ images_read(struct db *db, struct arena *a, struct product *p)
 		im->alt = db_text(a, st, 1);
 		im->width = sqlite3_column_int(st, 2);
 		im->height = sqlite3_column_int(st, 3);
+		image_widths(im, db_text(a, st, 4), (const char *)
+		    sqlite3_column_text(st, 5));
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -54,11 +54,23 @@ extern const char *const catalog_sort_names[SORT__MAX];
 /* "Name, A to Z", ...: how a sort order is offered to a shopper. */
 extern const char *const catalog_sort_labels[SORT__MAX];
 
+/* The most widths one image is kept at (IMAGE_MAX_SIZES, ext/image.h). */
+#define CATALOG_IMAGE_WIDTHS	4
+
 struct image {
 	const char	*path;		/* relative to the media directory */
 	const char	*alt;
-	int		 width;
+	int		 width;		/* of the file at path */
 	int		 height;
+	/*
+	 * An uploaded image is kept at several widths, narrowest first, as
+	 * base-<width>.webp and base-<width>.jpg (base relative to the media
+	 * directory); path is then the widest JPEG. nwidths 0 and base NULL:
+	 * the one file at path (an SVG drawing of the demo store).
+	 */
+	const char	*base;
+	int		 widths[CATALOG_IMAGE_WIDTHS];
+	size_t		 nwidths;
 };
 
 struct variant_option {
@@ -163,6 +175,24 @@ size_t		 catalog_fts_query(struct arena *, const char *s, size_t n,
  */
 size_t		 catalog_segments(struct arena *, const char *marked,
 		    struct segment **out);
+
+/*
+ * Fill an image's base and widths from a row's base (NULL or "") and its
+ * widths as words of decimal digits ("320 640 1280", from the JSON array
+ * of the row): both or neither, so a row whose widths cannot be read
+ * shows the one file at its path. base must outlive the image.
+ */
+void		 image_widths(struct image *, const char *base,
+		    const char *widths);
+
+/*
+ * The srcset of an image kept at several widths, in files of extension
+ * ext (".webp", ".jpg") served under /media/: "/media/BASE-320.webp
+ * 320w, /media/BASE-640.webp 640w", in the arena; NULL for an image of
+ * one file. Paths hold only characters an address may (image_add()).
+ */
+char		*image_srcset(struct arena *, const struct image *,
+		    const char *ext);
 
 /* Every category with its active products counted, in display order. */
 int		 category_list(struct db *, struct arena *,

@@ -158,9 +158,30 @@ static const char sql_product_exists[] =
     "SELECT 1 FROM products WHERE id = ?1";
 static const char sql_category_exists[] =
     "SELECT 1 FROM categories WHERE id = ?1";
+/* ?8..?11: up to CATALOG_IMAGE_WIDTHS widths, as one JSON array. */
 static const char sql_image_insert[] =
-    "INSERT INTO images (product_id, path, alt, width, height, position)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO images (product_id, path, alt, width, height, position,"
+    " base, widths) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " CASE WHEN ?8 IS NULL THEN NULL"
+    " WHEN ?9 IS NULL THEN json_array(?8)"
+    " WHEN ?10 IS NULL THEN json_array(?8, ?9)"
+    " WHEN ?11 IS NULL THEN json_array(?8, ?9, ?10)"
+    " ELSE json_array(?8, ?9, ?10, ?11) END)";
+_Static_assert(CATALOG_IMAGE_WIDTHS == 4,
+    "sql_image_insert binds CATALOG_IMAGE_WIDTHS widths");
+#define IMAGE_COLUMNS \
+    "id, product_id, position, path, alt, width, height, base," \
+    " (SELECT group_concat(j.value, ' ') FROM json_each(images.widths) j" \
+    " WHERE j.type = 'integer')"
+static const char sql_image_list[] =
+    "SELECT " IMAGE_COLUMNS " FROM images WHERE product_id = ?1"
+    " ORDER BY position, id";
+static const char sql_image_get[] =
+    "SELECT " IMAGE_COLUMNS " FROM images WHERE id = ?2 AND product_id = ?1";
+static const char sql_image_position[] =
+    "UPDATE images SET position = ?2 WHERE id = ?1";
+static const char sql_image_delete[] =
+    "DELETE FROM images WHERE id = ?2 AND product_id = ?1";
 
 /* 9999-12-31T23:59:59Z: the last time "%Y-..." writes in four digits. */
 #define LAST_TIME	253402300799LL
@@ -894,6 +915,7 @@ image_add(struct db *d, long long product_id, const struct image_input *in,
     long long *id)
 {
 	sqlite3_stmt	*st;
+	size_t		 i;
 	int		 rc;
 
 	if (id != NULL)
@@ -909,6 +931,16 @@ image_add(struct db *d, long long product_id, const struct image_input *in,
 	if (in->width < 1 || in->width > CATALOG_IMAGE_SIDE_MAX ||
 	    in->height < 1 || in->height > CATALOG_IMAGE_SIDE_MAX)
 		return CATALOG_BAD_SIZE;
+	if ((in->base != NULL) != (in->nwidths > 0) ||
+	    (in->base != NULL && !image_path_ok(in->base)))
+		return CATALOG_BAD_PATH;
+	if (in->nwidths > CATALOG_IMAGE_WIDTHS ||
+	    (in->nwidths > 0 && in->widths == NULL))
+		return CATALOG_BAD_SIZE;
+	for (i = 0; i < in->nwidths; i++)
+		if (in->widths[i] < 1 || in->widths[i] > CATALOG_IMAGE_SIDE_MAX ||
+		    (i > 0 && in->widths[i] <= in->widths[i - 1]))
+			return CATALOG_BAD_SIZE;
 	if (!position_ok(in->position))
 		return CATALOG_BAD_POSITION;
 	if ((st = db_prep(d, sql_image_insert)) == NULL)
@@ -919,6 +951,10 @@ image_add(struct db *d, long long product_id, const struct image_input *in,
 	sqlite3_bind_int(st, 4, in->width);
 	sqlite3_bind_int(st, 5, in->height);
 	sqlite3_bind_int64(st, 6, in->position);
+	if (in->base != NULL)
+		sqlite3_bind_text(st, 7, in->base, -1, SQLITE_STATIC);
+	for (i = 0; i < in->nwidths; i++)
+		sqlite3_bind_int(st, 8 + (int)i, in->widths[i]);
 	rc = db_step(d, st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -926,4 +962,143 @@ image_add(struct db *d, long long product_id, const struct image_input *in,
 	if (id != NULL)
 		*id = sqlite3_last_insert_rowid(db_handle(d));
 	return CATALOG_OK;
+}
+
+/* The image row at the statement's current row (IMAGE_COLUMNS). */
+static void
+image_read(struct arena *a, sqlite3_stmt *st, struct image_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->product_id = sqlite3_column_int64(st, 1);
+	r->position = sqlite3_column_int64(st, 2);
+	r->image.path = db_text(a, st, 3);
+	r->image.alt = db_text(a, st, 4);
+	r->image.width = sqlite3_column_int(st, 5);
+	r->image.height = sqlite3_column_int(st, 6);
+	image_widths(&r->image, db_text(a, st, 7),
+	    (const char *)sqlite3_column_text(st, 8));
+}
+
+int
+image_list(struct db *d, struct arena *a, long long product_id,
+    struct image_row **out, size_t *n)
+{
+	sqlite3_stmt	*st;
+	size_t		 cap = 8;
+	int		 rc;
+
+	*n = 0;
+	*out = arena_calloc(a, cap, sizeof(**out));
+	if ((st = db_prep(d, sql_image_list)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, product_id);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			struct image_row	*more = arena_calloc(a, cap * 2,
+			    sizeof(*more));
+
+			memcpy(more, *out, cap * sizeof(*more));
+			*out = more;
+			cap *= 2;
+		}
+		image_read(a, st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+image_get(struct db *d, struct arena *a, long long product_id,
+    long long image_id, struct image_row *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = db_prep(d, sql_image_get)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, product_id);
+	sqlite3_bind_int64(st, 2, image_id);
+	if ((rc = db_step(d, st)) == SQLITE_ROW)
+		image_read(a, st, out);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The images are read in their order, the one moved is taken out and
+ * put back at its new place, and each row whose number is not its place
+ * is written; the schema's triggers bump the product once a row.
+ */
+enum catalog_result
+image_move(struct db *d, long long product_id, long long image_id,
+    long long to, long long *from, long long *now)
+{
+	struct arena		*a;
+	struct image_row	*v, moved;
+	sqlite3_stmt		*st;
+	enum catalog_result	 rc = CATALOG_ERROR;
+	size_t			 n, i, at;
+	int			 step;
+
+	if (!in_write(d, "image_move"))
+		return CATALOG_ERROR;
+	if (to < 0)
+		return CATALOG_BAD_POSITION;
+	a = arena_new();
+	if (image_list(d, a, product_id, &v, &n) != 0)
+		goto out;
+	for (at = 0; at < n && v[at].id != image_id; at++)
+		continue;
+	if (at == n) {
+		rc = CATALOG_NOT_FOUND;
+		goto out;
+	}
+	if ((unsigned long long)to >= n)
+		to = (long long)n - 1;
+	if (from != NULL)
+		*from = (long long)at;
+	if (now != NULL)
+		*now = to;
+	moved = v[at];
+	memmove(&v[at], &v[at + 1], (n - at - 1) * sizeof(*v));
+	memmove(&v[to + 1], &v[to], (n - 1 - (size_t)to) * sizeof(*v));
+	v[to] = moved;
+	for (i = 0; i < n; i++) {
+		if (v[i].position == (long long)i)
+			continue;
+		if ((st = db_prep(d, sql_image_position)) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, v[i].id);
+		sqlite3_bind_int64(st, 2, (long long)i);
+		step = db_step(d, st);
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
+			goto out;
+	}
+	rc = CATALOG_OK;
+out:
+	arena_free(a);
+	return rc;
+}
+
+enum catalog_result
+image_delete(struct db *d, long long product_id, long long image_id)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (!in_write(d, "image_delete"))
+		return CATALOG_ERROR;
+	if ((st = db_prep(d, sql_image_delete)) == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_int64(st, 1, product_id);
+	sqlite3_bind_int64(st, 2, image_id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CATALOG_ERROR;
+	return sqlite3_changes(db_handle(d)) == 1 ? CATALOG_OK :
+	    CATALOG_NOT_FOUND;
 }

@@ -147,9 +147,26 @@ struct image_input {
 	/* Relative to the media directory: "products/mug.svg". */
 	const char	*path;
 	const char	*alt;		/* what it shows, for screen readers */
-	int		 width;		/* pixels */
+	int		 width;		/* pixels, of the file at path */
 	int		 height;
 	long long	 position;	/* the lowest is the product's picture */
+	/*
+	 * An image kept at several widths (an upload, ext/image.h): its
+	 * files are base-<w>.webp and base-<w>.jpg in the media directory
+	 * for each of the widths, ascending; path is one of them. NULL and
+	 * 0: the one file at path.
+	 */
+	const char	*base;
+	const int	*widths;
+	size_t		 nwidths;	/* 0 to CATALOG_IMAGE_WIDTHS */
+};
+
+/* An image as the back office lists it: its row. */
+struct image_row {
+	long long	 id;
+	long long	 product_id;
+	long long	 position;
+	struct image	 image;
 };
 
 /* Whether s is a slug as described above. */
@@ -202,10 +219,45 @@ enum catalog_result variant_update(struct db *, long long id,
  * An image of product_id (in a write), whose file the caller has put in
  * place: *id (may be NULL) gets its id. The path is 1 to
  * CATALOG_IMAGE_PATH_MAX bytes of ASCII letters, digits, ".", "-", "_"
- * and "/", relative (no leading "/"), without "..", "./" or "//".
+ * and "/", relative (no leading "/"), without "..", "./" or "//"; so is
+ * the base, if any, with 1 to CATALOG_IMAGE_WIDTHS widths each from 1
+ * to CATALOG_IMAGE_SIDE_MAX, ascending (CATALOG_BAD_PATH, CATALOG_BAD_SIZE
+ * otherwise).
  */
 enum catalog_result image_add(struct db *, long long product_id,
 		    const struct image_input *, long long *id);
+
+/*
+ * The images of a product in their order (position, then id), the
+ * first being its picture; in the arena. Returns 0 or -1.
+ */
+int		 image_list(struct db *, struct arena *, long long product_id,
+		    struct image_row **out, size_t *n);
+
+/* Image image_id of product_id: 1 found (in *out), 0 none, -1 error. */
+int		 image_get(struct db *, struct arena *, long long product_id,
+		    long long image_id, struct image_row *out);
+
+/*
+ * Put image image_id of product_id at place to (0 for the product's
+ * picture; past the last: last) among the product's images (in a
+ * write), which are numbered 0, 1, 2, ... in their new order. *from and
+ * *now (may be NULL) get the places it had and has. CATALOG_NOT_FOUND
+ * when the product has no such image; moving it where it is writes
+ * nothing.
+ */
+enum catalog_result image_move(struct db *, long long product_id,
+		    long long image_id, long long to, long long *from,
+		    long long *now);
+
+/*
+ * Take image image_id of product_id out of the catalog (in a write):
+ * its row only; its files are the caller's to remove (image_remove() in
+ * ext/image.h for an upload, with the row's base), once the write has
+ * committed. CATALOG_NOT_FOUND when the product has no such image.
+ */
+enum catalog_result image_delete(struct db *, long long product_id,
+		    long long image_id);
 
 /*
  * Whether the store has any product, on sale or not: 1, 0, or -1 on a

@@ -1,20 +1,26 @@
 /*
  * Orders: creation, lookups, the state machine, stock holds.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "web/form.h"
+#include "shop/adminlog.h"
 #include "shop/catalog.h"
 #include "shop/inventory.h"
 #include "shop/notify.h"
@@ -63,6 +69,7 @@ const char *const order_action_names[ACTION__MAX] = {
 	"refused",
 	"invalid",
 	"not_found",
+	"changed",
 	"error",
 };
 
@@ -185,6 +192,33 @@ static const char sql_recover[] =
     "ship_country, reserved_until, stock_held, recovered) "
     "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 0, 0, ?5, 'Tax', 0, 1, "
     "'unknown', 'Unknown', '', '', '', '', 'ZZ', ?6, 0, 1)";
+/*
+ * The back office's list, by the indexes that fit: the primary key or
+ * (state, id) without a search, number's unique index, (email, id), or
+ * the full-text table's rowids; newest first below the cursor ?2 (the
+ * largest id when there is none), so each page reads its own rows only.
+ */
+static const char sql_search_all[] =
+    "SELECT " ORDER_COLUMNS "WHERE id < ?2 ORDER BY id DESC LIMIT ?3";
+static const char sql_search_state[] =
+    "SELECT " ORDER_COLUMNS "WHERE state = ?1 AND id < ?2 "
+    "ORDER BY id DESC LIMIT ?3";
+static const char sql_search_number[] =
+    "SELECT " ORDER_COLUMNS "WHERE number = ?4 AND (?1 IS NULL OR "
+    "state = ?1) AND id < ?2 ORDER BY id DESC LIMIT ?3";
+static const char sql_search_email[] =
+    "SELECT " ORDER_COLUMNS "WHERE email = ?4 AND (?1 IS NULL OR "
+    "state = ?1) AND id < ?2 ORDER BY id DESC LIMIT ?3";
+static const char sql_search_words[] =
+    "SELECT " ORDER_COLUMNS "WHERE id IN (SELECT rowid FROM order_search "
+    "WHERE order_search MATCH ?4 AND rowid < ?2) "
+    "AND (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?3";
+static const char sql_note_insert[] =
+    "INSERT INTO order_notes (order_id, author_id, author, body, "
+    "created_at) VALUES (?1, nullif(?2, 0), ?3, ?4, ?5)";
+static const char sql_notes[] =
+    "SELECT id, coalesce(author_id, 0), author, body, created_at "
+    "FROM order_notes WHERE order_id = ?1 ORDER BY id";
 static const char sql_audit[] =
     "INSERT INTO audit_log (kind, order_id, actor, detail) "
     "VALUES (?1, nullif(?2, 0), ?3, ?4)";
@@ -388,6 +422,143 @@ orders_list(struct db *d, struct arena *a, enum order_state state,
 	return v;
 }
 
+/* Whether q is an order number, "SF-000042" (any case) or digits; *id its id. */
+static bool
+number_query(const char *q, long long *id)
+{
+	size_t	n;
+
+	if (strncasecmp(q, "SF-", 3) == 0)
+		q += 3;
+	n = strlen(q);
+	if (n == 0 || n > 18 || strspn(q, "0123456789") != n)
+		return false;
+	*id = strtoll(q, NULL, 10);
+	return *id > 0;
+}
+
+struct order *
+orders_search(struct db *d, struct arena *a, enum order_state state,
+    const char *q, long long before, size_t limit, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct order	*v;
+	const char	*sql = state < ORDER_STATE__MAX ? sql_search_state :
+			    sql_search_all;
+	char		*arg = NULL, *p;
+	long long	 num;
+	int		 rc = SQLITE_DONE;
+
+	*n = 0;
+	if (limit == 0 || limit > 500)
+		return NULL;
+	v = arena_calloc(a, limit, sizeof(*v));
+	if (q != NULL && *q != '\0') {
+		if (number_query(q, &num)) {
+			sql = sql_search_number;
+			arg = arena_printf(a, "SF-%06lld", num);
+		} else if (strchr(q, '@') != NULL) {
+			/* Orders keep the address as the form lower-cased it. */
+			sql = sql_search_email;
+			arg = arena_strdup(a, q);
+			for (p = arg; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+		} else {
+			if (catalog_fts_query(a, q, strlen(q), &arg) == 0)
+				return v;	/* nothing searchable: no order */
+			sql = sql_search_words;
+		}
+	}
+	if ((st = db_prep(d, sql)) == NULL)
+		return NULL;
+	if (state < ORDER_STATE__MAX)
+		sqlite3_bind_text(st, 1, order_state_names[state], -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : LLONG_MAX);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	if (arg != NULL)
+		sqlite3_bind_text(st, 4, arg, -1, SQLITE_STATIC);
+	while (*n < limit && (rc = db_step(d, st)) == SQLITE_ROW)
+		order_row(a, st, &v[(*n)++]);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v;
+}
+
+long long
+order_note_add(struct db *d, struct arena *a, long long id,
+    const struct actor *who, const char *body)
+{
+	sqlite3_stmt	*st;
+	struct order	*o;
+	struct tval	*after;
+	long long	 note;
+	size_t		 chars;
+	int		 rc;
+
+	chars = body != NULL ? text_utf8_chars(body) : 0;
+	if (who == NULL || chars < 1 || chars > ORDER_NOTE_MAX ||
+	    (o = order_by_id(d, a, id)) == NULL ||
+	    (st = db_prep(d, sql_note_insert)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, who->id);
+	sqlite3_bind_text(st, 3, who->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, clock_now());
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	note = sqlite3_last_insert_rowid(db_handle(d));
+	after = tval_map(a);
+	tval_set_int(a, after, "note_id", note);
+	tval_set_str(a, after, "body", body);
+	if (adminlog_write(d, who, "order.note", "order", id, o->number, NULL,
+	    after) < 0)
+		return -1;
+	return note;
+}
+
+struct order_note *
+order_notes(struct db *d, struct arena *a, long long id, size_t *n)
+{
+	sqlite3_stmt		*st = db_prep(d, sql_notes);
+	struct order_note	*v = NULL, *grown;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = arena_calloc(a, cap, sizeof(*grown));
+			if (*n > 0)
+				memcpy(grown, v, *n * sizeof(*grown));
+			v = grown;
+		}
+		v[*n].id = sqlite3_column_int64(st, 0);
+		v[*n].author_id = sqlite3_column_int64(st, 1);
+		v[*n].author = db_text(a, st, 2);
+		v[*n].body = db_text(a, st, 3);
+		v[*n].created_at = sqlite3_column_int64(st, 4);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return v != NULL ? v : arena_calloc(a, 1, sizeof(*v));
+}
+
 struct order_event *
 order_events(struct db *d, struct arena *a, long long id, size_t *n)
 {
@@ -541,6 +712,26 @@ order_publish(struct db *d, long long id, enum order_state state)
 	snprintf(data, sizeof(data), "{\"state\":\"%s\",\"label\":\"%s\"}",
 	    order_state_names[state], order_state_labels[state]);
 	return outbox_message(d, channel, "order", data) < 0 ? -1 : 0;
+}
+
+int
+order_publish_paid(struct db *d, struct arena *a, const struct order *o)
+{
+	struct tval	*m = tval_map(a);
+	struct buf	 json = { 0 };
+	const char	*total = money_format(a, o->total, o->currency);
+	int		 rc;
+
+	tval_set_str(a, m, "number", o->number);
+	tval_set_str(a, m, "total", total);
+	tval_set_int(a, m, "amount", o->total);
+	tval_set_str(a, m, "currency", o->currency);
+	tval_set(a, m, "summary", tval_strf(a, "%s paid, %s", o->number,
+	    total));
+	tval_json(&json, m);
+	rc = outbox_message(d, "admin", "order", buf_str(&json)) < 0 ? -1 : 0;
+	buf_free(&json);
+	return rc;
 }
 
 int
@@ -739,11 +930,30 @@ action_commit(struct db *d, struct arena *a, const struct order *o,
 	return ACTION_DONE;
 }
 
+/* {"state": ...} for the admin log, and the map to add to. */
+static struct tval *
+state_tval(struct arena *a, enum order_state state)
+{
+	struct tval	*m = tval_map(a);
+
+	tval_set_str(a, m, "state", order_state_names[state]);
+	return m;
+}
+
 enum order_action
 order_ship(struct db *d, struct arena *a, long long id,
     const struct order_shipment *s, struct order **op)
 {
+	return order_ship_by(d, a, id, s, NULL, op);
+}
+
+enum order_action
+order_ship_by(struct db *d, struct arena *a, long long id,
+    const struct order_shipment *s, const struct actor *who,
+    struct order **op)
+{
 	static const struct order_shipment none;
+	struct tval		*after;
 	struct order		*o, *olocal;
 	enum order_action	 r;
 	const char		*cause;
@@ -769,18 +979,40 @@ order_ship(struct db *d, struct arena *a, long long id,
 	    s->carrier ? s->carrier : "", s->tracking ? ", tracking " : "",
 	    s->tracking ? s->tracking : "");
 	if (order_move(d, o, ORDER_FULFILLED, SOURCE_ADMIN, cause,
-	    s->tracking) != 0 || shipped_mail(d, a, o, s) != 0) {
-		db_rollback(d);
-		return ACTION_ERROR;
+	    s->tracking) != 0 || shipped_mail(d, a, o, s) != 0)
+		goto fail;
+	if (who != NULL) {
+		after = state_tval(a, ORDER_FULFILLED);
+		if (s->carrier != NULL)
+			tval_set_str(a, after, "carrier", s->carrier);
+		if (s->tracking != NULL)
+			tval_set_str(a, after, "tracking", s->tracking);
+		if (s->url != NULL)
+			tval_set_str(a, after, "url", s->url);
+		if (adminlog_write(d, who, "order.ship", "order", o->id,
+		    o->number, state_tval(a, o->state), after) < 0)
+			goto fail;
 	}
 	return action_commit(d, a, o, op);
+fail:
+	db_rollback(d);
+	return ACTION_ERROR;
 }
 
 enum order_action
 order_cancel(struct db *d, struct arena *a, long long id, const char *cause,
     struct order **op)
 {
+	return order_cancel_by(d, a, id, cause, NULL, NULL, op);
+}
+
+enum order_action
+order_cancel_by(struct db *d, struct arena *a, long long id,
+    const char *cause, const char *seen, const struct actor *who,
+    struct order **op)
+{
 	struct order		*o, *olocal;
+	struct tval		*before, *after;
 	enum order_action	 r;
 
 	if (op == NULL)
@@ -797,12 +1029,27 @@ order_cancel(struct db *d, struct arena *a, long long id, const char *cause,
 		return o->state == ORDER_CANCELLED ? ACTION_ALREADY :
 		    ACTION_REFUSED;
 	}
-	if (order_release_stock(d, o->id) != 0 ||
-	    order_move(d, o, ORDER_CANCELLED, SOURCE_ADMIN, cause, NULL) != 0) {
+	if (seen != NULL && strcmp(seen, o->session_id) != 0) {
 		db_rollback(d);
-		return ACTION_ERROR;
+		return ACTION_CHANGED;
+	}
+	if (order_release_stock(d, o->id) != 0 ||
+	    order_move(d, o, ORDER_CANCELLED, SOURCE_ADMIN, cause, NULL) != 0)
+		goto fail;
+	if (who != NULL) {
+		before = state_tval(a, o->state);
+		tval_set_bool(a, before, "stock_held", o->stock_held);
+		after = state_tval(a, ORDER_CANCELLED);
+		tval_set_bool(a, after, "stock_held", false);
+		tval_set_str(a, after, "cause", cause);
+		if (adminlog_write(d, who, "order.cancel", "order", o->id,
+		    o->number, before, after) < 0)
+			goto fail;
 	}
 	return action_commit(d, a, o, op);
+fail:
+	db_rollback(d);
+	return ACTION_ERROR;
 }
 
 int

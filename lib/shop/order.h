@@ -22,6 +22,7 @@
 
 #include "shop/pricing.h"
 
+struct actor;
 struct arena;
 struct db;
 
@@ -299,6 +300,7 @@ enum order_action {
 	ACTION_REFUSED,		/* its state does not allow it: nothing written */
 	ACTION_INVALID,		/* an argument is unacceptable: nothing written */
 	ACTION_NOT_FOUND,	/* no such order: nothing written */
+	ACTION_CHANGED,		/* not as the caller saw it: nothing written */
 	ACTION_ERROR,		/* database error or lock timeout: rolled back */
 	ACTION__MAX
 };
@@ -353,6 +355,74 @@ enum order_action order_ship(struct db *, struct arena *, long long id,
  */
 enum order_action order_cancel(struct db *, struct arena *, long long id,
 		    const char *cause, struct order **o);
+
+/*
+ * order_ship() and order_cancel() for the back office: the same, and
+ * when who is not NULL the change is also written to the admin log in
+ * the same write ("order.ship": before {"state"}, after {"state",
+ * "carrier", "tracking", "url"}; "order.cancel": before {"state",
+ * "stock_held"}, after the same and "cause"), so no order moves without
+ * its record. order_cancel_by() also takes the session id the caller
+ * found on the order and expired at the gateway (seen, "" when there was
+ * none; NULL: not checked): when the order shows another one now (the
+ * customer began paying again meanwhile), nothing is written and
+ * ACTION_CHANGED is returned, for the caller to expire that one first.
+ */
+enum order_action order_ship_by(struct db *, struct arena *, long long id,
+		    const struct order_shipment *s, const struct actor *who,
+		    struct order **o);
+enum order_action order_cancel_by(struct db *, struct arena *, long long id,
+		    const char *cause, const char *seen, const struct actor *who,
+		    struct order **o);
+
+/*
+ * Tell the back office's live channel ("admin") that o was just paid,
+ * as event "order" with {"number", "total" (formatted), "amount",
+ * "currency", "summary": "SF-000042 paid, €36.00"} (in a write, through
+ * the outbox); 0 or -1.
+ */
+int		 order_publish_paid(struct db *, struct arena *,
+		    const struct order *o);
+
+/* The longest search orders_search() takes, in characters. */
+#define ORDER_QUERY_MAX		200
+
+/*
+ * The back office's list of orders, newest first, without lines: ids
+ * below before (0: from the newest), of one state unless state is
+ * ORDER_STATE__MAX, at most limit (1 to 500). q (NULL or "": every
+ * order) is an order number ("SF-000042", or its digits) looked up by
+ * its unique index; an email address (with "@"), exact, by the email
+ * index; else words, each the start of a word of the number, the email
+ * or the name on the address, through the full-text table order_search
+ * (sql/primary/0090), so no search reads every order. *n gets the count.
+ * NULL on error.
+ */
+struct order	*orders_search(struct db *, struct arena *, enum order_state,
+		    const char *q, long long before, size_t limit, size_t *n);
+
+/* A note the staff keep on an order (never shown to the customer). */
+struct order_note {
+	long long	 id;
+	long long	 author_id;	/* 0: from the command line */
+	char		*author;
+	char		*body;
+	long long	 created_at;	/* Unix time */
+};
+
+#define ORDER_NOTE_MAX		4000	/* characters of a note */
+
+/*
+ * Add a note of 1 to ORDER_NOTE_MAX characters by who to order id, with
+ * its admin log entry ("order.note", after {"note_id", "body"}) in the
+ * same write (in a write). Returns the note's id, or -1.
+ */
+long long	 order_note_add(struct db *, struct arena *, long long id,
+		    const struct actor *who, const char *body);
+
+/* The notes of order id, oldest first (arena); *n the count. NULL on error. */
+struct order_note *order_notes(struct db *, struct arena *, long long id,
+		    size_t *n);
 
 /*
  * Give back an order's held stock once (in a write); 0 or -1.

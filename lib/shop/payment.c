@@ -272,7 +272,8 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 	}
 	if (order_move(d, o, ORDER_PAID, f->source, arena_printf(a,
 	    "payment of %lld %s received", f->amount, o->currency),
-	    ref_or(f)) != 0 || confirmation(d, a, o) != 0)
+	    ref_or(f)) != 0 || confirmation(d, a, o) != 0 ||
+	    order_publish_paid(d, a, o) != 0)
 		return OUTCOME_ERROR;
 	return OUTCOME_APPLIED;
 }

@@ -50,7 +50,9 @@ struct order	*payment_find_order(struct db *, struct arena *,
  * order to paid, and say so in order_events. A cancelled order is paid
  * all the same (the money is real) and audited, its stock re-taken if it
  * can be. Amounts or currency that disagree with the order are audited and
- * not applied. *order_id gets the order's id when one matched.
+ * not applied. The order's move is told on its own live channel and,
+ * as a new paid order, on the back office's ("admin",
+ * order_publish_paid()). *order_id gets the order's id when one matched.
  */
 enum order_outcome payment_apply_paid(struct db *, struct arena *,
 		    const struct payment_fact *, long long *order_id);

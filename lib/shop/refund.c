@@ -15,6 +15,7 @@
 #include "core/tval.h"
 #include "data/db.h"
 #include "ext/stripe.h"
+#include "shop/adminlog.h"
 #include "shop/audit.h"
 #include "shop/notify.h"
 #include "shop/order.h"
@@ -543,6 +544,37 @@ insert(struct db *d, struct arena *a, const struct order *o,
 	return id;
 }
 
+/* The admin log's entry of a refund asked from the back office. */
+static int
+request_log(struct db *d, struct arena *a, const struct refund_input *in,
+    const struct order *o, long long left, long long id, long long amount,
+    long long shipping, const struct pline *p)
+{
+	struct tval	*before = tval_map(a), *after = tval_map(a), *l, *m;
+	size_t		 i;
+
+	tval_set_str(a, before, "state", order_state_names[o->state]);
+	tval_set_int(a, before, "amount_paid", o->amount_paid);
+	tval_set_int(a, before, "amount_refunded", o->amount_refunded);
+	tval_set_int(a, before, "left", left);
+	tval_set_int(a, after, "refund_id", id);
+	tval_set_int(a, after, "amount", amount);
+	tval_set_int(a, after, "shipping", shipping);
+	tval_set_str(a, after, "reason", refund_reason_names[in->reason]);
+	tval_set_str(a, after, "state",
+	    refund_state_names[REFUND_STATE_REQUESTED]);
+	l = tval_set_list(a, after, "lines");
+	for (i = 0; i < in->nlines; i++) {
+		m = tval_push_map(a, l);
+		tval_set_int(a, m, "order_line_id", p[i].line->id);
+		tval_set_int(a, m, "quantity", p[i].quantity);
+		tval_set_int(a, m, "amount", p[i].amount);
+		tval_set_bool(a, m, "restock", p[i].restock);
+	}
+	return adminlog_write(d, in->who, "order.refund", "order", o->id,
+	    o->number, before, after) < 0 ? -1 : 0;
+}
+
 /* refund_request()'s checks and rows, inside its write. */
 static enum refund_result
 request_in_write(struct db *d, struct arena *a, const struct refund_input *in,
@@ -592,6 +624,9 @@ request_in_write(struct db *d, struct arena *a, const struct refund_input *in,
 	    "for order %s%s%s", *id, money_format(a, amount, o->currency),
 	    o->number, in->reason != REFUND_REASON_NONE ? ": " : "",
 	    refund_reason_names[in->reason])) != 0)
+		return REFUND_ERROR;
+	if (in->who != NULL && request_log(d, a, in, o, left, *id, amount,
+	    shipping, p) != 0)
 		return REFUND_ERROR;
 	return REFUND_OK;
 }
@@ -902,22 +937,15 @@ succeeded(struct db *d, struct arena *a, const struct refund *r,
 	return REFUND_OK;
 }
 
-/* refund_record()'s work inside its write. */
+/* What ans says of r, still requested (in the write). */
 static enum refund_result
-record_in_write(struct db *d, struct arena *a, long long id,
+record_answer(struct db *d, struct arena *a, const struct refund *r,
     const struct refund_answer *ans)
 {
-	struct refund	*r;
 	sqlite3_stmt	*st;
+	long long	 id = r->id;
 	int		 rc;
 
-	if ((r = refund_by_id(d, a, id)) == NULL)
-		return REFUND_ERROR;
-	/* Recorded before (another process, an earlier try): as it is. */
-	if (r->state == REFUND_STATE_SUCCEEDED)
-		return REFUND_OK;
-	if (r->state == REFUND_STATE_FAILED)
-		return REFUND_FAILED;
 	switch (ans->kind) {
 	case REFUND_ANSWER_REFUNDED:
 		if (ans->gateway_id == NULL)
@@ -956,9 +984,76 @@ record_in_write(struct db *d, struct arena *a, long long id,
 	}
 }
 
-enum refund_result
-refund_record(struct db *d, struct arena *a, long long id,
-    const struct refund_answer *ans, struct refund **out)
+/* {"refund_id", "refund_state", "state", "amount_refunded"} of r and o. */
+static struct tval *
+result_tval(struct arena *a, const struct refund *r, enum refund_state rs,
+    const struct order *o)
+{
+	struct tval	*m = tval_map(a);
+
+	tval_set_int(a, m, "refund_id", r->id);
+	tval_set_str(a, m, "refund_state", refund_state_names[rs]);
+	tval_set_str(a, m, "state", order_state_names[o->state]);
+	tval_set_int(a, m, "amount_refunded", o->amount_refunded);
+	return m;
+}
+
+/*
+ * The admin log's entry of a refund that has just succeeded or failed
+ * (in the write that recorded it): o as it was before.
+ */
+static int
+result_log(struct db *d, struct arena *a, const struct actor *who,
+    const struct refund *r, const struct order *o,
+    const struct refund_answer *ans, enum refund_result res)
+{
+	struct order	*now;
+	struct tval	*after;
+
+	if ((now = order_by_id(d, a, r->order_id)) == NULL)
+		return -1;
+	after = result_tval(a, r, res == REFUND_OK ? REFUND_STATE_SUCCEEDED :
+	    REFUND_STATE_FAILED, now);
+	if (res == REFUND_OK && ans->gateway_id != NULL)
+		tval_set_str(a, after, "gateway_id", ans->gateway_id);
+	else if (res == REFUND_FAILED && ans->error != NULL)
+		tval_set_str(a, after, "error", ans->error);
+	return adminlog_write(d, who, "order.refund_result", "order",
+	    r->order_id, o->number, result_tval(a, r, REFUND_STATE_REQUESTED,
+	    o), after) < 0 ? -1 : 0;
+}
+
+/* refund_record()'s work inside its write; who as for refund_issue(). */
+static enum refund_result
+record_in_write(struct db *d, struct arena *a, long long id,
+    const struct refund_answer *ans, const struct actor *who)
+{
+	struct refund		*r;
+	struct order		*o = NULL;
+	enum refund_result	 res;
+
+	if ((r = refund_by_id(d, a, id)) == NULL)
+		return REFUND_ERROR;
+	/* Recorded before (another process, an earlier try): as it is. */
+	if (r->state == REFUND_STATE_SUCCEEDED)
+		return REFUND_OK;
+	if (r->state == REFUND_STATE_FAILED)
+		return REFUND_FAILED;
+	if (who != NULL && (o = order_by_id(d, a, r->order_id)) == NULL)
+		return REFUND_ERROR;
+	res = record_answer(d, a, r, ans);
+	if (o != NULL && (res == REFUND_OK || res == REFUND_FAILED) &&
+	    result_log(d, a, who, r, o, ans, res) != 0)
+		return REFUND_ERROR;
+	return res;
+}
+
+
+/* refund_record(), with the admin log's entry when who is not NULL. */
+static enum refund_result
+record(struct db *d, struct arena *a, long long id,
+    const struct refund_answer *ans, const struct actor *who,
+    struct refund **out)
 {
 	enum refund_result	r;
 
@@ -966,7 +1061,7 @@ refund_record(struct db *d, struct arena *a, long long id,
 		*out = NULL;
 	if (db_begin(d) != 0)
 		return REFUND_ERROR;
-	r = record_in_write(d, a, id, ans);
+	r = record_in_write(d, a, id, ans, who);
 	if (r == REFUND_ERROR) {
 		db_rollback(d);
 		return r;
@@ -976,6 +1071,13 @@ refund_record(struct db *d, struct arena *a, long long id,
 	if (out != NULL && (*out = refund_by_id(d, a, id)) == NULL)
 		return REFUND_ERROR;
 	return r;
+}
+
+enum refund_result
+refund_record(struct db *d, struct arena *a, long long id,
+    const struct refund_answer *ans, struct refund **out)
+{
+	return record(d, a, id, ans, NULL, out);
 }
 
 enum refund_result
@@ -993,7 +1095,7 @@ refund_issue(struct db *d, struct stripe *c, struct arena *a,
 	if (out != NULL)
 		*out = r;
 	refund_send(c, a, r, &ans);
-	res = refund_record(d, a, r->id, &ans, &r);
+	res = record(d, a, r->id, &ans, in->who, &r);
 	if (out != NULL && r != NULL)
 		*out = r;
 	return res;

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct actor;
 struct arena;
 struct buf;
 struct db;
@@ -95,6 +96,12 @@ struct refund_input {
 	bool				 shipping;	/* the order's shipping too */
 	enum refund_reason		 reason;
 	const char			*actor;	/* "admin:<email>", "shopctl" */
+	/*
+	 * The back office's account (NULL: none): the request, and the
+	 * outcome refund_issue() records, go to the admin log in their
+	 * own writes (adminlog.h).
+	 */
+	const struct actor		*who;
 };
 
 struct refund_line {
@@ -149,8 +156,11 @@ struct refund_line_left *refund_left(struct db *, struct arena *,
 /*
  * Step a, in a write of its own: check in, compute the amount and insert
  * the refund, requested, with its lines, and an audit_log line (a change
- * in the back office). *out (may be NULL) gets it (arena). Anything but
- * REFUND_OK writes nothing.
+ * in the back office); with in->who, an admin log entry too
+ * ("order.refund": before the order's {"state", "amount_paid",
+ * "amount_refunded", "left"}, after the refund's {"refund_id", "amount",
+ * "shipping", "reason", "state", "lines"}). *out (may be NULL) gets it
+ * (arena). Anything but REFUND_OK writes nothing.
  */
 enum refund_result refund_request(struct db *, struct arena *,
 		    const struct refund_input *in, struct refund **out);
@@ -202,7 +212,10 @@ enum refund_result refund_record(struct db *, struct arena *, long long id,
 /*
  * The three steps for in. Returns what refund_request() refused, or what
  * refund_record() returned; *out (may be NULL) gets the refund once one
- * was requested.
+ * was requested. With in->who, the record of a refund that succeeded or
+ * failed writes an admin log entry in its write too ("order.refund_result":
+ * before {"refund_id", "refund_state", "state", "amount_refunded"} as
+ * they were, after as they are).
  */
 enum refund_result refund_issue(struct db *, struct stripe *, struct arena *,
 		    const struct refund_input *in, struct refund **out);

@@ -14,6 +14,7 @@
 #include "web/cookie.h"
 #include "web/ctx.h"
 #include "web/http.h"
+#include "shop/role.h"
 #include "shop/session.h"
 
 /*
@@ -21,7 +22,8 @@
  */
 static const char sql_load[] =
     "SELECT s.id, coalesce(s.user_id, 0), s.created_at, s.seen_at, "
-    "coalesce(u.name, ''), coalesce(u.email, ''), u.role = 'admin' "
+    "coalesce(u.name, ''), coalesce(u.email, ''), "
+    "coalesce(u.staff_role, u.role, 'customer') "
     "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
     "WHERE s.id_hash = ?1 AND s.seen_at > ?2 - ?3 AND s.created_at > ?2 - ?4";
 static const char sql_touch[] =
@@ -40,7 +42,18 @@ static const char sql_sweep[] =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
     "WHERE seen_at <= ?1 - ?2 OR created_at <= ?1 - ?3 LIMIT ?4)";
 static const char sql_user[] =
-    "SELECT name, email, role = 'admin' FROM users WHERE id = ?1";
+    "SELECT name, email, coalesce(staff_role, role) FROM users "
+    "WHERE id = ?1";
+
+/* A role column, customer when it names none. */
+static enum role
+column_role(sqlite3_stmt *st, int col)
+{
+	enum role	r = role_from_name((const char *)
+			    sqlite3_column_text(st, col));
+
+	return r == ROLE__MAX ? ROLE_CUSTOMER : r;
+}
 
 const char *
 session_cookie_name(const struct config *cfg)
@@ -159,7 +172,7 @@ session_load(struct req *r)
 	s->seen_at = sqlite3_column_int64(st, 3);
 	s->user_name = db_text(r->arena, st, 4);
 	s->user_email = db_text(r->arena, st, 5);
-	s->admin = sqlite3_column_int(st, 6) != 0;
+	s->role = column_role(st, 6);
 	s->cart_count = -1;
 	sqlite3_reset(st);
 	r->session = s;
@@ -295,7 +308,7 @@ session_login(struct req *r, long long user_id, session_login_fn also,
 	s->user_id = user_id;
 	s->user_name = db_text(r->arena, st, 0);
 	s->user_email = db_text(r->arena, st, 1);
-	s->admin = sqlite3_column_int(st, 2) != 0;
+	s->role = column_role(st, 2);
 	s->created_at = s->seen_at = now;
 	sqlite3_reset(st);
 	if (db_commit(d) != 0)

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shop/role.h"
+
 struct config;
 struct db;
 struct req;
@@ -44,7 +46,7 @@ struct session {
 	long long	 user_id;	/* 0: a guest */
 	char		*user_name;	/* "" for a guest */
 	char		*user_email;
-	bool		 admin;
+	enum role	 role;		/* ROLE_CUSTOMER for a guest */
 	long long	 created_at;
 	long long	 seen_at;
 	long long	 cart_count;	/* units in its cart; -1: not counted yet

@@ -702,6 +702,69 @@ settle_expire_holds(struct db *d, struct stripe *c, struct arena *a,
 	return 0;
 }
 
+/* How often settle_cancel() expires a session the customer opened anew. */
+#define CANCEL_PASSES	3
+
+enum settle_result
+settle_cancel(struct db *d, struct stripe *c, struct arena *a, long long id,
+    const char *cause, const struct actor *who, enum order_action *act,
+    struct order **op, struct stripe_error *errp)
+{
+	struct stripe_error	 elocal, *err = errp ? errp : &elocal;
+	struct stripe_session	 s;
+	struct order		*o, *olocal;
+	enum settle_result	 r;
+	int			 pass;
+
+	if (op == NULL)
+		op = &olocal;
+	*op = NULL;
+	*act = ACTION_ERROR;
+	memset(err, 0, sizeof(*err));
+	for (pass = 0; pass < CANCEL_PASSES; pass++) {
+		if ((o = order_by_id(d, a, id)) == NULL) {
+			/* order_cancel_by() tells none from an error. */
+			*act = order_cancel_by(d, a, id, cause, NULL, who, op);
+			return *act == ACTION_ERROR ? SETTLE_ERROR : SETTLE_OK;
+		}
+		/* Only a pending order has a session that could be paid. */
+		if (o->state == ORDER_PENDING && *o->session_id != '\0') {
+			if (c == NULL) {
+				snprintf(err->message, sizeof(err->message),
+				    "payments are not configured");
+				*op = o;
+				return SETTLE_GATEWAY;
+			}
+			if (stripe_session_get(c, a, o->session_id, &s,
+			    err) != 0) {
+				*op = o;
+				return SETTLE_GATEWAY;
+			}
+			if (s.status == STRIPE_SESSION_OPEN &&
+			    session_expire(c, a, o, o->payment_attempt, s.id,
+			    &s, err) != 0) {
+				/* Paid meanwhile? Then it cannot expire. */
+				if (stripe_session_get(c, a, o->session_id, &s,
+				    err) != 0 || s.status == STRIPE_SESSION_OPEN) {
+					*op = o;
+					return SETTLE_GATEWAY;
+				}
+			}
+			if ((r = from_session(d, a, &s, SOURCE_ADMIN)) !=
+			    SETTLE_OK) {
+				*act = ACTION_REFUSED;
+				*op = order_by_id(d, a, id);
+				return r;
+			}
+		}
+		*act = order_cancel_by(d, a, id, cause, o->session_id, who, op);
+		if (*act != ACTION_CHANGED)
+			return *act == ACTION_ERROR ? SETTLE_ERROR : SETTLE_OK;
+	}
+	*op = order_by_id(d, a, id);
+	return SETTLE_BUSY;
+}
+
 struct payment_fact *
 settle_paid_sessions(struct stripe *c, struct arena *a, long long since,
     size_t *n, struct stripe_error *err)

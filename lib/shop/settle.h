@@ -15,6 +15,7 @@
 #include "shop/order.h"
 #include "shop/payment.h"
 
+struct actor;
 struct arena;
 struct buf;
 struct config;
@@ -144,6 +145,30 @@ int		 settle_reconcile(struct db *, struct stripe *, struct arena *,
  */
 int		 settle_expire_holds(struct db *, struct stripe *, struct arena *,
 		    long long now, struct settle_report *, struct buf *out);
+
+/*
+ * Cancel unpaid order id from the back office (order_cancel_by(), with
+ * who in the admin log), so that it cannot be paid after: its open
+ * session is expired at the gateway first, as the release of expired
+ * holds does, outside any transaction; a session the customer paid (even
+ * while this runs) is settled instead, and one whose money is on its way
+ * is left so. The order is cancelled only when it still shows the
+ * session that was expired; when the customer began paying again in
+ * between, the new session is expired in turn (a few times at most).
+ *
+ * Returns SETTLE_OK when the cancel was tried, *act saying what came of
+ * it (ACTION_DONE, ALREADY, REFUSED, NOT_FOUND, ...); SETTLE_PAID when
+ * the gateway says the order is paid (it is now here, not cancelled);
+ * SETTLE_PROCESSING when its payment is on its way (not cancelled);
+ * SETTLE_GATEWAY when the gateway could not be asked or c is NULL
+ * (nothing changed; err says why); SETTLE_BUSY when the order kept
+ * moving; SETTLE_ERROR on a database error. *o (may be NULL) gets the
+ * order as it is after, or NULL.
+ */
+enum settle_result settle_cancel(struct db *, struct stripe *, struct arena *,
+		    long long id, const char *cause, const struct actor *who,
+		    enum order_action *act, struct order **o,
+		    struct stripe_error *err);
 
 /* The stored paid facts of every paid session since a time, for audit. */
 struct payment_fact *settle_paid_sessions(struct stripe *, struct arena *,

@@ -16,21 +16,19 @@
 #include "shop/session.h"
 #include "shop/user.h"
 
-const char *const user_role_names[USER_ROLE__MAX] = {
-	"customer",
-	"admin",
-};
-
 static const char sql_by_email[] =
-    "SELECT id, email, name, password_hash, role, created_at FROM users "
-    "WHERE email = ?1";
+    "SELECT id, email, name, password_hash, coalesce(staff_role, role), "
+    "created_at FROM users WHERE email = ?1";
 static const char sql_by_id[] =
-    "SELECT id, email, name, password_hash, role, created_at FROM users "
-    "WHERE id = ?1";
+    "SELECT id, email, name, password_hash, coalesce(staff_role, role), "
+    "created_at FROM users WHERE id = ?1";
 static const char sql_insert[] =
-    "INSERT INTO users (email, name, password_hash, role, created_at, "
-    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+    "INSERT INTO users (email, name, password_hash, role, staff_role, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5) "
     "ON CONFLICT (email) DO NOTHING";
+static const char sql_set_role[] =
+    "UPDATE users SET role = ?2, staff_role = ?3, updated_at = ?4 "
+    "WHERE id = ?1";
 static const char sql_set_password[] =
     "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
 static const char sql_reset_void[] =
@@ -102,8 +100,9 @@ user_row(struct db *d, struct arena *a, sqlite3_stmt *st)
 		u->email = db_text(a, st, 1);
 		u->name = db_text(a, st, 2);
 		u->password_hash = db_text(a, st, 3);
-		u->role = strcmp((const char *)sqlite3_column_text(st, 4),
-		    "admin") == 0 ? USER_ADMIN : USER_CUSTOMER;
+		if ((u->role = role_from_name((const char *)
+		    sqlite3_column_text(st, 4))) == ROLE__MAX)
+			u->role = ROLE_CUSTOMER;
 		u->created_at = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_reset(st);
@@ -135,20 +134,23 @@ user_by_id(struct db *d, struct arena *a, long long id)
 
 enum user_result
 user_create(struct db *d, const char *email, const char *name,
-    const char *hash, enum user_role role, long long *id)
+    const char *hash, enum role role, long long *id)
 {
 	sqlite3_stmt	*st;
 
 	*id = 0;
-	if ((unsigned)role >= USER_ROLE__MAX || db_begin(d) != 0)
+	if ((unsigned)role >= ROLE__MAX || db_begin(d) != 0)
 		return USER_ERROR;
 	if ((st = db_prep(d, sql_insert)) == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, user_role_names[role], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, role_column(role), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, clock_now());
+	if (role_staff_column(role) != NULL)
+		sqlite3_bind_text(st, 6, role_staff_column(role), -1,
+		    SQLITE_STATIC);
 	if (db_step(d, st) != SQLITE_DONE)
 		goto fail;
 	if (sqlite3_changes(db_handle(d)) == 0) {
@@ -160,6 +162,27 @@ user_create(struct db *d, const char *email, const char *name,
 fail:
 	db_rollback(d);
 	return USER_ERROR;
+}
+
+enum user_result
+user_set_role(struct db *d, long long user_id, enum role role)
+{
+	sqlite3_stmt	*st;
+
+	if ((unsigned)role >= ROLE__MAX || (st = db_prep(d, sql_set_role)) ==
+	    NULL)
+		return USER_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, role_column(role), -1, SQLITE_STATIC);
+	if (role_staff_column(role) != NULL)
+		sqlite3_bind_text(st, 3, role_staff_column(role), -1,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, clock_now());
+	if (db_step(d, st) != SQLITE_DONE)
+		return USER_ERROR;
+	return sqlite3_changes(db_handle(d)) == 0 ? USER_NOT_FOUND : USER_OK;
 }
 
 /* Password, sessions and tokens of an account (in a write). */

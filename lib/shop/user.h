@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shop/role.h"
+
 struct arena;
 struct db;
 
@@ -35,20 +37,12 @@ struct db;
 #define USER_RESET_SECONDS	3600
 #define USER_TOKEN_LEN		43	/* base64url of 32 bytes */
 
-enum user_role {
-	USER_CUSTOMER,
-	USER_ADMIN,
-	USER_ROLE__MAX
-};
-
-extern const char *const user_role_names[USER_ROLE__MAX];	/* in the db */
-
 struct user {
 	long long	 id;
 	char		*email;
 	char		*name;
 	char		*password_hash;
-	enum user_role	 role;
+	enum role	 role;
 	long long	 created_at;
 };
 
@@ -85,7 +79,13 @@ struct user	*user_by_id(struct db *, struct arena *, long long id);
  * and hash made by auth_hash().
  */
 enum user_result user_create(struct db *, const char *email, const char *name,
-		    const char *hash, enum user_role, long long *id);
+		    const char *hash, enum role, long long *id);
+
+/*
+ * Give user_id a role (in the caller's write): the back office's staff
+ * page and shopctl. Returns USER_OK, USER_NOT_FOUND or USER_ERROR.
+ */
+enum user_result user_set_role(struct db *, long long user_id, enum role);
 
 /*
  * Replace the password hash (own write), end every session of the

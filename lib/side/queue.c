@@ -108,16 +108,28 @@ static const char sql_list_workers[] =
 static const char sql_list_running[] =
     "SELECT id, queue, kind, priority, run_at, attempts, max_attempts, "
     "coalesce(worker, ''), coalesce(lease_until, 0), "
-    "coalesce(last_error, '') FROM jobs WHERE state = 'running' "
+    "coalesce(last_error, ''), "
+    "CASE WHEN length(CAST(payload AS BLOB)) <= ?2 THEN payload END "
+    "FROM jobs WHERE state = 'running' "
     "ORDER BY started_at LIMIT ?1";
 static const char sql_list_queued[] =
     "SELECT id, queue, kind, priority, run_at, attempts, max_attempts, "
     "coalesce(worker, ''), coalesce(lease_until, 0), "
-    "coalesce(last_error, '') FROM jobs WHERE state = 'queued' "
+    "coalesce(last_error, ''), "
+    "CASE WHEN length(CAST(payload AS BLOB)) <= ?2 THEN payload END "
+    "FROM jobs WHERE state = 'queued' "
     "ORDER BY priority DESC, run_at, id LIMIT ?1";
 static const char sql_list_failed[] =
-    "SELECT id, queue, kind, attempts, max_attempts, failed_at, error "
+    "SELECT id, queue, kind, attempts, max_attempts, failed_at, error, "
+    "CASE WHEN length(CAST(payload AS BLOB)) <= ?2 THEN payload END "
     "FROM failed_jobs ORDER BY id LIMIT ?1";
+static const char sql_job_get[] =
+    "SELECT id, state, queue, kind, payload, priority, attempts, "
+    "max_attempts, run_at, 0, coalesce(last_error, ''), "
+    "coalesce(worker, '') FROM jobs WHERE id = ?1 "
+    "UNION ALL "
+    "SELECT id, 'failed', queue, kind, payload, priority, attempts, "
+    "max_attempts, 0, failed_at, error, '' FROM failed_jobs WHERE id = ?1";
 static const char sql_list_recurring[] =
     "SELECT task, kind, schedule, coalesce(next_run_at, 0), "
     "coalesce(last_run_at, 0), coalesce(last_job_id, 0) FROM recurring "
@@ -143,6 +155,13 @@ static const char sql_count[] =
     "SELECT count(*) FROM jobs WHERE state = ?1";
 static const char sql_count_failed[] =
     "SELECT count(*) FROM failed_jobs";
+
+const char *const queue_state_names[QUEUE_STATE__MAX] = {
+	"queued",
+	"running",
+	"done",
+	"failed",
+};
 
 long long
 queue_now(void)
@@ -544,11 +563,15 @@ retry_one(struct db *d, long long id, long long now)
 int
 queue_retry(struct db *d, long long id)
 {
+	bool	own = !db_in_write(d);
 	int	rc;
 
-	if (db_begin(d) != 0)
+	if (own && db_begin(d) != 0)
 		return -1;
-	if ((rc = retry_one(d, id, queue_now())) <= 0) {
+	rc = retry_one(d, id, queue_now());
+	if (!own)
+		return rc;
+	if (rc <= 0) {
 		db_rollback(d);
 		return rc;
 	}
@@ -598,9 +621,10 @@ int
 queue_discard(struct db *d, long long id)
 {
 	sqlite3_stmt	*st;
+	bool		 own = !db_in_write(d);
 	int		 n;
 
-	if (db_begin(d) != 0)
+	if (own && db_begin(d) != 0)
 		return -1;
 	if ((st = db_prep(d, sql_delete_failed)) == NULL)
 		goto fail;
@@ -616,9 +640,12 @@ queue_discard(struct db *d, long long id)
 			goto fail;
 		n = sqlite3_changes(db_handle(d));
 	}
+	if (!own)
+		return n > 0;
 	return db_commit(d) == 0 ? n > 0 : -1;
 fail:
-	db_rollback(d);
+	if (own)
+		db_rollback(d);
 	return -1;
 }
 
@@ -863,6 +890,46 @@ fail:
 	return -1;
 }
 
+int
+queue_job_get(struct db *d, struct arena *a, long long id,
+    struct queue_job_detail *j)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_job_get);
+	const char	*state;
+	int		 rc, i;
+
+	memset(j, 0, sizeof(*j));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(d, st)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+	j->id = sqlite3_column_int64(st, 0);
+	state = (const char *)sqlite3_column_text(st, 1);
+	j->state = QUEUE_STATE__MAX;
+	for (i = 0; state != NULL && i < QUEUE_STATE__MAX; i++)
+		if (strcmp(state, queue_state_names[i]) == 0)
+			j->state = (enum queue_state)i;
+	j->queue = db_text(a, st, 2);
+	j->kind = db_text(a, st, 3);
+	j->payload = db_text(a, st, 4);
+	j->priority = sqlite3_column_int(st, 5);
+	j->attempts = sqlite3_column_int(st, 6);
+	j->max_attempts = sqlite3_column_int(st, 7);
+	j->run_at = sqlite3_column_int64(st, 8);
+	j->failed_at = sqlite3_column_int64(st, 9);
+	j->error = db_text(a, st, 10);
+	j->worker = db_text(a, st, 11);
+	sqlite3_reset(st);
+	if (j->state == QUEUE_STATE__MAX) {
+		log_error("queue_job_get: job %lld: state \"%s\" unknown", id,
+		    state != NULL ? state : "");
+		memset(j, 0, sizeof(*j));
+		return -1;
+	}
+	return 1;
+}
+
 long
 queue_count(struct db *d, const char *state)
 {
@@ -956,6 +1023,7 @@ queue_list_jobs(struct db *d, struct arena *a, const char *state,
 	if (st == NULL)
 		return NULL;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	sqlite3_bind_int(st, 2, QUEUE_LIST_PAYLOAD_MAX);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
 		j = list_next(a, &v, sizeof(*j), n, &cap);
 		j->id = sqlite3_column_int64(st, 0);
@@ -968,6 +1036,7 @@ queue_list_jobs(struct db *d, struct arena *a, const char *state,
 		j->worker = db_text(a, st, 7);
 		j->lease_until = sqlite3_column_int64(st, 8);
 		j->last_error = db_text(a, st, 9);
+		j->payload = db_text(a, st, 10);
 	}
 	return list_end(a, st, rc, v, sizeof(*j), n);
 }
@@ -985,6 +1054,7 @@ queue_list_failed(struct db *d, struct arena *a, size_t limit, size_t *n)
 	if (st == NULL)
 		return NULL;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	sqlite3_bind_int(st, 2, QUEUE_LIST_PAYLOAD_MAX);
 	while ((rc = db_step(d, st)) == SQLITE_ROW) {
 		f = list_next(a, &v, sizeof(*f), n, &cap);
 		f->id = sqlite3_column_int64(st, 0);
@@ -994,6 +1064,7 @@ queue_list_failed(struct db *d, struct arena *a, size_t limit, size_t *n)
 		f->max_attempts = sqlite3_column_int(st, 4);
 		f->failed_at = sqlite3_column_int64(st, 5);
 		f->error = db_text(a, st, 6);
+		f->payload = db_text(a, st, 7);
 	}
 	return list_end(a, st, rc, v, sizeof(*f), n);
 }

@@ -122,7 +122,9 @@ long long	 queue_backoff_ms(int attempt, long long base_ms,
  * to the queue with its attempts reset, to run now; -2 when a job with
  * its unique key is pending (nothing changes). queue_discard deletes a
  * failed job, or a queued job not yet running. Both return 1 done, 0 no
- * such job, -1.
+ * such job, -1. Each runs in its own write transaction unless the
+ * connection is already in one (then it is part of the caller's, which
+ * may have read the job with queue_job_get and add a job of its own).
  */
 int		 queue_retry(struct db *, long long id);
 int		 queue_discard(struct db *, long long id);
@@ -157,6 +159,41 @@ int		 queue_worker_beat(struct db *, const char *worker,
 		    long long job_id);
 int		 queue_worker_leave(struct db *, const char *worker);
 
+/* Where a job is: in jobs (queued, running, done) or in failed_jobs. */
+enum queue_state {
+	QUEUE_QUEUED,
+	QUEUE_RUNNING,
+	QUEUE_DONE,
+	QUEUE_FAILED,
+	QUEUE_STATE__MAX
+};
+
+extern const char *const queue_state_names[QUEUE_STATE__MAX];
+
+/* One job as it is now (queue_job_get); strings in the arena. */
+struct queue_job_detail {
+	long long	 id;
+	enum queue_state state;
+	char		*queue;
+	char		*kind;
+	char		*payload;	/* in full: it may hold a secret */
+	int		 priority;
+	int		 attempts;
+	int		 max_attempts;
+	long long	 run_at;	/* 0 when failed */
+	long long	 failed_at;	/* 0 unless failed */
+	char		*error;		/* failed: why; else the last attempt's */
+	char		*worker;	/* running: who holds the lease; else "" */
+};
+
+/*
+ * Job id wherever it is, read in the caller's transaction when one is
+ * open (a write that acts on what it finds). Returns 1 with *j filled,
+ * 0 when no job has that id (any more), -1.
+ */
+int		 queue_job_get(struct db *, struct arena *, long long id,
+		    struct queue_job_detail *j);
+
 /* Counts for status displays; -1 on error. */
 long		 queue_count(struct db *, const char *state);	/* or "failed" */
 
@@ -164,8 +201,12 @@ long		 queue_count(struct db *, const char *state);	/* or "failed" */
  * What status displays list ("shopctl jobs", the back office). Times are
  * unix ms, 0 where the database holds none; strings are in the arena,
  * "" where it holds none. Each list function returns an array of *n
- * entries (*n may be 0), or NULL on error.
+ * entries (*n may be 0), or NULL on error. Payloads are listed in full,
+ * secrets and all, up to QUEUE_LIST_PAYLOAD_MAX bytes; a longer one is
+ * listed as "" (jobs/job.h, job_payload_shown, says what to show).
  */
+#define QUEUE_LIST_PAYLOAD_MAX	(16 * 1024)
+
 struct queue_worker_info {
 	char		*id;		/* host:pid:random */
 	long long	 pid;
@@ -184,6 +225,7 @@ struct queue_job_info {
 	char		*worker;	/* running: who holds the lease */
 	long long	 lease_until;	/* running: when the lease ends */
 	char		*last_error;	/* of the attempt before */
+	char		*payload;
 };
 
 struct queue_failed_info {
@@ -194,6 +236,7 @@ struct queue_failed_info {
 	int		 max_attempts;
 	long long	 failed_at;
 	char		*error;
+	char		*payload;
 };
 
 struct queue_recurring_info {

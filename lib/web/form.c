@@ -30,6 +30,9 @@ const char *const form_type_names[FORM_TYPE__MAX] = {
 	"checkbox",
 	"token",
 	"path",
+	"textarea",
+	"choice",
+	"file",
 };
 
 /*
@@ -73,6 +76,15 @@ static const struct {
 	/* FORM_PATH: a path here, never "//host" or "/\\host". */
 	{ "^/(?![/\\\\])[!-\\[\\]-~]*$", "hidden",
 	  "%s is not a path on this site." },
+	/* FORM_TEXTAREA: tabs, line feeds and carriage returns allowed. */
+	{ "^[^\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}]*$", "textarea",
+	  "%s must not hold control characters." },
+	/* FORM_CHOICE: then one of the field's choices. */
+	{ "^[A-Za-z0-9_.-]{1,64}$", "select",
+	  "%s: choose one from the list." },
+	/* FORM_FILE: never matched; the handler checks the upload. */
+	{ "^$", "file",
+	  "Choose a file for %s." },
 };
 
 static pcre2_code		*compiled[FORM_TYPE__MAX];
@@ -135,6 +147,7 @@ form_init(struct form *f, struct arena *a, const struct form_field *fields,
 	f->values = arena_calloc(a, n ? n : 1, sizeof(*f->values));
 	f->ints = arena_calloc(a, n ? n : 1, sizeof(*f->ints));
 	f->errors = arena_calloc(a, n ? n : 1, sizeof(*f->errors));
+	f->choices = arena_calloc(a, n ? n : 1, sizeof(*f->choices));
 	for (i = 0; i < n; i++)
 		f->values[i] = "";
 }
@@ -149,6 +162,12 @@ field_index(const struct form *f, const char *name)
 			return i;
 	log_error("form: no field %s in the table", name);
 	abort();
+}
+
+void
+form_choices(struct form *f, const char *name, const char *const *choices)
+{
+	f->choices[field_index(f, name)] = choices;
 }
 
 /* Record the first error of field i. */
@@ -187,15 +206,29 @@ ascii_case(char *s, bool upper)
 	}
 }
 
+/* Whether v is one of the choices c of a FORM_CHOICE field. */
+static bool
+choice_known(const char *const *c, const char *v)
+{
+	for (; c != NULL && c[0] != NULL && c[1] != NULL;
+	    c += 2)
+		if (strcmp(c[0], v) == 0)
+			return true;
+	return false;
+}
+
 /* One field: the checks of form.h in order; the first failure is kept. */
 static void
 read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 {
 	const struct form_field	*fd = &f->fields[i];
+	const char		*m;
 	char			*v, *end;
 	size_t			 chars;
 	long long		 x;
 
+	if (fd->type == FORM_FILE)
+		return;
 	if (raw == NULL)
 		raw = "";
 	if (!text_utf8_valid(raw, strlen(raw))) {
@@ -233,7 +266,11 @@ read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 		    "characters.", fd->label, fd->min));
 		return;
 	}
-	if (!form_match(fd->type, v, strlen(v))) {
+	/* A negative integer where the range has some: its digits match. */
+	m = v;
+	if (fd->type == FORM_INT && fd->min < 0 && v[0] == '-')
+		m++;
+	if (!form_match(fd->type, m, strlen(m))) {
 		if (fd->type == FORM_PATH) {
 			/* A bad "next" is dropped, not argued about. */
 			f->values[i] = "";
@@ -248,6 +285,12 @@ read_field(struct form *f, struct arena *a, size_t i, const char *raw)
 		break;
 	case FORM_COUNTRY:
 		ascii_case(v, true);
+		break;
+	case FORM_CHOICE:
+		if (!choice_known(f->choices[i], v)) {
+			set_error(f, i, type_message(a, fd));
+			return;
+		}
 		break;
 	case FORM_INT:
 		errno = 0;
@@ -271,6 +314,19 @@ form_read(struct form *f, struct arena *a, const struct kvlist *src)
 	for (i = 0; i < f->n; i++)
 		read_field(f, a, i, kv_get(src, f->fields[i].name));
 	return f->nerrors == 0 && f->error == NULL;
+}
+
+void
+form_prefix(struct form *f, const char *prefix)
+{
+	f->prefix = prefix;
+}
+
+const char *
+form_field_id(struct arena *a, const struct form *f, size_t i)
+{
+	return arena_printf(a, "f-%s%s", f->prefix != NULL ? f->prefix : "",
+	    f->fields[i].name);
 }
 
 const char *
@@ -331,6 +387,23 @@ form_error(struct form *f, const char *name, const char *msg)
 	f->errors[i] = msg;
 }
 
+/* A FORM_CHOICE field's "select" and "options" for its template. */
+static void
+choices_tval(struct arena *a, struct tval *m, const char *const *c,
+    const char *value)
+{
+	struct tval	*l = tval_set_list(a, m, "options"), *o;
+
+	tval_set_bool(a, m, "select", true);
+	for (; c != NULL && c[0] != NULL && c[1] != NULL;
+	    c += 2) {
+		o = tval_push_map(a, l);
+		tval_set_str(a, o, "value", c[0]);
+		tval_set_str(a, o, "label", c[1]);
+		tval_set_bool(a, o, "selected", strcmp(c[0], value) == 0);
+	}
+}
+
 struct tval *
 form_tval(struct arena *a, const struct form *f)
 {
@@ -345,12 +418,12 @@ form_tval(struct arena *a, const struct form *f)
 		    fd->type == FORM_TOKEN || fd->type == FORM_PATH;
 		m = tval_push_map(a, list);
 		tval_set_str(a, m, "name", fd->name);
-		tval_set(a, m, "id", tval_strf(a, "f-%s", fd->name));
+		tval_set_str(a, m, "id", form_field_id(a, f, i));
 		tval_set_str(a, m, "label", fd->label);
 		if (fd->hint != NULL) {
 			tval_set_str(a, m, "hint", fd->hint);
-			tval_set(a, m, "hint_id", tval_strf(a, "f-%s-hint",
-			    fd->name));
+			tval_set(a, m, "hint_id", tval_strf(a, "%s-hint",
+			    form_field_id(a, f, i)));
 		}
 		tval_set_str(a, m, "input", hidden ? "hidden" :
 		    types[fd->type].input);
@@ -358,8 +431,8 @@ form_tval(struct arena *a, const struct form *f)
 		    f->values[i]);
 		if (f->errors[i] != NULL) {
 			tval_set_str(a, m, "error", f->errors[i]);
-			tval_set(a, m, "error_id", tval_strf(a, "f-%s-error",
-			    fd->name));
+			tval_set(a, m, "error_id", tval_strf(a, "%s-error",
+			    form_field_id(a, f, i)));
 		}
 		if (fd->hint != NULL || f->errors[i] != NULL)
 			tval_set(a, m, "describedby", tval_strf(a, "%s%s%s",
@@ -381,6 +454,9 @@ form_tval(struct arena *a, const struct form *f)
 			tval_set_int(a, m, "maxlength", fd->max);
 		if (fd->autocomplete != NULL)
 			tval_set_str(a, m, "autocomplete", fd->autocomplete);
+		tval_set_bool(a, m, "textarea", fd->type == FORM_TEXTAREA);
+		if (fd->type == FORM_CHOICE)
+			choices_tval(a, m, f->choices[i], f->values[i]);
 	}
 	return list;
 }

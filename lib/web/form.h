@@ -30,13 +30,16 @@ enum form_type {
 	FORM_TEXT,		/* one line of text */
 	FORM_EMAIL,		/* WHATWG "valid email address", lower-cased */
 	FORM_PASSWORD,		/* kept as typed; never shown back */
-	FORM_INT,		/* decimal digits, min..max */
+	FORM_INT,		/* decimal digits, min..max; "-" if min < 0 */
 	FORM_COUNTRY,		/* ISO 3166-1 alpha-2, upper-cased */
 	FORM_POSTCODE,		/* letters, digits, spaces, hyphens */
 	FORM_PHONE,		/* digits and + ( ) . - spaces */
 	FORM_CHECKBOX,		/* present and "on", "1", "true" or "yes" */
 	FORM_TOKEN,		/* 43 base64url characters (links in mail) */
 	FORM_PATH,		/* a path on this site, for "next" */
+	FORM_TEXTAREA,		/* lines of text: tabs and newlines allowed */
+	FORM_CHOICE,		/* one of the field's choices */
+	FORM_FILE,		/* a file of a multipart body: see form_read() */
 	FORM_TYPE__MAX
 };
 
@@ -65,8 +68,10 @@ struct form {
 	const char		**values;	/* normalized; "" when absent */
 	long long		*ints;		/* FORM_INT and FORM_CHECKBOX */
 	const char		**errors;	/* NULL where the field is fine */
+	const char *const	**choices;	/* FORM_CHOICE: form_choices() */
 	const char		*error;		/* form-wide message, or NULL */
 	size_t			 nerrors;
+	const char		*prefix;	/* of ids: form_prefix() */
 };
 
 /* An empty form over a field table (values ""), in the arena. */
@@ -74,9 +79,27 @@ void		 form_init(struct form *, struct arena *,
 		    const struct form_field *, size_t n);
 
 /*
+ * The choices of a FORM_CHOICE field, before form_read(): values and
+ * labels in turn, then NULL ("staff", "Staff", "admin", "Administrator",
+ * NULL); the array must outlive the form. A choice field without them
+ * takes no value.
+ */
+void		 form_choices(struct form *, const char *name,
+		    const char *const *choices);
+
+/*
+ * The ids of the form's fields become "f-<prefix><name>" instead of
+ * "f-<name>", for a page with several forms of the same fields (one per
+ * row of a list); prefix must outlive the form.
+ */
+void		 form_prefix(struct form *, const char *prefix);
+
+/*
  * Validate every field of the table from src (the request's form or
  * query). Returns true if all passed. Fields not in the table are
- * ignored.
+ * ignored. A FORM_FILE field is not read: its file is among the
+ * request's uploads, which the handler checks (and reports on with
+ * form_error()); FORM_REQUIRED only marks its input required.
  */
 bool		 form_read(struct form *, struct arena *, const struct kvlist *src);
 
@@ -96,17 +119,21 @@ void		 form_error(struct form *, const char *name, const char *msg);
 
 /*
  * The fields as a list for templates, in table order: name, id
- * ("f-<name>"), label, hint and hint_id, input (HTML type), value (empty
+ * ("f-<name>", or with the prefix), label, hint and hint_id, input (HTML type), value (empty
  * for passwords), error and error_id, describedby (the ids of hint and
  * error), required, hidden, checkbox, checked, country_select (a
  * FORM_COUNTRY field, which templates/form/field.mustache shows as a
  * list of the countries the page gives), min and max (integers),
- * maxlength, autocomplete.
+ * maxlength, autocomplete; textarea; select with options (value, label,
+ * selected) for a FORM_CHOICE.
  */
 struct tval	*form_tval(struct arena *, const struct form *);
 
 /* {"field": "message", ...}, the form-wide one as "form". */
 struct tval	*form_errors_tval(struct arena *, const struct form *);
+
+/* The id form_tval() gives field i of the form, in the arena. */
+const char	*form_field_id(struct arena *, const struct form *, size_t i);
 
 
 /*

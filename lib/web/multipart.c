@@ -193,6 +193,15 @@ multipart_parse(struct arena *a, const char *body, size_t len,
     const char *boundary, struct kvlist *fields, struct upload **uploads,
     size_t *nuploads)
 {
+	return multipart_parse_max(a, body, len, boundary, SHOP_MAX_UPLOAD,
+	    fields, uploads, nuploads);
+}
+
+enum parse_err
+multipart_parse_max(struct arena *a, const char *body, size_t len,
+    const char *boundary, size_t max_upload, struct kvlist *fields,
+    struct upload **uploads, size_t *nuploads)
+{
 	const char	*end = body + len, *p, *h, *hend, *c, *cend;
 	char		*delim;
 	size_t		 dlen, nparts = 0, text = 0, blen;
@@ -250,7 +259,7 @@ multipart_parse(struct arena *a, const char *body, size_t len,
 			base_name(&pt.filename, &pt.filename_len);
 			if (pt.filename_len == 0 && cend == c)
 				continue;
-			if ((size_t)(cend - c) > SHOP_MAX_UPLOAD ||
+			if ((size_t)(cend - c) > max_upload ||
 			    pt.filename_len > FILENAME_MAX_LEN ||
 			    pt.name_len > SHOP_MAX_FIELD_NAME)
 				return PARSE_TOO_LONG;

@@ -42,4 +42,14 @@ enum parse_err	 multipart_parse(struct arena *, const char *body, size_t len,
 		    const char *boundary, struct kvlist *fields,
 		    struct upload **uploads, size_t *nuploads);
 
+/*
+ * The same with files of up to max_upload bytes instead of
+ * SHOP_MAX_UPLOAD: for a route whose body limit is larger (ROUTE_UPLOAD),
+ * the body's own size bounds its file.
+ */
+enum parse_err	 multipart_parse_max(struct arena *, const char *body,
+		    size_t len, const char *boundary, size_t max_upload,
+		    struct kvlist *fields, struct upload **uploads,
+		    size_t *nuploads);
+
 #endif

@@ -27,6 +27,9 @@ struct router {
 	pcre2_match_context	*mctx;
 };
 
+/* Zeroes after a subject, for the JIT's block reads (router_match()). */
+#define SUBJECT_PAD	64
+
 /* PCRE2's allocations during a match come from the request's arena. */
 static void *
 arena_malloc(PCRE2_SIZE size, void *data)
@@ -131,6 +134,7 @@ router_match(const struct router *r, struct arena *a, unsigned method,
 {
 	pcre2_general_context	*gctx;
 	pcre2_match_data	*md;
+	char			*padded;
 	size_t			 i, len = strlen(path);
 	int			 rc;
 	enum route_result	 res = ROUTE_NOT_FOUND;
@@ -144,6 +148,16 @@ router_match(const struct router *r, struct arena *a, unsigned method,
 	*out = NULL;
 	params->n = 0;
 	params->v = NULL;
+	/*
+	 * PCRE2's JIT scans a subject in aligned blocks of up to
+	 * SUBJECT_PAD bytes, looking for a literal, and so may read past
+	 * its end; what it finds there never changes the result, but it
+	 * must be defined memory (valgrind), so the path is matched from a
+	 * copy padded with zeroes.
+	 */
+	padded = arena_calloc(a, 1, len + SUBJECT_PAD);
+	memcpy(padded, path, len);
+	path = padded;
 	gctx = pcre2_general_context_create(arena_malloc, arena_nofree, a);
 	md = pcre2_match_data_create(64, gctx);
 	for (i = 0; i < r->n; i++) {

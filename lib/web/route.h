@@ -20,11 +20,18 @@ typedef int (*route_fn)(struct req *);
 
 /* Every request's session is loaded; these flags add requirements. */
 enum route_flag {
-	ROUTE_USER	= 1u << 1,	/* a signed-in customer only */
+	ROUTE_USER	= 1u << 1,	/* a signed-in account only */
 	ROUTE_ADMIN	= 1u << 2,	/* an administrator only */
+	ROUTE_STAFF	= 1u << 6,	/* staff or an administrator */
 	ROUTE_RAW	= 1u << 3,	/* body kept raw, no form parsing */
 	ROUTE_CROSS	= 1u << 4,	/* cross-site posts allowed (webhooks) */
 	ROUTE_STREAM	= 1u << 5,	/* long-lived response (events) */
+	/*
+	 * A body up to SHOP_MAX_UPLOAD_BODY and a multipart file as large
+	 * (core/limits.h), for the route that takes camera photos; every
+	 * other route stays at SHOP_MAX_BODY and SHOP_MAX_UPLOAD.
+	 */
+	ROUTE_UPLOAD	= 1u << 7,
 };
 
 struct route {

@@ -69,7 +69,7 @@ def signup_signs_in_by_the_link():
     r = acct("/account", cookie=c, d=d, headers=JSON)
     eq(r.json(), {"ok": True, "title": "Your account",
                   "user": {"id": 1, "email": "ann@example.com",
-                           "name": "Ann", "admin": False},
+                           "name": "Ann", "admin": False, "staff": False},
                   "orders": [], "has_orders": False})
 
 
@@ -79,7 +79,8 @@ def signup_json_and_duplicate_email():
     r = signup(d, headers=JSON)
     status(r, 201)
     eq(r.json(), {"user": {"id": 1, "email": "ann@example.com",
-                           "name": "Ann", "admin": False}, "ok": True})
+                           "name": "Ann", "admin": False, "staff": False},
+       "ok": True})
     # A second sign-up with the email is answered as any other: the
     # owner is mailed, nothing else happens (tests/cgi/test_signup.py).
     r = acct("/account/signup", "POST", body={

@@ -48,8 +48,8 @@ def refused_channels():
     r = cgi("live", "/live/admin", data_dir=d, env=SHORT,
             headers={"Accept": "application/json"})
     status(r, 403)
-    eq(r.json()["error"], "The back office channel is for administrators "
-       "who are signed in.")
+    eq(r.json()["error"], "The back office channel is for the shop's "
+       "staff, signed in.")
     r = cgi("live", "/live/order:1", query="token=" + "a" * 40, data_dir=d,
             env=SHORT)
     status(r, 403)

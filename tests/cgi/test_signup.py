@@ -192,7 +192,8 @@ def the_link_in_json():
     r = acct(d, "/account/confirm", "POST", {"token": token}, headers=JSON)
     status(r, 201)
     eq(r.json(), {"ok": True, "user": {"id": 1, "email": "cy@example.com",
-                                       "name": "Bob", "admin": False}})
+                                       "name": "Bob", "admin": False,
+                                    "staff": False}})
 
 
 @test

@@ -213,8 +213,9 @@ def alternative(cmd, text):
     words = text.split()
     first = words[0].strip("[]") if words else ""
     sub = first if re.fullmatch(r"[a-z][a-z_-]*", first) else None
-    opts = {m for w in words
-            for m in re.findall(r"^\[?(-{1,2}[a-z][a-z-]*)\]?$", w)}
+    # "[--admin|--staff]" gives both options.
+    opts = {m for w in words for part in w.split("|")
+            for m in re.findall(r"^\[?(-{1,2}[a-z][a-z-]*)\]?$", part)}
     return (cmd, sub), opts
 
 

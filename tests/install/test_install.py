@@ -137,7 +137,7 @@ def the_files_go_where_a_package_puts_them():
              for n in (400, 403, 404, 413, 500, 502, 503, 504)]
     eq(installed_files(), sorted(want))
     eq(names("bin"), ["shop-worker", "shopctl"])
-    eq(len(names("cgi-bin")), 6)
+    eq(len(names("cgi-bin")), 7)
 
 
 @test
@@ -199,7 +199,7 @@ def the_configurations_hold_the_installed_paths():
                  '"/media/" => "/var/lib/shopfile/media/"'):
         contains(light, line)
     eq(len(re.findall(r'"bin-path"\t\t=> "/usr/lib/shopfile/cgi-bin/\w+"',
-                      light)), 6)
+                      light)), 7)
     with open(examples + "apache.conf") as f:
         apache = f.read()
     for line in ('DocumentRoot "/usr/share/shopfile/static"',

@@ -8,6 +8,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import adminfixture as af  # noqa: E402
+import catalogfixture as cf  # noqa: E402
 from gateway import Gateway  # noqa: E402
 from shoptest import (Apache, contains, datadir, eq, free_port, run,  # noqa
                       shopctl, sql, status, test)
@@ -15,6 +17,7 @@ from shoptest import (Apache, contains, datadir, eq, free_port, run,  # noqa
 PORT = free_port()
 GW = Gateway(webhook_url=f"http://127.0.0.1:{PORT}/webhooks/stripe").start()
 D = datadir(seed=True)
+af.account(D, "admin@shop.example", "admin")
 SRV = Apache(D, env=dict(GW.shop_env(), SHOP_INSECURE_FAST_PWHASH="1"),
              port=PORT).start()
 J = {"Accept": "application/json"}
@@ -107,6 +110,40 @@ def a_purchase_paid_through_the_gateway():
     p = shopctl("audit", data_dir=D, env=GW.shop_env(), check=False)
     eq(p.returncode, 0, p.stdout)
     contains(p.stdout, "lost paid orders: 0\ndouble charges: 0\n")
+
+
+@test
+def image_uploads_have_a_body_limit_of_their_own():
+    """A photograph over SHOP_MAX_BODY reaches the image route (its
+    LocationMatch and 413 rule say SHOP_MAX_UPLOAD_BODY); the same body
+    anywhere else is refused by Apache, and so is one over the upload
+    limit on the image route."""
+    c = SRV.client()
+    status(c.post("/account/login", {"email": "admin@shop.example",
+                                     "password": af.PASSWORD}), 303)
+    pid = sql(D, "SELECT id FROM products WHERE slug = 'stoneware-mug'")[0][0]
+    photo = cf.noise_png(800, 600)
+    eq(len(photo) > 1024 * 1024, True)
+    body, ct = cf.multipart({"alt": "Noise"},
+                            {"image": ("noise.png", "image/png", photo)})
+    r = c.post(f"/admin/products/{pid}/images", body,
+               headers={"Content-Type": ct})
+    status(r, 303)
+    (base,), = sql(D, "SELECT base FROM images WHERE product_id = ? AND "
+                      "base IS NOT NULL", (pid,))
+    r = c.get(f"/media/{base}-640.webp")
+    status(r, 200)
+    eq(r.body[8:12], b"WEBP")
+    status(c.post("/admin/products", body, headers={"Content-Type": ct}),
+           413)
+    status(c.post(f"/admin/products/{pid}", body,
+                  headers={"Content-Type": ct}), 413)
+    huge, ct = cf.multipart({"alt": "Too big"}, {"image": (
+        "a.jpg", "image/jpeg", b"\xff\xd8\xff" + b"\0" * (12 * 1024 * 1024))})
+    status(c.post(f"/admin/products/{pid}/images", huge,
+                  headers={"Content-Type": ct}), 413)
+    eq(sql(D, "SELECT count(*) FROM images WHERE product_id = ?", (pid,)),
+       [(2,)])
 
 
 run()

@@ -830,8 +830,8 @@ START_TEST(images)
 		"products/x y.svg", "products/x\\y.svg", "products/caf\xc3\xa9.svg",
 		"products/x.svg?v=1", "products/%2e%2e.svg",
 	};
-	struct image_input	 in = { "products/mug.svg", "A blue mug", 600,
-	    600, 0 };
+	struct image_input	 in = { .path = "products/mug.svg",
+	    .alt = "A blue mug", .width = 600, .height = 600 };
 	long long		 pid = new_product("Mug", NULL, 0), id, v, before;
 	size_t			 i;
 
@@ -872,6 +872,104 @@ START_TEST(images)
 }
 END_TEST
 
+/*
+ * Uploads kept at several widths: base and widths both or neither, the
+ * widths ascending; read back in their order, moved and deleted, each
+ * change bumping the product.
+ */
+START_TEST(image_widths_order)
+{
+	static const int	 widths[] = { 320, 640, 1280 }, bad[] = {
+		640, 320 };
+	struct image_input	 in = { .path = "products/p1-ab-1280.jpg",
+	    .alt = "A mug", .width = 1280, .height = 960,
+	    .base = "products/p1-ab", .widths = widths, .nwidths = 3 };
+	struct image_row	*v, one;
+	long long		 pid = new_product("Mug", NULL, 0), id[4], v0,
+				 from, now, before;
+	size_t			 n, i;
+
+	ck_assert_int_eq(image_add(d, pid, &in, &id[0]), CATALOG_OK);
+	ck_assert_str_eq(text("SELECT base || ' ' || widths FROM images"),
+	    "products/p1-ab [320,640,1280]");
+	in.position = 1;
+	in.base = NULL;
+	in.nwidths = 0;
+	in.path = "products/b.svg";
+	ck_assert_int_eq(image_add(d, pid, &in, &id[1]), CATALOG_OK);
+	in.position = 2;
+	in.path = "products/c.svg";
+	ck_assert_int_eq(image_add(d, pid, &in, &id[2]), CATALOG_OK);
+	ck_assert_int_eq(image_list(d, a, pid, &v, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(v[0].id, id[0]);
+	ck_assert_str_eq(v[0].image.base, "products/p1-ab");
+	ck_assert_uint_eq(v[0].image.nwidths, 3);
+	ck_assert_int_eq(v[0].image.widths[2], 1280);
+	ck_assert_ptr_null(v[1].image.base);
+	ck_assert_uint_eq(v[1].image.nwidths, 0);
+
+	/* Refused: one without the other, widths not ascending, too many. */
+	before = rows();
+	in.base = "products/p1-cd";
+	ck_assert_int_eq(image_add(d, pid, &in, &id[3]), CATALOG_BAD_PATH);
+	in.base = "../p1-cd";
+	in.widths = widths;
+	in.nwidths = 3;
+	ck_assert_int_eq(image_add(d, pid, &in, &id[3]), CATALOG_BAD_PATH);
+	in.base = "products/p1-cd";
+	in.widths = bad;
+	in.nwidths = 2;
+	ck_assert_int_eq(image_add(d, pid, &in, &id[3]), CATALOG_BAD_SIZE);
+	in.nwidths = CATALOG_IMAGE_WIDTHS + 1;
+	ck_assert_int_eq(image_add(d, pid, &in, &id[3]), CATALOG_BAD_SIZE);
+	in.base = NULL;
+	in.nwidths = 1;
+	ck_assert_int_eq(image_add(d, pid, &in, &id[3]), CATALOG_BAD_PATH);
+	ck_assert_int_eq(rows(), before);
+
+	/* The last first: the others follow in their order. */
+	v0 = product_v(pid);
+	ck_assert_int_eq(image_move(d, pid, id[2], 0, &from, &now),
+	    CATALOG_OK);
+	ck_assert_int_eq(from, 2);
+	ck_assert_int_eq(now, 0);
+	ck_assert_int_gt(product_v(pid), v0);
+	ck_assert_str_eq(text("SELECT group_concat(path, ' ') FROM (SELECT"
+	    " path FROM images ORDER BY position, id)"),
+	    "products/c.svg products/p1-ab-1280.jpg products/b.svg");
+	ck_assert_str_eq(text("SELECT group_concat(position, ' ') FROM (SELECT"
+	    " position FROM images ORDER BY position)"), "0 1 2");
+	/* Past the end is the end; where it is, nothing is written. */
+	ck_assert_int_eq(image_move(d, pid, id[2], 99, &from, &now),
+	    CATALOG_OK);
+	ck_assert_int_eq(now, 2);
+	v0 = product_v(pid);
+	ck_assert_int_eq(image_move(d, pid, id[2], 2, &from, &now),
+	    CATALOG_OK);
+	ck_assert_int_eq(product_v(pid), v0);
+	ck_assert_int_eq(image_move(d, pid, id[2], -1, NULL, NULL),
+	    CATALOG_BAD_POSITION);
+	ck_assert_int_eq(image_move(d, pid, 99, 0, NULL, NULL),
+	    CATALOG_NOT_FOUND);
+	ck_assert_int_eq(image_move(d, pid + 1, id[0], 0, NULL, NULL),
+	    CATALOG_NOT_FOUND);
+
+	ck_assert_int_eq(image_get(d, a, pid, id[0], &one), 1);
+	ck_assert_str_eq(one.image.alt, "A mug");
+	ck_assert_int_eq(image_get(d, a, pid + 1, id[0], &one), 0);
+	ck_assert_int_eq(image_delete(d, pid + 1, id[0]), CATALOG_NOT_FOUND);
+	v0 = product_v(pid);
+	ck_assert_int_eq(image_delete(d, pid, id[0]), CATALOG_OK);
+	ck_assert_int_gt(product_v(pid), v0);
+	ck_assert_int_eq(image_delete(d, pid, id[0]), CATALOG_NOT_FOUND);
+	ck_assert_int_eq(image_list(d, a, pid, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++)
+		ck_assert_int_ne(v[i].id, id[0]);
+}
+END_TEST
+
 /* Outside a write nothing is written, whatever the call. */
 START_TEST(bad_outside_a_write)
 {
@@ -891,7 +989,10 @@ START_TEST(bad_outside_a_write)
 	ck_assert_int_eq(variant_create(d, 1, &v, "seed", &id), CATALOG_ERROR);
 	ck_assert_int_eq(variant_update(d, 1, &v), CATALOG_ERROR);
 	ck_assert_int_eq(image_add(d, 1, &(struct image_input){
-	    "products/a.svg", "A", 1, 1, 0 }, &id), CATALOG_ERROR);
+	    .path = "products/a.svg", .alt = "A", .width = 1, .height = 1 },
+	    &id), CATALOG_ERROR);
+	ck_assert_int_eq(image_move(d, 1, 1, 0, NULL, NULL), CATALOG_ERROR);
+	ck_assert_int_eq(image_delete(d, 1, 1), CATALOG_ERROR);
 	ck_assert_int_eq(rows(), 0);
 	ck_assert_int_eq(catalog_has_products(d), 0);
 }
@@ -964,6 +1065,7 @@ suite(void)
 	tcase_add_test(tc, bad_variant_fields);
 	tcase_add_test(tc, variant_updates);
 	tcase_add_test(tc, images);
+	tcase_add_test(tc, image_widths_order);
 	tcase_add_test(tc, bad_outside_a_write);
 	tcase_add_test(tc, rollback);
 	suite_add_tcase(s, tc);

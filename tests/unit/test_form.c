@@ -249,6 +249,90 @@ START_TEST(tval_for_templates)
 }
 END_TEST
 
+static const struct form_field stock_fields[] = {
+	{ "amount", "Amount", FORM_INT, FORM_REQUIRED, -1000, 1000, NULL,
+	  NULL, NULL },
+	{ "count", "Count", FORM_INT, 0, 0, 10, NULL, NULL, NULL },
+	{ "image", "Image", FORM_FILE, FORM_REQUIRED, 0, 0, NULL, NULL, NULL },
+};
+
+static struct form
+read_stock(const char *amount, const char *count, bool *ok)
+{
+	struct kvlist	l;
+	struct form	f;
+
+	l.v = arena_calloc(a, 3, sizeof(*l.v));
+	l.n = 0;
+	l.v[l.n].key = "amount";
+	l.v[l.n].val = amount;
+	l.v[l.n++].vlen = strlen(amount);
+	l.v[l.n].key = "count";
+	l.v[l.n].val = count;
+	l.v[l.n++].vlen = strlen(count);
+	/* A text field named as the file is not taken for it. */
+	l.v[l.n].key = "image";
+	l.v[l.n].val = "not a file";
+	l.v[l.n++].vlen = strlen("not a file");
+	form_init(&f, a, stock_fields, 3);
+	*ok = form_read(&f, a, &l);
+	return f;
+}
+
+/* Negative integers where the range has them, and only there. */
+START_TEST(negative_integers)
+{
+	struct form	f;
+	bool		ok;
+
+	f = read_stock("-12", "3", &ok);
+	ck_assert(ok);
+	ck_assert_int_eq(form_int(&f, "amount"), -12);
+	ck_assert_str_eq(form_str(&f, "image"), "");
+	f = read_stock("-1001", "3", &ok);
+	ck_assert(!ok);
+	ck_assert_str_eq(form_field_error(&f, "amount"),
+	    "Enter a whole number from -1000 to 1000.");
+	f = read_stock("--1", "-0", &ok);
+	ck_assert(!ok);
+	ck_assert_ptr_nonnull(form_field_error(&f, "amount"));
+	ck_assert_str_eq(form_field_error(&f, "count"),
+	    "Enter a whole number from 0 to 10.");
+	f = read_stock("- 1", "1", &ok);
+	ck_assert(!ok);
+	f = read_stock("-", "1", &ok);
+	ck_assert(!ok);
+	f = read_stock("+5", "1", &ok);
+	ck_assert(!ok);
+	f = read_stock("-0", "1", &ok);
+	ck_assert(ok);
+	ck_assert_int_eq(form_int(&f, "amount"), 0);
+}
+END_TEST
+
+/* Files and prefixed ids, for the back office's pages of many forms. */
+START_TEST(files_and_prefixes)
+{
+	struct form	 f;
+	struct tval	*t, *amount, *image;
+	bool		 ok;
+
+	f = read_stock("1", "1", &ok);
+	ck_assert(ok);
+	form_prefix(&f, "v12-");
+	form_error(&f, "image", "Choose an image.");
+	t = form_tval(a, &f);
+	amount = t->u.c.head->val;
+	image = t->u.c.head->next->next->val;
+	ck_assert_str_eq(tval_get_str(amount, "id"), "f-v12-amount");
+	ck_assert_str_eq(tval_get_str(image, "input"), "file");
+	ck_assert_str_eq(tval_get_str(image, "value"), "");
+	ck_assert_str_eq(tval_get_str(image, "error_id"), "f-v12-image-error");
+	ck_assert(tval_truthy(tval_get(image, "required")));
+	ck_assert_str_eq(form_field_id(a, &f, 2), "f-v12-image");
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -262,6 +346,8 @@ suite(void)
 	tcase_add_test(t, required_and_form_errors);
 	tcase_add_test(t, set_prefills);
 	tcase_add_test(t, tval_for_templates);
+	tcase_add_test(t, negative_integers);
+	tcase_add_test(t, files_and_prefixes);
 	suite_add_tcase(s, t);
 	return s;
 }

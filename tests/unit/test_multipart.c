@@ -226,6 +226,39 @@ START_TEST(limits)
 }
 END_TEST
 
+/*
+ * A file over SHOP_MAX_UPLOAD is refused by multipart_parse() and taken
+ * by multipart_parse_max() with a larger bound, up to that bound only.
+ */
+START_TEST(upload_bound)
+{
+	struct kvlist	 f;
+	struct upload	*u;
+	struct buf	 b = { 0 };
+	size_t		 nu, n = SHOP_MAX_UPLOAD + 1, len;
+	char		*file;
+
+	file = malloc(n);
+	memset(file, 'x', n);
+	buf_puts(&b, "--XyZ\r\nContent-Disposition: form-data; name=\"image\"; "
+	    "filename=\"big.jpg\"\r\n\r\n");
+	buf_append(&b, file, n);
+	buf_puts(&b, "\r\n" PART("alt", "A mug") "--XyZ--\r\n");
+	len = b.len;
+	ck_assert_int_eq(multipart_parse(a, b.p, len, "XyZ", &f, &u, &nu),
+	    PARSE_TOO_LONG);
+	ck_assert_int_eq(multipart_parse_max(a, b.p, len, "XyZ", n, &f, &u,
+	    &nu), PARSE_OK);
+	ck_assert_uint_eq(nu, 1);
+	ck_assert_uint_eq(u[0].len, n);
+	ck_assert_str_eq(kv_get(&f, "alt"), "A mug");
+	ck_assert_int_eq(multipart_parse_max(a, b.p, len, "XyZ", n - 1, &f,
+	    &u, &nu), PARSE_TOO_LONG);
+	free(file);
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -239,6 +272,7 @@ suite(void)
 	tcase_add_test(t, malformed);
 	tcase_add_test(t, bad_text);
 	tcase_add_test(t, limits);
+	tcase_add_test(t, upload_bound);
 	suite_add_tcase(s, t);
 	return s;
 }

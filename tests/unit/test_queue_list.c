@@ -2,7 +2,8 @@
  * Unit tests: what status displays list of queue.db (lib/side/queue.c,
  * queue_list_*: workers, running and queued jobs, failed jobs, recurring
  * tasks), in their order, with what the database does not hold as 0 or
- * "", and errors as NULL.
+ * "", and errors as NULL; one job wherever it is (queue_job_get), and
+ * retrying or discarding it inside the caller's write.
  */
 #include <check.h>
 #include <stdio.h>
@@ -190,6 +191,124 @@ START_TEST(failed_workers_and_recurring)
 }
 END_TEST
 
+START_TEST(payloads_listed_whole_or_not_at_all)
+{
+	struct queue_job_spec	 s;
+	struct queue_job_info	*j;
+	struct queue_failed_info *f;
+	struct queue_job	 job;
+	char			*big;
+	size_t			 n, len = QUEUE_LIST_PAYLOAD_MAX + 1;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = "send_mail";
+	s.payload = "{\"to\":\"a@example.com\",\"data\":{\"url\":\"secret\"}}";
+	ck_assert_int_gt(queue_enqueue(q, &s), 0);
+	/* Over the limit: listed as "", kind and all else as usual. */
+	big = arena_alloc(a, len + 1);
+	memset(big, ' ', len);
+	memcpy(big, "{\"x\":1}", 7);
+	big[len] = '\0';
+	s.payload = big;
+	s.priority = -1;
+	ck_assert_int_gt(queue_enqueue(q, &s), 0);
+	j = queue_list_jobs(q, a, "queued", 10, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(j[0].payload, "{\"to\":\"a@example.com\",\"data\":"
+	    "{\"url\":\"secret\"}}");
+	ck_assert_str_eq(j[1].payload, "");
+	ck_assert_str_eq(j[1].kind, "send_mail");
+	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 60000, &job), 1);
+	ck_assert_int_eq(queue_fail(q, &job, "no", false, 0), 2);
+	f = queue_list_failed(q, a, 10, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(f[0].payload, j[0].payload);
+}
+END_TEST
+
+START_TEST(one_job_wherever_it_is)
+{
+	struct queue_job_detail	 d;
+	struct queue_job	 job;
+	long long		 now = queue_now(), queued, running, done, failed;
+
+	queued = add("a", 3, now + 5000);
+	running = add("b", 9, 0);
+	done = add("c", 8, 0);
+	failed = add("d", 7, 0);
+	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 60000, &job), 1);
+	ck_assert_int_eq(job.id, running);
+	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 60000, &job), 1);
+	ck_assert_int_eq(queue_complete(q, &job), 1);
+	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 60000, &job), 1);
+	ck_assert_int_eq(queue_fail(q, &job, "it broke", false, 0), 2);
+
+	ck_assert_int_eq(queue_job_get(q, a, queued, &d), 1);
+	ck_assert_int_eq(d.id, queued);
+	ck_assert_int_eq(d.state, QUEUE_QUEUED);
+	ck_assert_str_eq(queue_state_names[d.state], "queued");
+	ck_assert_str_eq(d.queue, "mail");
+	ck_assert_str_eq(d.kind, "a");
+	ck_assert_str_eq(d.payload, "{}");
+	ck_assert_int_eq(d.priority, 3);
+	ck_assert_int_eq(d.run_at, now + 5000);
+	ck_assert_int_eq(d.failed_at, 0);
+	ck_assert_str_eq(d.error, "");
+	ck_assert_str_eq(d.worker, "");
+	ck_assert_int_eq(queue_job_get(q, a, running, &d), 1);
+	ck_assert_int_eq(d.state, QUEUE_RUNNING);
+	ck_assert_str_eq(d.worker, "w1");
+	ck_assert_int_eq(d.attempts, 1);
+	ck_assert_int_eq(queue_job_get(q, a, done, &d), 1);
+	ck_assert_int_eq(d.state, QUEUE_DONE);
+	ck_assert_int_eq(queue_job_get(q, a, failed, &d), 1);
+	ck_assert_int_eq(d.state, QUEUE_FAILED);
+	ck_assert_str_eq(d.kind, "d");
+	ck_assert_str_eq(d.error, "it broke");
+	ck_assert_int_ge(d.failed_at, now);
+	ck_assert_int_eq(d.run_at, 0);
+	ck_assert_int_eq(queue_job_get(q, a, failed + 100, &d), 0);
+	ck_assert_int_eq(d.id, 0);
+}
+END_TEST
+
+START_TEST(retry_and_discard_in_the_callers_write)
+{
+	struct queue_job_detail	 d;
+	struct queue_job	 job;
+	long long		 id, other;
+
+	id = add("d", 0, 0);
+	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 60000, &job), 1);
+	ck_assert_int_eq(queue_fail(q, &job, "no", false, 0), 2);
+	/* Rolled back with the caller's write: still failed. */
+	ck_assert_int_eq(db_begin(q), 0);
+	ck_assert_int_eq(queue_retry(q, id), 1);
+	ck_assert_int_eq(queue_job_get(q, a, id, &d), 1);
+	ck_assert_int_eq(d.state, QUEUE_QUEUED);
+	ck_assert(db_in_write(q));
+	db_rollback(q);
+	ck_assert_int_eq(queue_job_get(q, a, id, &d), 1);
+	ck_assert_int_eq(d.state, QUEUE_FAILED);
+	/* Committed with it, beside a job of the caller's. */
+	ck_assert_int_eq(db_begin(q), 0);
+	ck_assert_int_eq(queue_discard(q, id), 1);
+	ck_assert_int_gt((other = add("record", 0, 0)), id);
+	ck_assert_int_eq(queue_discard(q, id), 0);
+	ck_assert_int_eq(db_commit(q), 0);
+	ck_assert_int_eq(queue_job_get(q, a, id, &d), 0);
+	ck_assert_int_eq(queue_job_get(q, a, other, &d), 1);
+	/* A running job is neither. */
+	ck_assert_int_eq(queue_claim(q, a, "w1", NULL, 60000, &job), 1);
+	ck_assert_int_eq(db_begin(q), 0);
+	ck_assert_int_eq(queue_retry(q, other), 0);
+	ck_assert_int_eq(queue_discard(q, other), 0);
+	ck_assert_int_eq(db_commit(q), 0);
+	ck_assert_int_eq(queue_job_get(q, a, other, &d), 1);
+	ck_assert_int_eq(d.state, QUEUE_RUNNING);
+}
+END_TEST
+
 START_TEST(bad_lists)
 {
 	size_t	n = 99;
@@ -218,6 +337,9 @@ main(void)
 	tcase_add_test(tc, empty_lists);
 	tcase_add_test(tc, jobs_in_claim_order);
 	tcase_add_test(tc, failed_workers_and_recurring);
+	tcase_add_test(tc, payloads_listed_whole_or_not_at_all);
+	tcase_add_test(tc, one_job_wherever_it_is);
+	tcase_add_test(tc, retry_and_discard_in_the_callers_write);
 	tcase_add_test(tc, bad_lists);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
