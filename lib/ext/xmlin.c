@@ -41,6 +41,7 @@ struct xmlin {
 	bool			 first;		/* no byte read yet */
 	unsigned char		 carry[XMLIN_CARRY];
 	size_t			 ncarry;
+	long			 lines_read;	/* LFs given to libxml2 */
 	bool			 pending_end;	/* an empty element's END */
 	const char		*pending_name;
 	int			 pending_depth;
@@ -60,6 +61,10 @@ fail_v(struct xmlin *x, long line, const char *fmt, va_list ap)
 	if (x->err != NULL)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* libxml2's messages may have several lines: one here. */
+	for (n = 0; msg[n] != '\0'; n++)
+		if (msg[n] == '\n' && msg[n + 1] != '\0')
+			msg[n] = ';';
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
@@ -202,10 +207,13 @@ check_start(struct xmlin *x, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Whether word is in the n bytes at p (with the carry before them). */
+/*
+ * Whether word is in the n bytes at p (with the carry before them);
+ * *at gets the offset in p where it starts (0 if in the carry).
+ */
 static bool
 has_word(const unsigned char *carry, size_t nc, const unsigned char *p,
-    size_t n, const char *word)
+    size_t n, const char *word, size_t *at)
 {
 	size_t	wl = strlen(word), i, j;
 
@@ -217,8 +225,10 @@ has_word(const unsigned char *carry, size_t nc, const unsigned char *p,
 			if (c != (unsigned char)word[j])
 				break;
 		}
-		if (j == wl)
+		if (j == wl) {
+			*at = i > nc ? i - nc : 0;
 			return true;
+		}
 		if (i + wl > nc + n)
 			break;
 	}
@@ -233,8 +243,9 @@ static int
 on_read(void *arg, char *buf, int len)
 {
 	struct xmlin	*x = arg;
-	size_t		 n, k;
+	size_t		 n, k, at;
 	ssize_t		 got;
+	long		 line;
 
 	if (x->err != NULL || len < 0)
 		return -1;
@@ -263,12 +274,17 @@ on_read(void *arg, char *buf, int len)
 			return -1;
 	}
 	if (has_word(x->carry, x->ncarry, (unsigned char *)buf, n,
-	    "<!DOCTYPE") || has_word(x->carry, x->ncarry,
-	    (unsigned char *)buf, n, "<!ENTITY")) {
-		fail(x, 0, "a DOCTYPE or an entity declaration is not "
+	    "<!DOCTYPE", &at) || has_word(x->carry, x->ncarry,
+	    (unsigned char *)buf, n, "<!ENTITY", &at)) {
+		line = x->lines_read + 1;
+		for (k = 0; k < at; k++)
+			line += buf[k] == '\n';
+		fail(x, line, "a DOCTYPE or an entity declaration is not "
 		    "accepted");
 		return -1;
 	}
+	for (k = 0; k < n; k++)
+		x->lines_read += buf[k] == '\n';
 	/* The last bytes, for a word that spans two reads. */
 	if (n >= XMLIN_CARRY) {
 		memcpy(x->carry, buf + n - XMLIN_CARRY, XMLIN_CARRY);

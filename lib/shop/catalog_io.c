@@ -1548,6 +1548,7 @@ catalog_import(struct db *d, const char *path, const struct import_opts *o,
 	bool		 take;
 	int		 rc = -1;
 
+	memset(rep, 0, sizeof(*rep));
 	take = o->images_dir != NULL || (o->format == IMPORT_SHOPIFY &&
 	    o->fetch_images);
 	if (take) {

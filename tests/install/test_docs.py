@@ -394,8 +394,10 @@ def the_usage_is_parsed_whole():
     eq(sorted(k for k in usage if k[0] == "jobs"),
        [("jobs", "discard"), ("jobs", "enqueue"), ("jobs", "list"),
         ("jobs", "retry")])
-    eq(len(usage), 15)
-    eq(len(man_commands("man/shopctl.8")), 15)
+    eq(sorted(usage[("import", "shopify")]), ["--dry-run",
+                                              "--fetch-images", "--images"])
+    eq(len(usage), 18)
+    eq(len(man_commands("man/shopctl.8")), 18)
 
 
 run()
