@@ -49,7 +49,7 @@ ctl_export(struct ctl *c, int argc, char **argv)
 	optind = 0;
 	argc--;
 	argv++;
-	while ((ch = getopt(argc, argv, "+o:h")) != -1) {
+	while ((ch = getopt(argc, argv, "o:h")) != -1) {
 		switch (ch) {
 		case 'o':
 			out = optarg;
@@ -163,7 +163,7 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	optind = 0;
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			o.dry_run = true;

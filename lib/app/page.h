@@ -38,6 +38,18 @@ bool		 page_cached(struct req *, const char *key, const char *title);
 int		 page_render_cached(struct req *, int status, const char *tmpl,
 		    struct tval *data, const char *key, int ttl);
 
+/*
+ * The same for a page that adds to the layout's <head> (meta tags, a
+ * canonical link): head_tmpl is rendered with the same data as tmpl,
+ * kept under key with ":head" added, and put in the layout's head
+ * block. page_cached_head() answers only when both parts are there.
+ */
+bool		 page_cached_head(struct req *, const char *key,
+		    const char *title);
+int		 page_render_cached_head(struct req *, int status,
+		    const char *head_tmpl, const char *tmpl, struct tval *data,
+		    const char *key, int ttl);
+
 /* Answer data as JSON whatever the client asked. */
 void		 page_json(struct req *, int status, const struct tval *);
 
