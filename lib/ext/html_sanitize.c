@@ -17,7 +17,7 @@
 #include "ext/html_sanitize.h"
 
 #define HTML_OPTIONS	(HTML_PARSE_NONET | HTML_PARSE_NOERROR | \
-			 HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED)
+			 HTML_PARSE_NOWARNING)
 
 enum action {
 	ACT_UNWRAP,	/* its tags go, its content stays */
@@ -355,6 +355,24 @@ walk_tree(struct walk *w, xmlNodePtr top)
 	}
 }
 
+/*
+ * The <body> the parser made (it adds <html> and <body> around any
+ * fragment), or the document when there is none.
+ */
+static xmlNodePtr
+body_of(htmlDocPtr doc)
+{
+	xmlNodePtr	root = xmlDocGetRootElement(doc), n;
+
+	if (root == NULL)
+		return (xmlNodePtr)doc;
+	for (n = root->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && n->name != NULL &&
+		    strcasecmp((const char *)n->name, "body") == 0)
+			return n;
+	return (xmlNodePtr)doc;
+}
+
 int
 html_sanitize(const char *html, size_t len, struct buf *out, struct buf *text)
 {
@@ -373,7 +391,7 @@ html_sanitize(const char *html, size_t len, struct buf *out, struct buf *text)
 	memset(&w, 0, sizeof(w));
 	w.out = &o;
 	w.text = text != NULL ? &t : NULL;
-	walk_tree(&w, (xmlNodePtr)doc);
+	walk_tree(&w, body_of(doc));
 	xmlFreeDoc(doc);
 	if (!text_utf8_valid(o.p ? o.p : "", o.len) ||
 	    !text_utf8_valid(t.p ? t.p : "", t.len)) {

@@ -1,8 +1,8 @@
 /*
  * HTML from elsewhere (a Shopify "Body (HTML)", an imported
  * description) made safe to show as HTML: parsed with libxml2's HTML
- * parser (htmlReadMemory, no network, errors and warnings silenced, no
- * implied <html> or <body>) and written out again from the tree,
+ * parser (htmlReadMemory, no network, errors and warnings silenced) and
+ * the content of the <body> it makes written out again from the tree,
  * keeping only
  *
  *	p br strong em ul ol li h2 h3 h4, and a with an http: or https:

@@ -38,7 +38,9 @@ struct xmlin {
 	size_t			 memlen;
 	size_t			 read;		/* bytes given to libxml2 */
 	size_t			 max;
-	bool			 first;		/* no byte read yet */
+	bool			 first;		/* the prolog not checked yet */
+	unsigned char		 prolog[256];	/* its first bytes */
+	size_t			 nprolog;
 	unsigned char		 carry[XMLIN_CARRY];
 	size_t			 ncarry;
 	long			 lines_read;	/* LFs given to libxml2 */
@@ -268,10 +270,23 @@ on_read(void *arg, char *buf, int len)
 		fail(x, 0, "the file is larger than %zu bytes", x->max);
 		return -1;
 	}
+	/*
+	 * libxml2 reads a few bytes first, then more: the XML declaration
+	 * is checked once it is whole (or cannot be), from a copy.
+	 */
 	if (x->first && n > 0) {
-		x->first = false;
-		if (check_start(x, (unsigned char *)buf, n) != 0)
-			return -1;
+		k = sizeof(x->prolog) - x->nprolog < n ?
+		    sizeof(x->prolog) - x->nprolog : n;
+		memcpy(x->prolog + x->nprolog, buf, k);
+		x->nprolog += k;
+		if (x->nprolog == sizeof(x->prolog) || n == 0 ||
+		    memmem(x->prolog, x->nprolog, "?>", 2) != NULL ||
+		    (x->nprolog >= 8 && memmem(x->prolog, 8, "<?xml", 5) ==
+		    NULL)) {
+			x->first = false;
+			if (check_start(x, x->prolog, x->nprolog) != 0)
+				return -1;
+		}
 	}
 	if (has_word(x->carry, x->ncarry, (unsigned char *)buf, n,
 	    "<!DOCTYPE", &at) || has_word(x->carry, x->ncarry,
