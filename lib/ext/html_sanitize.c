@@ -107,6 +107,33 @@ is_block(const char *t)
 	    strcmp(t, "ol") == 0 || is_heading(t);
 }
 
+/*
+ * Whether the parser, reading a start tag t while p is the element it
+ * is in, would close p first (libxml2's htmlStartClose table, for the
+ * tags written): such a t is unwrapped, so the output reads back as it
+ * was written.
+ */
+static bool
+closes(const char *t, const char *p)
+{
+	if (p == NULL)
+		return false;
+	if (strcmp(p, "p") == 0)
+		return is_block(t) || strcmp(t, "li") == 0;
+	if (is_heading(p))
+		return strcmp(t, "p") == 0 || strcmp(t, "li") == 0 ||
+		    (is_heading(t) && strcmp(t, p) != 0);
+	if (strcmp(p, "li") == 0)
+		return strcmp(t, "li") == 0;
+	if (strcmp(p, "ul") == 0)
+		return strcmp(t, "ol") == 0;
+	if (strcmp(p, "ol") == 0)
+		return strcmp(t, "ul") == 0;
+	if (strcmp(p, "a") == 0)
+		return strcmp(t, "a") == 0;
+	return false;
+}
+
 /* Whether an element named t is open in the output. */
 static bool
 inside(const struct walk *w, const char *t)
@@ -222,6 +249,10 @@ decide(struct walk *w, xmlNodePtr n, const char **tag)
 		return ACT_UNWRAP;
 	if (strcmp(t, "li") == 0 && (parent == NULL ||
 	    (strcmp(parent, "ul") != 0 && strcmp(parent, "ol") != 0)))
+		return ACT_UNWRAP;
+	if (closes(t, parent) || ((strcmp(t, "ul") == 0 ||
+	    strcmp(t, "ol") == 0) && parent != NULL &&
+	    (strcmp(parent, "ul") == 0 || strcmp(parent, "ol") == 0)))
 		return ACT_UNWRAP;
 	if (strcmp(t, "a") == 0) {
 		if (inside(w, "a"))
@@ -376,7 +407,7 @@ body_of(htmlDocPtr doc)
 int
 html_sanitize(const char *html, size_t len, struct buf *out, struct buf *text)
 {
-	struct buf	 o = { 0 }, t = { 0 };
+	struct buf	 o = { 0 }, t = { 0 }, in = { 0 };
 	struct walk	 w;
 	htmlDocPtr	 doc;
 
@@ -385,7 +416,15 @@ html_sanitize(const char *html, size_t len, struct buf *out, struct buf *text)
 		return -1;
 	if (len == 0)
 		return 0;
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", HTML_OPTIONS);
+	/*
+	 * Inside an open <body>, text at the start is not put in a <p> the
+	 * parser adds (it does so only before any element), so the output
+	 * reads back as the same tree.
+	 */
+	buf_puts(&in, "<body>");
+	buf_append(&in, html, len);
+	doc = htmlReadMemory(in.p, (int)in.len, NULL, "UTF-8", HTML_OPTIONS);
+	buf_free(&in);
 	if (doc == NULL)
 		return 0;	/* nothing libxml2 could read: no content */
 	memset(&w, 0, sizeof(w));
