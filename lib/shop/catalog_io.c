@@ -60,6 +60,9 @@ const char *const import_format_names[IMPORT_FORMAT__MAX] = {
 
 /* Where image files taken in go, under the media directory. */
 #define IMAGES_SUBDIR	"products"
+/* The page cache of an import's transaction, and the usual (db.c's). */
+#define IMPORT_CACHE	"-262144"	/* KiB: 256 MiB at most */
+#define USUAL_CACHE	"-8192"
 /* Hex digits of the SHA-256 of an image that name its files. */
 #define IMAGE_HASH_HEX	24
 
@@ -1562,9 +1565,15 @@ catalog_import(struct db *d, const char *path, const struct import_opts *o,
 	written_n = rep->images_written;
 	imp_init(&im, o->format, o, rep, PASS_APPLY, take ? &images : NULL);
 	rep->images_written = written_n;
+	/*
+	 * One transaction of the whole catalog: with the usual page cache,
+	 * SQLite spills the same pages to the WAL again and again.
+	 */
+	(void)db_exec(d, "PRAGMA cache_size=" IMPORT_CACHE);
 	if (db_begin(d) != 0) {
 		imp_error(&im, 0, NULL, "cannot begin the write: %s",
 		    db_errmsg(d));
+		(void)db_exec(d, "PRAGMA cache_size=" USUAL_CACHE);
 		imp_free(&im);
 		goto out;
 	}
@@ -1573,10 +1582,14 @@ catalog_import(struct db *d, const char *path, const struct import_opts *o,
 	imp_free(&im);
 	if (rep->errors > 0 || o->dry_run) {
 		db_rollback(d);
+		(void)db_exec(d, "PRAGMA cache_size=" USUAL_CACHE);
 		rc = rep->errors > 0 ? -1 : 0;
 		goto out;
 	}
-	if (db_commit(d) != 0) {
+	rc = db_commit(d);
+	(void)db_exec(d, "PRAGMA cache_size=" USUAL_CACHE);
+	if (rc != 0) {
+		rc = -1;
 		snprintf(rep->error, sizeof(rep->error), "the commit failed: "
 		    "%s", db_errmsg(d));
 		rep->errors++;
