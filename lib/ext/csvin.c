@@ -28,6 +28,8 @@ struct csvin {
 	size_t		 n;
 	long		 line;		/* being given to libcsv */
 	long		 row_line;	/* where the current row started */
+	long		 row_start;	/* the first line of the next row */
+	int		 between;	/* no byte of a row given since one ended */
 	long		 last_end;	/* line the last row ended on */
 	csvin_row_fn	 fn;
 	void		*arg;
@@ -56,7 +58,7 @@ on_field(void *s, size_t len, void *data)
 	if (c->stop != 0)
 		return;
 	if (c->n == 0)
-		c->row_line = c->line;
+		c->row_line = c->row_start;
 	if (c->n == CSVIN_MAX_FIELDS) {
 		snprintf(c->err, c->errlen, "line %ld: more than %d fields in "
 		    "a row", c->row_line, CSVIN_MAX_FIELDS);
@@ -95,6 +97,7 @@ on_row(int term, void *data)
 	row.n = c->n;
 	row.line = c->row_line;
 	c->last_end = c->line;
+	c->between = 1;
 	c->stop = c->fn(c->arg, &row);
 	c->n = 0;
 	arena_reset(c->arena);
@@ -105,11 +108,17 @@ static int
 feed(struct csvin *c, struct csv_parser *p, const char *s, size_t n)
 {
 	const char	*nl;
-	size_t		 k;
+	size_t		 k, j;
 
 	while (n > 0 && c->stop == 0) {
 		nl = memchr(s, '\n', n);
 		k = nl != NULL ? (size_t)(nl - s) + 1 : n;
+		/* A row starts on the first line that is not blank. */
+		for (j = 0; c->between && j < k; j++)
+			if (s[j] != '\r' && s[j] != '\n') {
+				c->row_start = c->line;
+				c->between = 0;
+			}
 		if (csv_parse(p, s, k, on_field, on_row, c) != k &&
 		    c->stop == 0) {
 			if (csv_error(p) == CSV_ENOMEM)
@@ -151,6 +160,8 @@ start(struct csvin *c, struct csv_parser *p, csvin_row_fn fn, void *arg,
 {
 	memset(c, 0, sizeof(*c));
 	c->line = 1;
+	c->row_start = 1;
+	c->between = 1;
 	c->fn = fn;
 	c->arg = arg;
 	c->err = err;

@@ -48,6 +48,7 @@ struct xmlin {
 	const char		*pending_name;
 	int			 pending_depth;
 	int			 state;		/* 1 reading, 0 done, -1 failed */
+	bool			 validating;	/* against a schema */
 	long			 line;
 	char			*attrs[XMLIN_ATTRS];
 	size_t			 nattrs;
@@ -274,7 +275,7 @@ on_read(void *arg, char *buf, int len)
 	 * libxml2 reads a few bytes first, then more: the XML declaration
 	 * is checked once it is whole (or cannot be), from a copy.
 	 */
-	if (x->first && n > 0) {
+	if (x->first) {
 		k = sizeof(x->prolog) - x->nprolog < n ?
 		    sizeof(x->prolog) - x->nprolog : n;
 		memcpy(x->prolog + x->nprolog, buf, k);
@@ -339,6 +340,7 @@ open_common(struct xmlin *x, const struct xmlin_schema *s, char *err,
 		return NULL;
 	}
 	xmlTextReaderSetStructuredErrorHandler(x->reader, on_error, x);
+	x->validating = s != NULL;
 	if (s != NULL && xmlTextReaderRelaxNGSetSchema(x->reader,
 	    s->rng) != 0) {
 		snprintf(err, errlen, "libxml2 could not use the schema");
@@ -449,7 +451,8 @@ xmlin_next(struct xmlin *x, struct xmlin_node *n)
 			return -1;
 		}
 		if (rc == 0) {
-			if (xmlTextReaderIsValid(x->reader) == 0) {
+			if (x->validating &&
+			    xmlTextReaderIsValid(x->reader) != 1) {
 				fail(x, x->line, "the document does not follow "
 				    "the schema");
 				return -1;

@@ -261,8 +261,7 @@ def shopify_products_variants_and_images():
          '<p>Soft <strong>cotton</strong>, &quot;heavy&quot;.</p><ul><li>'
          'Crew neck</li></ul>x <a href="https://example.com/care">care</a>',
          "T-Shirts"),
-        ("draft-mug", "Draft Mug", 0, "Plain words",
-         "<p>Plain words</p>", "Mugs"),
+        ("draft-mug", "Draft Mug", 0, "Plain words", "Plain words", "Mugs"),
         ("hidden-pot", "Hidden Pot", 0, "", "", "")])
     eq(sql(d, "SELECT sku, title, options, price, stock, weight_grams,"
               " position FROM variants ORDER BY id"),
