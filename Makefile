@@ -50,12 +50,12 @@ DEFS	 = -D_GNU_SOURCE
 INCS	 = -iquote lib -iquote $(G)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(DEFS) $(INCS) $(PKG_CFLAGS)
 DEPFLAGS = -MMD -MP
-# cracklib (libcrack2-dev) has no pkg-config file.
-LDLIBS	 = $(PKG_LIBS) -lcrack -lpthread
+# cracklib (libcrack2-dev) and libcsv (libcsv-dev) have no pkg-config file.
+LDLIBS	 = $(PKG_LIBS) -lcrack -lcsv -lpthread
 
 LAYERS	:= $(shell awk '!/^\#/ && NF { print $$1 }' lib/LAYERS)
 LIB_SRC	 = $(foreach l,$(LAYERS),$(sort $(wildcard lib/$(l)/*.c)))
-LIB_OBJ	 = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
+LIB_OBJ	 = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o $(O)/gen/catalog_rng.o
 LIB	 = $(B)/lib/libshop.a
 
 # A program is cgi-bin/NAME.c, or a directory cgi-bin/NAME/ of sources.
@@ -128,6 +128,17 @@ $(O)/%.o: %.c | $(G)/paths.h
 	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(O)/gen/migrations.o: $(G)/migrations.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# The catalog's XML schema, compiled into the programs that read
+# catalogs (lib/shop/catalog_io.c) and installed beside the templates.
+SCHEMA	 = share/shopfile/catalog.rng
+$(G)/catalog_rng.c: scripts/embed-text.sh $(SCHEMA)
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)scripts/embed-text.sh catalog_rng $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/catalog_rng.o: $(G)/catalog_rng.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
@@ -224,7 +235,8 @@ FB	 = build/fuzz
 FUZZ	 = $(patsubst tests/fuzz/%.c,$(FB)/%,$(sort $(wildcard tests/fuzz/*.c)))
 FUZZ_CFLAGS = -std=c17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all $(DEFS) -iquote lib -iquote $(G) $(PKG_CFLAGS)
-FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FB)/obj/%.o) $(FB)/obj/gen/migrations.o
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FB)/obj/%.o) $(FB)/obj/gen/migrations.o \
+	$(FB)/obj/gen/catalog_rng.o
 FUZZ_LIB = $(FB)/lib/libshop.a
 
 $(FB)/obj/%.o: %.c | $(G)/paths.h
@@ -233,6 +245,9 @@ $(FB)/obj/%.o: %.c | $(G)/paths.h
 $(FB)/obj/lib/core/config.o: $(G)/paths.h
 $(FB)/obj/lib/core/config.o: DEFS += -include $(G)/paths.h
 $(FB)/obj/gen/migrations.o: $(G)/migrations.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)clang $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(FB)/obj/gen/catalog_rng.o: $(G)/catalog_rng.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)clang $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
@@ -281,6 +296,7 @@ install: build
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(CGI) $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin
 	cp -R templates static $(DESTDIR)$(PREFIX)/share/shopfile/
+	install -m 644 $(SCHEMA) $(DESTDIR)$(PREFIX)/share/shopfile
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/shopfile
 	install -d $(DESTDIR)$(PREFIX)/share/shopfile/errors
 	install -m 644 $(B)/errors/*.html $(DESTDIR)$(PREFIX)/share/shopfile/errors

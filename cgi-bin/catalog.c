@@ -8,6 +8,7 @@
  * the HTML page or, for a client that asks for it, the same tree as
  * JSON. Prices go out both in minor units and formatted.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -21,13 +22,23 @@
 #include "ext/sitemap.h"
 #include "web/http.h"
 #include "web/route.h"
+#include "side/cache.h"
 #include "shop/catalog.h"
+#include "shop/catalog_io.h"
 #include "app/app.h"
 #include "app/page.h"
 
 /* Pages depend on the session (cart, account) and on stock: revalidate. */
 #define CACHE_PAGE	"private, max-age=0, must-revalidate"
 #define CACHE_SITEMAP	"public, max-age=300"
+#define CACHE_FEED	"public, max-age=300"
+/*
+ * The feed goes out and into cache.db in chunks of this many bytes; a
+ * feed larger than FEED_CACHE_MAX is made anew for each request (with
+ * the same ETag, so a client that has it gets a 304).
+ */
+#define FEED_CHUNK	(64 * 1024)
+#define FEED_CACHE_MAX	(4 * 1024 * 1024)
 
 /* Pages linked on each side of the current one in a pager. */
 #define PAGER_SPAN	2
@@ -43,6 +54,7 @@ static int	h_categories(struct req *);
 static int	h_category(struct req *);
 static int	h_search(struct req *);
 static int	h_sitemap(struct req *);
+static int	h_feed(struct req *);
 
 static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET), "^/$", h_home, 0 },
@@ -54,6 +66,7 @@ static const struct route routes[] = {
 	  h_category, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/search$", h_search, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/sitemap\\.xml$", h_sitemap, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/feed\\.xml$", h_feed, 0 },
 };
 
 /* {amount, currency, formatted}: a price for JSON and for the page. */
@@ -581,7 +594,7 @@ h_product(struct req *r)
 	r->cache_control = CACHE_PAGE;
 	if (rc > 0) {
 		key = arena_printf(a, "frag:product:%lld:%lld", id, version);
-		if (page_cached(r, key, name))
+		if (page_cached_head(r, key, name))
 			return 0;
 	}
 	if (db_read_begin(db) != 0)
@@ -600,6 +613,7 @@ h_product(struct req *r)
 	m = card_tval(a, &p);
 	tval_set(a, d, "product", m);
 	tval_set_str(a, m, "description", p.description);
+	tval_set_str(a, m, "description_html", p.description_html);
 	l = tval_set_list(a, m, "variants");
 	for (i = 0; i < p.nvariants; i++) {
 		bool sel = !chosen && p.variants[i].stock > 0;
@@ -620,8 +634,10 @@ h_product(struct req *r)
 	tval_set_bool(a, m, "has_gallery", p.nimages > 1);
 	tval_set_int(a, m, "max_quantity", most < MAX_QUANTITY ? most :
 	    MAX_QUANTITY);
-	return page_render_cached(r, 200, "catalog/product-body", d, key,
-	    FRAGMENT_TTL);
+	tval_set(a, m, "meta", catalog_meta_tval(a, &p,
+	    r->shop->cfg->base_url));
+	return page_render_cached_head(r, 200, "catalog/product-head",
+	    "catalog/product-body", d, key, FRAGMENT_TTL);
 }
 
 /*
@@ -774,6 +790,145 @@ h_sitemap(struct req *r)
 	}
 	r->status = 200;
 	r->resp_type = "application/xml; charset=utf-8";
+	return 0;
+}
+
+/*
+ * The feed as it is written: FEED_CHUNK bytes at a time to the client
+ * and, while it stays under FEED_CACHE_MAX, into cache.db.
+ */
+struct feed_out {
+	struct req	*r;
+	struct buf	 chunk;
+	const char	*key;		/* NULL: not cached (any more) */
+	int		 nchunks;
+	size_t		 total;
+	bool		 gone;		/* the client went away */
+};
+
+static int
+feed_flush(struct feed_out *o)
+{
+	struct db	*cache = req_db(o->r, DB_CACHE);
+
+	if (o->chunk.len == 0)
+		return 0;
+	if (o->key != NULL && (o->total += o->chunk.len) <= FEED_CACHE_MAX &&
+	    cache_set(cache, arena_printf(o->r->arena, "%s:%d", o->key,
+	    o->nchunks), o->chunk.p, o->chunk.len, FRAGMENT_TTL, 0))
+		o->nchunks++;
+	else if (o->key != NULL) {
+		while (o->nchunks > 0)
+			cache_delete(cache, arena_printf(o->r->arena, "%s:%d",
+			    o->key, --o->nchunks));
+		o->key = NULL;
+	}
+	if (!o->gone && o->r->method != HTTP_HEAD &&
+	    resp_stream_write(o->r, o->chunk.p, o->chunk.len) != 0)
+		o->gone = true;
+	buf_reset(&o->chunk);
+	return o->gone ? -1 : 0;
+}
+
+static int
+feed_write(void *arg, const char *p, size_t n)
+{
+	struct feed_out	*o = arg;
+
+	buf_append(&o->chunk, p, n);
+	return o->chunk.len >= FEED_CHUNK ? feed_flush(o) : 0;
+}
+
+/*
+ * The cached feed of key, whole (it is at most FEED_CACHE_MAX): true
+ * with it in out, false when any part is missing.
+ */
+static bool
+feed_cached(struct req *r, const char *key, struct buf *out)
+{
+	struct db	*cache = req_db(r, DB_CACHE);
+	char		*v, *end;
+	size_t		 len;
+	long		 n, i;
+
+	if (cache == NULL || !cache_get(cache, r->arena, arena_printf(r->arena,
+	    "%s:n", key), &v, &len))
+		return false;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 1 || n > FEED_CACHE_MAX / FEED_CHUNK + 1)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!cache_get(cache, r->arena, arena_printf(r->arena, "%s:%ld",
+		    key, i), &v, &len)) {
+			buf_reset(out);
+			return false;
+		}
+		buf_append(out, v, len);
+	}
+	return true;
+}
+
+/*
+ * /feed.xml: the Google Merchant feed of every active variant
+ * (catalog_feed()), named by the catalog's version and the stamp of
+ * the rest it shows: its ETag, and the key it is cached under in
+ * chunks. Written to the client as it is made, never whole in memory.
+ */
+static int
+h_feed(struct req *r)
+{
+	const struct config		*cfg = r->shop->cfg;
+	struct db			*db = req_db(r, DB_PRIMARY);
+	struct catalog_feed_opts	 fo = {
+		.base_url = cfg->base_url,
+		.shop_name = cfg->name,
+		.country = cfg->country,
+	};
+	struct feed_out			 o = { .r = r };
+	struct buf			 whole = { 0 };
+	const char			*etag, *inm, *key;
+	unsigned long long		 stamp;
+	long long			 version;
+	long				 n;
+
+	if ((version = catalog_version(db)) < 0 ||
+	    (stamp = catalog_feed_stamp(db, &fo)) == 0)
+		return 500;
+	key = arena_printf(r->arena, "feed:%lld:%016llx", version, stamp);
+	etag = arena_printf(r->arena, "\"feed-%lld-%016llx\"", version, stamp);
+	resp_header(r, "ETag", etag);
+	r->cache_control = CACHE_FEED;
+	r->resp_type = "application/rss+xml; charset=utf-8";
+	if ((inm = req_header(r, "If-None-Match")) != NULL &&
+	    strstr(inm, etag) != NULL) {
+		r->status = 304;
+		buf_reset(&r->body_out);
+		return 0;
+	}
+	r->status = 200;
+	if (feed_cached(r, key, &whole)) {
+		resp_header(r, "X-Cache", "hit");
+		buf_reset(&r->body_out);
+		buf_append(&r->body_out, whole.p, whole.len);
+		buf_free(&whole);
+		return 0;
+	}
+	buf_free(&whole);
+	if (req_db(r, DB_CACHE) != NULL) {
+		o.key = key;
+		resp_header(r, "X-Cache", "miss");
+	}
+	if (resp_stream_begin(r) != 0)
+		return 0;	/* the client has gone; nothing to answer */
+	n = catalog_feed(db, &fo, feed_write, &o);
+	if (n >= 0 && feed_flush(&o) == 0 && o.key != NULL)
+		(void)cache_set(req_db(r, DB_CACHE), arena_printf(r->arena,
+		    "%s:n", key), arena_printf(r->arena, "%d", o.nchunks),
+		    strlen(arena_printf(r->arena, "%d", o.nchunks)),
+		    FRAGMENT_TTL, 0);
+	if (n < 0 && !o.gone)
+		log_error("feed: the feed could not be written whole");
+	buf_free(&o.chunk);
 	return 0;
 }
 

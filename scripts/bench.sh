@@ -10,7 +10,7 @@
 # adds them): requests/s and p99 of its lists, signed in as staff.
 #
 # BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
-# BENCH_PARTS ("catalog jobs admin") runs only the parts it names.
+# BENCH_PARTS ("catalog jobs admin import") runs only the parts it names.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,7 +18,7 @@ BUILD=${SHOP_BUILD:-$ROOT/build}
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
-PARTS=${BENCH_PARTS:-catalog jobs admin}
+PARTS=${BENCH_PARTS:-catalog jobs admin import}
 
 part() {	# part NAME: whether BENCH_PARTS names it
 	case " $PARTS " in *" $1 "*) return 0 ;; esac
@@ -169,4 +169,57 @@ if part admin; then
 	admin_bench order-search "/admin/orders?q=$email"
 	admin_bench products /admin/products
 	admin_bench product-search "/admin/products?q=$word"
+fi
+
+if part import; then
+# Importing a large catalog: BENCH_IMPORT_PRODUCTS (50000) products of
+# three variants and an image each, written as shopctl export writes
+# them, imported into an empty store in its one transaction, then
+# exported again.
+nimport=${BENCH_IMPORT_PRODUCTS:-50000}
+python3 - "$work/import.xml" "$nimport" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<catalog xmlns="urn:shopfile:catalog:1" version="1">\n'
+            ' <categories>\n')
+    for c in range(20):
+        f.write(f'  <category slug="cat-{c}" position="{c}">\n'
+                f'   <name>Category {c}</name>\n  </category>\n')
+    f.write(' </categories>\n <products>\n')
+    for i in range(n):
+        f.write(f'  <product slug="product-{i}" category="cat-{i % 20}" '
+                f'active="true" featured="false" '
+                f'created="2025-01-06T09:00:00Z">\n'
+                f'   <name>Product {i}</name>\n'
+                f'   <description>The description of product {i}, a '
+                f'sentence or two long, as shops write them.</description>\n')
+        for v, size in enumerate(("S", "M", "L")):
+            f.write(f'   <variant sku="P{i}-{size}" active="true" '
+                    f'position="{v}">\n    <title>{size}</title>\n'
+                    f'    <option name="Size">{size}</option>\n'
+                    f'    <price currency="EUR">{10 + i % 90}.{v}0</price>\n'
+                    f'    <stock>{(i + v) % 40}</stock>\n'
+                    f'    <weight-grams>{200 + v * 10}</weight-grams>\n'
+                    '   </variant>\n')
+        f.write(f'   <image path="products/product-{i}.jpg" width="640" '
+                f'height="640" position="0">\n'
+                f'    <alt>Product {i}</alt>\n   </image>\n  </product>\n')
+    f.write(' </products>\n</catalog>\n')
+PY
+idata=$work/import-data
+mkdir -p "$idata"
+SHOP_DATA_DIR=$idata "$BUILD/bin/shopctl" -q migrate
+t0=$(date +%s.%N)
+SHOP_DATA_DIR=$idata "$BUILD/bin/shopctl" -q import products "$work/import.xml" >/dev/null 2>"$work/import.log" ||
+    { cat "$work/import.log" >&2; exit 1; }
+t1=$(date +%s.%N)
+SHOP_DATA_DIR=$idata "$BUILD/bin/shopctl" -q export products -o "$work/export.xml"
+t2=$(date +%s.%N)
+echo
+awk -v n="$nimport" -v a="$t0" -v b="$t1" -v c="$t2" -v s="$(wc -c < "$work/import.xml")" 'BEGIN {
+	printf "import %d products: %.1f s (%.0f products/s, %.0f MiB of XML)\n", n, b - a, n / (b - a), s / 1048576
+	printf "export %d products: %.1f s\n", n, c - b
+}'
 fi

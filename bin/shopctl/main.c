@@ -43,6 +43,11 @@ static const struct ctl_cmd cmds[] = {
 	  "create the databases and apply every pending migration" },
 	{ "seed", ctl_seed, "[--if-empty]",
 	  "fill an empty store with a demo catalog" },
+	{ "export", ctl_export, "products [-o FILE]",
+	  "write the catalog as XML (share/shopfile/catalog.rng)" },
+	{ "import", ctl_import, "products FILE [--dry-run] [--images DIR] | "
+	  "shopify FILE [--dry-run] [--images DIR] [--fetch-images]",
+	  "read a catalog, XML or Shopify's product CSV, all or nothing" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
 	{ "backup", cmd_backup, "[--keep N]",

@@ -42,5 +42,7 @@ int		 ctl_jobs(struct ctl *, int, char **);
 int		 ctl_orders(struct ctl *, int, char **);
 int		 ctl_refund(struct ctl *, int, char **);
 int		 ctl_error_pages(struct ctl *, int, char **);
+int		 ctl_export(struct ctl *, int, char **);
+int		 ctl_import(struct ctl *, int, char **);
 
 #endif

@@ -249,18 +249,31 @@ page_server_error(const struct tmpl_set *t, const struct config *cfg,
 	return rc == 0 ? 0 : -1;
 }
 
-/* The layout around an HTML fragment (templates/fragment.mustache). */
+/*
+ * The layout around an HTML fragment (templates/fragment.mustache), and
+ * around a part of <head> if head is not NULL.
+ */
 static int
-wrap(struct req *r, int status, const char *title, const char *html,
-    size_t len)
+wrap_head(struct req *r, int status, const char *title, const char *head,
+    size_t headlen, const char *html, size_t len)
 {
 	struct tval	*d = tval_map(r->arena);
 
 	if (title != NULL)
 		tval_set_str(r->arena, d, "title", title);
+	if (head != NULL)
+		tval_set(r->arena, d, "fragment_head", tval_strn(r->arena, head,
+		    headlen));
 	tval_set(r->arena, d, "fragment", tval_strn(r->arena, html, len));
 	r->want_json = false;
 	return page_render(r, status, "fragment", d);
+}
+
+static int
+wrap(struct req *r, int status, const char *title, const char *html,
+    size_t len)
+{
+	return wrap_head(r, status, title, NULL, 0, html, len);
 }
 
 bool
@@ -311,6 +324,63 @@ page_render_cached(struct req *r, int status, const char *tmpl,
 	}
 	rc = wrap(r, status, title, body.p, body.len);
 	buf_free(&body);
+	return rc;
+}
+
+bool
+page_cached_head(struct req *r, const char *key, const char *title)
+{
+	char	*html, *head;
+	size_t	 len, headlen;
+
+	if (r->want_json || !cache_get(req_db(r, DB_CACHE), r->arena,
+	    arena_printf(r->arena, "%s:head", key), &head, &headlen) ||
+	    !cache_get(req_db(r, DB_CACHE), r->arena, key, &html, &len))
+		return false;
+	resp_header(r, "X-Cache", "hit");
+	return wrap_head(r, 200, title, head, headlen, html, len) == 0;
+}
+
+int
+page_render_cached_head(struct req *r, int status, const char *head_tmpl,
+    const char *tmpl, struct tval *data, const char *key, int ttl)
+{
+	struct buf	 body = { 0 }, head = { 0 };
+	const char	*title = tval_get_str(data, "title");
+	int		 rc;
+	struct tval	*site;
+	time_t		 now = (time_t)clock_now();
+	struct tm	 tm;
+
+	if (r->want_json) {
+		page_json(r, status, data);
+		return 0;
+	}
+	gmtime_r(&now, &tm);
+	site = tval_set_map(r->arena, data, "site");
+	tval_set_str(r->arena, site, "name", r->shop->cfg->name);
+	tval_set_str(r->arena, site, "base_url", r->shop->cfg->base_url);
+	tval_set_int(r->arena, site, "year", tm.tm_year + 1900);
+	if (r->shop->tmpl == NULL ||
+	    tmpl_render(r->shop->tmpl, tmpl, data, &body) != 0 ||
+	    tmpl_render(r->shop->tmpl, head_tmpl, data, &head) != 0) {
+		log_error("page_render_cached_head: template %s or %s failed "
+		    "to render", tmpl, head_tmpl);
+		buf_free(&body);
+		buf_free(&head);
+		return 500;
+	}
+	if (key != NULL && req_db(r, DB_CACHE) != NULL) {
+		/* The head first: a body without its head is never a hit. */
+		(void)cache_set(req_db(r, DB_CACHE), arena_printf(r->arena,
+		    "%s:head", key), head.p, head.len, ttl, 0);
+		(void)cache_set(req_db(r, DB_CACHE), key, body.p, body.len,
+		    ttl, 0);
+		resp_header(r, "X-Cache", "miss");
+	}
+	rc = wrap_head(r, status, title, head.p, head.len, body.p, body.len);
+	buf_free(&body);
+	buf_free(&head);
 	return rc;
 }
 

@@ -42,6 +42,18 @@ int		 page_render_cached(struct req *, int status, const char *tmpl,
 		    struct tval *data, const char *key, int ttl);
 
 /*
+ * The same for a page that adds to the layout's <head> (meta tags, a
+ * canonical link): head_tmpl is rendered with the same data as tmpl,
+ * kept under key with ":head" added, and put in the layout's head
+ * block. page_cached_head() answers only when both parts are there.
+ */
+bool		 page_cached_head(struct req *, const char *key,
+		    const char *title);
+int		 page_render_cached_head(struct req *, int status,
+		    const char *head_tmpl, const char *tmpl, struct tval *data,
+		    const char *key, int ttl);
+
+/*
  * Into data, "unpaid": the orders this browser's session placed that
  * still wait for their payment (orders_pending_of_session() in
  * shop/order.h), as {"orders": [{number, url, total, total_formatted,

@@ -78,6 +78,23 @@ money_format(struct arena *a, long long minor, const char *currency)
 	    c ? "" : (currency ? currency : ""));
 }
 
+char *
+money_decimal(struct arena *a, long long minor, const char *currency)
+{
+	unsigned long long	 v, unit = 1;
+	int			 exp = money_exponent(currency), i;
+
+	if (exp < 0)
+		exp = 2;
+	for (i = 0; i < exp; i++)
+		unit *= 10;
+	v = minor < 0 ? 0ULL - (unsigned long long)minor : (unsigned long long)minor;
+	if (exp == 0)
+		return arena_printf(a, "%s%llu", minor < 0 ? "-" : "", v);
+	return arena_printf(a, "%s%llu.%0*llu", minor < 0 ? "-" : "",
+	    v / unit, exp, v % unit);
+}
+
 /*
  * The rules are in money.h. Each digit is added to the running value
  * only after checking it stays within MONEY_PARSE_MAX, so nothing can

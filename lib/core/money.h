@@ -26,6 +26,14 @@ bool	 money_known(const char *currency);
  */
 char	*money_format(struct arena *, long long minor, const char *currency);
 
+/*
+ * The amount as a plain decimal number with the currency's decimals,
+ * what money_parse() reads back: "18.00" in EUR, "500" in JPY, "-0.50".
+ * No symbol, no grouping; a currency it does not know gets 2 decimals.
+ * In the arena.
+ */
+char	*money_decimal(struct arena *, long long minor, const char *currency);
+
 /* The largest amount, in minor units, that money_parse() accepts. */
 #define MONEY_PARSE_MAX		999999999999LL
 /* The most digits after the separator a currency can have (ISO 4217). */

@@ -102,7 +102,8 @@ static const char sql_stamp[] =
     "SELECT id, version, name FROM products WHERE slug = ?1 AND active";
 static const char sql_catalog_version[] =
     "SELECT version FROM catalog_state WHERE id = 1";
-static const char sql_product[] = "SELECT " CARD_COLUMNS ", p.description"
+static const char sql_product[] = "SELECT " CARD_COLUMNS ", p.description,"
+    " p.description_html"
     " FROM products p" CARD_JOINS
     " WHERE p.slug = ?1 AND p.active";
 
@@ -395,6 +396,7 @@ card_read(struct arena *a, sqlite3_stmt *st, struct product *p)
 	p->slug = db_text(a, st, 1);
 	p->name = db_text(a, st, 2);
 	p->description = "";
+	p->description_html = "";
 	p->category_slug = db_text(a, st, 3);
 	p->category_name = db_text(a, st, 4);
 	p->featured = sqlite3_column_int(st, 5) != 0;
@@ -686,6 +688,7 @@ product_by_slug(struct db *db, struct arena *a, const char *slug,
 	if ((rc = db_step(db, st)) == SQLITE_ROW) {
 		card_read(a, st, out);
 		out->description = db_text(a, st, CARD_NCOLS);
+		out->description_html = db_text(a, st, CARD_NCOLS + 1);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)

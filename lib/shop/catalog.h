@@ -104,6 +104,11 @@ struct product {
 	const char	*slug;
 	const char	*name;
 	const char	*description;
+	/*
+	 * product_by_slug() only: HTML that ext/html_sanitize wrote (the
+	 * only thing catalog_edit stores there), or "".
+	 */
+	const char	*description_html;
 	const char	*category_slug;	/* "" when uncategorised */
 	const char	*category_name;
 	bool		 featured;

@@ -9,6 +9,7 @@
  * names a column, changed or not.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +22,7 @@
 #include "core/money.h"
 #include "core/text.h"
 #include "data/db.h"
+#include "ext/html_sanitize.h"
 #include "shop/catalog_edit.h"
 #include "shop/inventory.h"
 
@@ -115,16 +117,17 @@ static const char sql_category_update[] =
 
 static const char sql_product_get[] =
     "SELECT name, slug, description, coalesce(category_id, 0), active,"
-    " featured, created_at FROM products WHERE id = ?1";
+    " featured, created_at, description_html FROM products WHERE id = ?1";
 static const char sql_product_slug[] =
     "SELECT id FROM products WHERE slug = ?1";
 static const char sql_product_insert[] =
     "INSERT INTO products (slug, name, description, category_id, featured,"
-    " active, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5, ?6, ?7, ?7)";
+    " active, created_at, updated_at, description_html)"
+    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5, ?6, ?7, ?7, ?8)";
 static const char sql_product_update[] =
     "UPDATE products SET slug = ?2, name = ?3, description = ?4,"
-    " category_id = nullif(?5, 0), featured = ?6, active = ?7 WHERE id = ?1";
+    " category_id = nullif(?5, 0), featured = ?6, active = ?7,"
+    " description_html = ?8 WHERE id = ?1";
 static const char sql_has_products[] =
     "SELECT count(*) FROM (SELECT 1 FROM products LIMIT 1)";
 
@@ -158,6 +161,13 @@ static const char sql_product_exists[] =
     "SELECT 1 FROM products WHERE id = ?1";
 static const char sql_category_exists[] =
     "SELECT 1 FROM categories WHERE id = ?1";
+static const char sql_variant_by_sku[] =
+    "SELECT id, product_id FROM variants WHERE sku = ?1";
+static const char sql_image_fields[] =
+    "SELECT alt, width, height, position FROM images WHERE id = ?1";
+static const char sql_image_update[] =
+    "UPDATE images SET alt = ?2, width = ?3, height = ?4, position = ?5"
+    " WHERE id = ?1";
 /* ?8..?11: up to CATALOG_IMAGE_WIDTHS widths, as one JSON array. */
 static const char sql_image_insert[] =
     "INSERT INTO images (product_id, path, alt, width, height, position,"
@@ -461,6 +471,28 @@ category_get(struct db *d, struct arena *a, long long id,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The description_html to store, into *out (arena): "" for none, else
+ * what html_sanitize() makes of it.
+ */
+static enum catalog_result
+html_of(struct arena *a, const char *html, const char **out)
+{
+	struct buf	 b = { 0 };
+
+	*out = "";
+	if (html == NULL || *html == '\0')
+		return CATALOG_OK;
+	if (html_sanitize(html, strlen(html), &b, NULL) != 0 ||
+	    b.len > CATALOG_PRODUCT_HTML_MAX) {
+		buf_free(&b);
+		return CATALOG_BAD_DESCRIPTION;
+	}
+	*out = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return CATALOG_OK;
+}
+
 static enum catalog_result
 product_check(struct db *d, const struct product_input *in)
 {
@@ -488,7 +520,7 @@ product_create(struct db *d, struct arena *a, const struct product_input *in,
 {
 	enum catalog_result	 rc;
 	sqlite3_stmt		*st;
-	const char		*slug;
+	const char		*slug, *html;
 	long long		 created = in->created_at;
 	char			 ts[32];
 	int			 step;
@@ -496,7 +528,8 @@ product_create(struct db *d, struct arena *a, const struct product_input *in,
 	*id = 0;
 	if (!in_write(d, "product_create"))
 		return CATALOG_ERROR;
-	if ((rc = product_check(d, in)) != CATALOG_OK)
+	if ((rc = product_check(d, in)) != CATALOG_OK ||
+	    (rc = html_of(a, in->description_html, &html)) != CATALOG_OK)
 		return rc;
 	if (created == 0)
 		created = clock_now();
@@ -515,6 +548,7 @@ product_create(struct db *d, struct arena *a, const struct product_input *in,
 	sqlite3_bind_int(st, 5, in->featured);
 	sqlite3_bind_int(st, 6, in->active);
 	sqlite3_bind_text(st, 7, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, html, -1, SQLITE_STATIC);
 	step = db_step(d, st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
@@ -530,7 +564,7 @@ product_update(struct db *d, struct arena *a, long long id,
 	struct product_input	 was;
 	enum catalog_result	 rc;
 	sqlite3_stmt		*st;
-	const char		*slug;
+	const char		*slug, *html;
 	int			 found, step;
 
 	if (!in_write(d, "product_update"))
@@ -538,6 +572,7 @@ product_update(struct db *d, struct arena *a, long long id,
 	if ((found = product_get(d, a, id, &was)) <= 0)
 		return found < 0 ? CATALOG_ERROR : CATALOG_NOT_FOUND;
 	if ((rc = product_check(d, in)) != CATALOG_OK ||
+	    (rc = html_of(a, in->description_html, &html)) != CATALOG_OK ||
 	    (rc = slug_choose(d, a, sql_product_slug, in->slug != NULL &&
 	    *in->slug != '\0' ? in->slug : was.slug, in->name, "product", id,
 	    &slug)) != CATALOG_OK)
@@ -545,7 +580,7 @@ product_update(struct db *d, struct arena *a, long long id,
 	if (eq(slug, was.slug) && eq(in->name, was.name) &&
 	    eq(in->description, was.description) &&
 	    in->category_id == was.category_id && in->active == was.active &&
-	    in->featured == was.featured)
+	    in->featured == was.featured && eq(html, was.description_html))
 		return CATALOG_OK;
 	if ((st = db_prep(d, sql_product_update)) == NULL)
 		return CATALOG_ERROR;
@@ -556,6 +591,7 @@ product_update(struct db *d, struct arena *a, long long id,
 	sqlite3_bind_int64(st, 5, in->category_id);
 	sqlite3_bind_int(st, 6, in->featured);
 	sqlite3_bind_int(st, 7, in->active);
+	sqlite3_bind_text(st, 8, html, -1, SQLITE_STATIC);
 	step = db_step(d, st);
 	sqlite3_reset(st);
 	return step == SQLITE_DONE ? CATALOG_OK : CATALOG_ERROR;
@@ -581,6 +617,7 @@ product_get(struct db *d, struct arena *a, long long id,
 		out->featured = sqlite3_column_int(st, 5) != 0;
 		out->created_at = iso_parse((const char *)
 		    sqlite3_column_text(st, 6));
+		out->description_html = db_text(a, st, 7);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -891,6 +928,8 @@ product_variant_ids(struct db *d, struct arena *a, long long product_id,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static enum catalog_result image_fields_check(const struct image_input *);
+
 /* See image_add() in catalog_edit.h. */
 static bool
 image_path_ok(const char *s)
@@ -910,6 +949,20 @@ image_path_ok(const char *s)
 	return true;
 }
 
+/* The fields image_add() and image_update() check alike. */
+static enum catalog_result
+image_fields_check(const struct image_input *in)
+{
+	if (!line_ok(in->alt, CATALOG_IMAGE_ALT_MAX))
+		return CATALOG_BAD_ALT;
+	if (in->width < 1 || in->width > CATALOG_IMAGE_SIDE_MAX ||
+	    in->height < 1 || in->height > CATALOG_IMAGE_SIDE_MAX)
+		return CATALOG_BAD_SIZE;
+	if (!position_ok(in->position))
+		return CATALOG_BAD_POSITION;
+	return CATALOG_OK;
+}
+
 enum catalog_result
 image_add(struct db *d, long long product_id, const struct image_input *in,
     long long *id)
@@ -926,11 +979,8 @@ image_add(struct db *d, long long product_id, const struct image_input *in,
 		return rc < 0 ? CATALOG_ERROR : CATALOG_NOT_FOUND;
 	if (!image_path_ok(in->path))
 		return CATALOG_BAD_PATH;
-	if (!line_ok(in->alt, CATALOG_IMAGE_ALT_MAX))
-		return CATALOG_BAD_ALT;
-	if (in->width < 1 || in->width > CATALOG_IMAGE_SIDE_MAX ||
-	    in->height < 1 || in->height > CATALOG_IMAGE_SIDE_MAX)
-		return CATALOG_BAD_SIZE;
+	if ((rc = image_fields_check(in)) != CATALOG_OK)
+		return rc;
 	if ((in->base != NULL) != (in->nwidths > 0) ||
 	    (in->base != NULL && !image_path_ok(in->base)))
 		return CATALOG_BAD_PATH;
@@ -941,8 +991,6 @@ image_add(struct db *d, long long product_id, const struct image_input *in,
 		if (in->widths[i] < 1 || in->widths[i] > CATALOG_IMAGE_SIDE_MAX ||
 		    (i > 0 && in->widths[i] <= in->widths[i - 1]))
 			return CATALOG_BAD_SIZE;
-	if (!position_ok(in->position))
-		return CATALOG_BAD_POSITION;
 	if ((st = db_prep(d, sql_image_insert)) == NULL)
 		return CATALOG_ERROR;
 	sqlite3_bind_int64(st, 1, product_id);
@@ -978,6 +1026,51 @@ image_read(struct arena *a, sqlite3_stmt *st, struct image_row *r)
 	r->image.height = sqlite3_column_int(st, 6);
 	image_widths(&r->image, db_text(a, st, 7),
 	    (const char *)sqlite3_column_text(st, 8));
+}
+
+
+enum catalog_result
+image_update(struct db *d, long long id, const struct image_input *in)
+{
+	enum catalog_result	 rc;
+	sqlite3_stmt		*st;
+	char			*alt = NULL;
+	int			 step, w = 0, h = 0;
+	long long		 pos = 0;
+
+	if (!in_write(d, "image_update"))
+		return CATALOG_ERROR;
+	if ((rc = image_fields_check(in)) != CATALOG_OK)
+		return rc;
+	if ((st = db_prep(d, sql_image_fields)) == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((step = db_step(d, st)) == SQLITE_ROW) {
+		alt = strdup((const char *)sqlite3_column_text(st, 0));
+		w = sqlite3_column_int(st, 1);
+		h = sqlite3_column_int(st, 2);
+		pos = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return step == SQLITE_DONE ? CATALOG_NOT_FOUND : CATALOG_ERROR;
+	if (alt == NULL)
+		return CATALOG_ERROR;
+	step = eq(alt, in->alt) && w == in->width && h == in->height &&
+	    pos == in->position;
+	free(alt);
+	if (step)
+		return CATALOG_OK;
+	if ((st = db_prep(d, sql_image_update)) == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, in->alt, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, in->width);
+	sqlite3_bind_int(st, 4, in->height);
+	sqlite3_bind_int64(st, 5, in->position);
+	step = db_step(d, st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? CATALOG_OK : CATALOG_ERROR;
 }
 
 int
@@ -1101,4 +1194,37 @@ image_delete(struct db *d, long long product_id, long long image_id)
 		return CATALOG_ERROR;
 	return sqlite3_changes(db_handle(d)) == 1 ? CATALOG_OK :
 	    CATALOG_NOT_FOUND;
+}
+
+long long
+category_id_by_slug(struct db *d, const char *slug)
+{
+	return owner(d, sql_category_slug, slug);
+}
+
+long long
+product_id_by_slug(struct db *d, const char *slug)
+{
+	return owner(d, sql_product_slug, slug);
+}
+
+long long
+variant_id_by_sku(struct db *d, const char *sku, long long *product_id)
+{
+	sqlite3_stmt	*st;
+	long long	 id = 0;
+	int		 rc;
+
+	if (product_id != NULL)
+		*product_id = 0;
+	if ((st = db_prep(d, sql_variant_by_sku)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
+	if ((rc = db_step(d, st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (product_id != NULL)
+			*product_id = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
 }

@@ -59,6 +59,7 @@ struct db;
 #define CATALOG_CATEGORY_TEXT_MAX	4000	/* description */
 #define CATALOG_PRODUCT_NAME_MAX	200
 #define CATALOG_PRODUCT_TEXT_MAX	20000	/* description */
+#define CATALOG_PRODUCT_HTML_MAX	200000	/* description_html, bytes */
 #define CATALOG_SKU_MAX			64	/* printable ASCII, no space */
 #define CATALOG_TITLE_MAX		200
 #define CATALOG_MAX_OPTIONS		3	/* Size, Colour, Material */
@@ -120,6 +121,17 @@ struct product_input {
 	const char	*name;
 	const char	*slug;		/* NULL or "": see above */
 	const char	*description;	/* NULL: "" */
+	/*
+	 * The description as HTML, NULL or "" for none: passed through
+	 * html_sanitize() (ext/html_sanitize.h) and stored as it comes out,
+	 * so the column only ever holds what the sanitizer wrote, and the
+	 * product page may show it unescaped. description stays the plain
+	 * text (search, feeds, meta tags); the caller gives both, usually
+	 * the text html_sanitize() made of the same HTML. Input that is
+	 * not UTF-8, or sanitizes to more than CATALOG_PRODUCT_HTML_MAX
+	 * bytes, is CATALOG_BAD_DESCRIPTION.
+	 */
+	const char	*description_html;
 	long long	 category_id;	/* 0: in no category */
 	bool		 active;	/* on sale; false: hidden everywhere */
 	bool		 featured;	/* on the home page */
@@ -226,6 +238,24 @@ enum catalog_result variant_update(struct db *, long long id,
  */
 enum catalog_result image_add(struct db *, long long product_id,
 		    const struct image_input *, long long *id);
+
+/*
+ * Change the alt text, size and position of image id to in's (in a
+ * write); its path, the file it names, stays. CATALOG_NOT_FOUND when
+ * there is no such image.
+ */
+enum catalog_result image_update(struct db *, long long id,
+		    const struct image_input *);
+
+/*
+ * The id of the category or product with a slug, or of the variant with
+ * a SKU (and *product_id, may be NULL, its product's), on sale or not:
+ * the id, 0 when there is none, -1 on a database error.
+ */
+long long	 category_id_by_slug(struct db *, const char *slug);
+long long	 product_id_by_slug(struct db *, const char *slug);
+long long	 variant_id_by_sku(struct db *, const char *sku,
+		    long long *product_id);
 
 /*
  * The images of a product in their order (position, then id), the

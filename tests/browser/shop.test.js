@@ -534,6 +534,42 @@ test("purchase", async (t) => {
 	await t.shot(page, "paid");
 });
 
+test("product_meta", async (t) => {
+	const s = await t.session("visitor");
+	const page = await s.open();
+	const seen = [];
+
+	// Any CSP violation the page raises, besides the console's word.
+	await page.addInitScript(() => {
+		window.__csp = [];
+		document.addEventListener("securitypolicyviolation",
+		    (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+	});
+	page.on("console", (msg) => seen.push(msg.text()));
+	await page.goto("/products/stoneware-mug");
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Stoneware Mug");
+	// The schema.org Product is there, as data the page never runs.
+	const ld = JSON.parse(await page.locator(
+	    'script[type="application/ld+json"]').textContent());
+	expectEqual(ld["@type"], "Product", "JSON-LD type");
+	expectEqual(ld.name, "Stoneware Mug", "JSON-LD name");
+	expectEqual(ld.offers[0].priceCurrency, "EUR", "JSON-LD currency");
+	expectMatch(await page.locator('link[rel="canonical"]')
+	    .getAttribute("href"), /\/products\/stoneware-mug$/, "canonical");
+	expectEqual(await page.locator('meta[property="og:type"]')
+	    .getAttribute("content"), "product", "og:type");
+	// Reload, so the page comes from the cached fragment too.
+	await page.reload();
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Stoneware Mug");
+	expectEqual(JSON.stringify(await page.evaluate(() => window.__csp)),
+	    "[]", "CSP violations");
+	expectEqual(seen.filter((m) => /Content Security Policy/i.test(m))
+	    .length, 0, "CSP messages");
+	await t.shot(page, "product-meta");
+});
+
 test("live_order_status", async (t) => {
 	const s = await t.session("buyer");
 	const page = await s.open();

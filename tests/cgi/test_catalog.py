@@ -12,8 +12,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from shoptest import (cgi, contains, datadir, eq, lacks, run, sql, status,  # noqa: E402
-                      test)
+from shoptest import (cgi, contains, datadir, eq, lacks, run, shopctl,  # noqa: E402
+                      sql, status, test)
 from pagecheck import (between, card_names, check_headers, check_page,  # noqa: E402
                        hrefs, text)
 
@@ -315,6 +315,111 @@ def product_page():
                        f'{stock_label(stock)}</span></label>')
     contains(form, '<button type="submit" class="button">Add to cart'
                    '</button>')
+
+
+def head_of(r):
+    return between(r.text, "<head>", "</head>")
+
+
+def jsonld(r):
+    block = between(r.text, '<script type="application/ld+json">',
+                    "</script>")
+    return json.loads(block)
+
+
+@test
+def product_meta_tags():
+    r = get("/products/organic-cotton-tee")
+    status(r, 200)
+    check_page(r)
+    head = head_of(r)
+    desc = sql(D, "SELECT description FROM products"
+                  " WHERE slug = 'organic-cotton-tee'")[0][0]
+    eq(len(desc) <= 160, True)
+    url = "http://127.0.0.1:8080/products/organic-cotton-tee"
+    img = "http://127.0.0.1:8080/media/products/organic-cotton-tee.svg"
+    contains(head, f'<meta name="description" content="{html.escape(desc)}">')
+    contains(head, f'<link rel="canonical" href="{url}">')
+    contains(head, '<meta property="og:type" content="product">')
+    contains(head, '<meta property="og:title" content="Organic Cotton Tee">')
+    contains(head, f'<meta property="og:description" '
+                   f'content="{html.escape(desc)}">')
+    contains(head, f'<meta property="og:url" content="{url}">')
+    contains(head, f'<meta property="og:image" content="{img}">')
+    ld = jsonld(r)
+    eq(ld["@context"], "https://schema.org")
+    eq(ld["@type"], "Product")
+    eq(ld["name"], "Organic Cotton Tee")
+    eq(ld["description"], desc)
+    eq(ld["url"], url)
+    eq(ld["image"], [img])
+    variants = variants_of("organic-cotton-tee")
+    eq([(o["sku"], o["price"], o["priceCurrency"], o["availability"])
+        for o in ld["offers"]],
+       [(sku, f"{price // 100}.{price % 100:02d}", "EUR",
+         "https://schema.org/InStock" if stock > 0 else
+         "https://schema.org/OutOfStock")
+        for _, sku, _, _, price, stock in variants])
+    # The CSP is what it was: a JSON-LD block is data, not script.
+    contains(r.header("Content-Security-Policy"), "script-src 'self';")
+    # The same head from the cached fragment.
+    again = get("/products/organic-cotton-tee")
+    eq(again.header("X-Cache"), "hit")
+    eq(head_of(again), head)
+
+
+@test
+def product_meta_hostile_name():
+    d = datadir(seed=True)
+    name = 'Mug </script><script>alert(1)</script> & "quotes"'
+    desc = "Line one.\n\nLine two </script> " + "word " * 60
+    sql(d, "UPDATE products SET name = ?, description = ? WHERE slug ="
+           " 'stoneware-mug'", (name, desc))
+    r = get("/products/stoneware-mug", data_dir=d)
+    status(r, 200)
+    check_page(r)
+    head = head_of(r)
+    eq(head.count("</script>"), 2, head)       # live.js and JSON-LD
+    lacks(head, "<script>alert")
+    ld = jsonld(r)
+    eq(ld["name"], name)
+    contains(r.text, "Mug \\u003c/script\\u003e\\u003cscript\\u003e")
+    meta = between(head, '<meta name="description" content="', '">')
+    eq(len(html.unescape(meta)) <= 160, True)
+    eq(html.unescape(meta).startswith("Line one. Line two </script> word"),
+       True, meta)
+    eq(html.unescape(meta).endswith("word\u2026"), True, meta)
+    contains(head, '<meta property="og:title" content="Mug &lt;/script&gt;'
+                   '&lt;script&gt;alert(1)&lt;/script&gt; &amp; '
+                   '&quot;quotes&quot;">')
+
+
+@test
+def product_description_html_is_the_sanitizer_s():
+    d = datadir(seed=True)
+    f = os.path.join(d, "p.csv")
+    with open(f, "w") as h:
+        h.write("Handle,Title,Body (HTML),Variant SKU,Variant Price\n"
+                'html-mug,HTML Mug,"<h2>Care</h2><p onclick=""x()"">Hand '
+                '<em>wash</em>.</p><script>alert(1)</script>'
+                '<iframe src=""https://evil.example/""></iframe>",HM-1,5\n')
+    shopctl("import", "shopify", f, data_dir=d)
+    r = get("/products/html-mug", data_dir=d)
+    status(r, 200)
+    check_page(r)
+    contains(r.text, '<div class="description"><h2>Care</h2><p>Hand '
+                     '<em>wash</em>.</p></div>')
+    lacks(r.text, "alert(1)")
+    lacks(r.text, "evil.example")
+    # The plain text goes to the meta description.
+    contains(head_of(r), '<meta name="description" content="Care Hand '
+                         'wash.">')
+    # A description without HTML is text, escaped.
+    sql(d, "UPDATE products SET description_html = '', description ="
+           " '<b>not bold</b>' WHERE slug = 'html-mug'")
+    r = get("/products/html-mug", data_dir=d)
+    contains(r.text, '<div class="description">&lt;b&gt;not bold&lt;/b&gt;'
+                     '</div>')
 
 
 @test

@@ -395,8 +395,10 @@ def the_usage_is_parsed_whole():
     eq(sorted(k for k in usage if k[0] == "jobs"),
        [("jobs", "discard"), ("jobs", "enqueue"), ("jobs", "list"),
         ("jobs", "retry")])
-    eq(len(usage), 16)
-    eq(len(man_commands("man/shopctl.8")), 16)
+    eq(sorted(usage[("import", "shopify")]), ["--dry-run",
+                                              "--fetch-images", "--images"])
+    eq(len(usage), 19)
+    eq(len(man_commands("man/shopctl.8")), 19)
 
 
 run()

@@ -126,7 +126,8 @@ def the_files_go_where_a_package_puts_them():
     want += ["usr/lib/shopfile/cgi-bin/" + n for n in names("cgi-bin")]
     want += ["usr/share/shopfile/" + p for p in tree_files("templates") +
              tree_files("static")]
-    want += ["usr/share/man/man8/shop-worker.8",
+    want += ["usr/share/shopfile/catalog.rng",
+             "usr/share/man/man8/shop-worker.8",
              "usr/share/man/man8/shopctl.8",
              "usr/lib/systemd/system/shop-worker.service",
              "usr/share/doc/shopfile/README.md",

@@ -9,6 +9,7 @@ DESIGN.md. Standard library only.
 """
 
 import html
+import json
 import re
 from html.parser import HTMLParser
 
@@ -32,9 +33,12 @@ class _Page(HTMLParser):
         self.main = 0
 
     script_open = False
+    data_block = None               # the text of a JSON-LD data block
 
     def handle_data(self, data):
-        if self.script_open and data.strip():
+        if self.data_block is not None:
+            self.data_block += data
+        elif self.script_open and data.strip():
             self.error("inline script")
 
     def error(self, msg):
@@ -46,8 +50,13 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        # Scripts only from the site's own static files, never inline.
-        if tag == "script" and not (a.get("src") or "").startswith("/static/"):
+        # Scripts only from the site's own static files, never inline;
+        # a JSON-LD block is data, never run, and must be JSON in which
+        # no "<" can end the element early.
+        if tag == "script" and a.get("type") == "application/ld+json":
+            self.data_block = ""
+        elif tag == "script" and not (a.get("src") or
+                                      "").startswith("/static/"):
             self.error("<script> element without a /static/ src")
         if tag == "script":
             self.script_open = True
@@ -87,6 +96,14 @@ class _Page(HTMLParser):
             self.stack.pop()
 
     def handle_endtag(self, tag):
+        if tag == "script" and self.data_block is not None:
+            if "<" in self.data_block or ">" in self.data_block:
+                self.error("< or > in a JSON-LD block")
+            try:
+                json.loads(self.data_block)
+            except ValueError as e:
+                self.error(f"a JSON-LD block that is not JSON: {e}")
+            self.data_block = None
         if tag == "script":
             self.script_open = False
         if tag in VOID:
