@@ -145,15 +145,17 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    "usage: shopctl audit [--hours N] [--local]\n"
 	    "  prove the books: every id handed out accounted for, every paid\n"
 	    "  session of the last N hours (default 48) at the gateway paid\n"
-	    "  here exactly once, no negative stock, totals the sum of their\n"
-	    "  lines; --local skips the gateway. Exit 1 on any finding.\n";
+	    "  here exactly once, every order of those hours paid here paid\n"
+	    "  there for the same amount, no negative stock, totals the sum\n"
+	    "  of their lines; --local skips the gateway. Then what audit_log\n"
+	    "  recorded in those hours. Exit 1 on any finding.\n";
 	struct audit_report	 r;
 	struct stripe_error	 err;
 	struct payment_fact	*paid = NULL;
-	struct buf		 out = { 0 };
+	struct buf		 out = { 0 }, log = { 0 };
 	struct stripe		*s = NULL;
 	struct db		*d;
-	long long		 hours;
+	long long		 hours, since, recorded = 0;
 	size_t			 n = 0;
 	int			 rc, local, t;
 
@@ -161,11 +163,11 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((d = ctl_open(c, DB_PRIMARY, 0)) == NULL)
 		return 1;
+	since = clock_now() - hours * 3600;
 	if (!local) {
 		if ((s = gateway(c)) == NULL)
 			return 1;
-		paid = settle_paid_sessions(s, c->arena, clock_now() -
-		    hours * 3600, &n, &err);
+		paid = settle_paid_sessions(s, c->arena, since, &n, &err);
 		stripe_free(s);
 		if (paid == NULL) {
 			ctl_err("audit: the gateway's sessions could not be "
@@ -174,9 +176,13 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (audit_books(d, c->arena, &r, &out) != 0 ||
-	    (!local && audit_sessions(d, c->arena, paid, n, &r, &out) != 0)) {
+	    (!local && audit_sessions(d, c->arena, paid, n, &r, &out) != 0) ||
+	    (!local && audit_paid_here(d, c->arena, paid, n, since, &r,
+	    &out) != 0) ||
+	    (recorded = audit_recorded(d, c->arena, since, &log)) < 0) {
 		ctl_err("audit: %s", db_errmsg(d));
 		buf_free(&out);
+		buf_free(&log);
 		return 1;
 	}
 	printf("audit of %s\n", db_path(d));
@@ -187,8 +193,11 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	printf("paid orders: %lld\n", r.orders_paid);
 	if (!local)
 		printf("paid sessions at the gateway: %lld\n"
-		    "lost paid orders: %lld\ndouble charges: %lld\n",
-		    r.sessions_paid, r.sessions_lost, r.double_charges);
+		    "lost paid orders: %lld\ndouble charges: %lld\n"
+		    "paid here, not at the gateway: %lld\n"
+		    "paid here, another amount there: %lld\n",
+		    r.sessions_paid, r.sessions_lost, r.double_charges,
+		    r.paid_unbacked, r.amount_differs);
 	printf("negative stock: %lld\ntotals not matching lines: %lld\n"
 	    "paid without a payment: %lld\npayments on unpaid orders: %lld\n"
 	    "payments not matching totals: %lld\n"
@@ -196,8 +205,12 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    r.negative_stock, r.bad_totals, r.paid_without_payment,
 	    r.payment_not_paid, r.payment_amount, r.unknown_events,
 	    r.findings);
+	printf("recorded in audit_log: %lld\n", recorded);
 	if (out.len > 0)
 		printf("\n%s", buf_str(&out));
+	if (log.len > 0)
+		printf("\nrecorded in audit_log:\n%s", buf_str(&log));
 	buf_free(&out);
+	buf_free(&log);
 	return r.findings > 0 ? 1 : 0;
 }
