@@ -137,7 +137,7 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 		ctl_err("migrate takes no arguments");
 		return 2;
 	}
-	if (mkdir(c->cfg.data_dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(c->cfg.data_dir, DB_DIR_MODE) != 0 && errno != EEXIST) {
 		ctl_err("%s: %s", c->cfg.data_dir, strerror(errno));
 		return 1;
 	}

@@ -33,6 +33,10 @@ backup_one(struct db *src, const char *path, char *err, size_t errlen)
 	const char	*res;
 	int		 rc;
 
+	if (db_create_file(path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
 	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, dst ?
@@ -139,14 +143,14 @@ backup_write_all(struct db *const dbs[DB__MAX], const char *data_dir,
 		snprintf(err, errlen, "data directory path too long");
 		return -1;
 	}
-	if (mkdir(root, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(root, DB_DIR_MODE) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", root, strerror(errno));
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/.%s-%s.tmp", root, ts, tag);
 	snprintf(fin, sizeof(fin), "%s/%s-%s", root, ts, tag);
 	remove_dir(tmp);
-	if (mkdir(tmp, 0750) != 0) {
+	if (mkdir(tmp, DB_DIR_MODE) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}

@@ -109,10 +109,23 @@ open_lock(const char *path, const char *suffix, bool create)
 	if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix) >=
 	    sizeof(name))
 		return -1;
-	fd = open(name, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0660);
+	fd = open(name, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0),
+	    DB_FILE_MODE);
 	if (fd < 0 && !create && errno == ENOENT)
-		fd = open(name, O_RDWR | O_CLOEXEC | O_CREAT, 0660);
+		fd = open(name, O_RDWR | O_CLOEXEC | O_CREAT, DB_FILE_MODE);
 	return fd;
+}
+
+int
+db_create_file(const char *path)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    DB_FILE_MODE)) < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /*
@@ -171,6 +184,16 @@ db_open_file(const char *path, enum db_id id, unsigned flags, char *err,
 	if (!(flags & DB_OPEN_CREATE) && stat(d->path, &st) != 0) {
 		snprintf(err, errlen, "%s: %s (run \"shopctl migrate\" to "
 		    "create the databases)", d->path, strerror(errno));
+		goto fail;
+	}
+	/*
+	 * SQLite would create the file 0644 less the umask; made here first,
+	 * it is DB_FILE_MODE whatever the umask, and SQLite gives the -wal
+	 * and -shm it creates the database's mode.
+	 */
+	if ((flags & DB_OPEN_CREATE) && !(flags & DB_OPEN_RDONLY) &&
+	    db_create_file(d->path) != 0) {
+		snprintf(err, errlen, "%s: %s", d->path, strerror(errno));
 		goto fail;
 	}
 	oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

@@ -39,6 +39,20 @@ enum db_open_flag {
 struct db;
 
 /*
+ * The modes of what the shop creates, whatever the umask: the data
+ * directory, and every database, -wal, -shm, lock and backup file
+ * (readable by the web server's group, writable by the owner only).
+ */
+#define DB_DIR_MODE	0750
+#define DB_FILE_MODE	0640
+
+/*
+ * Create path as an empty file of DB_FILE_MODE if it does not exist (an
+ * empty file is an empty database to SQLite). 0, or -1 with errno.
+ */
+int		 db_create_file(const char *path);
+
+/*
  * Open dir/<file of id> with the pragmas of its kind (WAL, synchronous,
  * foreign keys, busy timeout, no mmap) and its lock files. Returns NULL
  * with a message in err; a missing file without DB_OPEN_CREATE says to
