@@ -40,6 +40,8 @@ static const struct ctl_cmd cmds[] = {
 	  "integrity, journal mode and schema of the four databases" },
 	{ "backup", cmd_backup, "[--keep N]",
 	  "a consistent copy of the four databases while the shop runs" },
+	{ "restore", ctl_restore, "[--no-reconcile] BACKUP",
+	  "put a backup in place (the files moved aside), then reconcile" },
 	{ "user", ctl_user, "add [--admin] email name",
 	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list|retry ID|all|discard ID|enqueue K [J]]",

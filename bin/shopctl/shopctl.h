@@ -40,5 +40,6 @@ int		 ctl_audit(struct ctl *, int, char **);
 int		 ctl_user(struct ctl *, int, char **);
 int		 ctl_jobs(struct ctl *, int, char **);
 int		 ctl_orders(struct ctl *, int, char **);
+int		 ctl_restore(struct ctl *, int, char **);
 
 #endif
