@@ -19,17 +19,21 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "data/backup.h"
 #include "data/db.h"
+#include "data/doctor.h"
 #include "data/migrate.h"
+#include "side/queue.h"
 #include "jobs/job.h"
 #include "shopctl.h"
 
 static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_check(struct ctl *, int, char **);
 static int	cmd_backup(struct ctl *, int, char **);
+static int	cmd_doctor(struct ctl *, int, char **);
 
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
@@ -38,6 +42,9 @@ static const struct ctl_cmd cmds[] = {
 	  "fill an empty store with a demo catalog" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "doctor", cmd_doctor, "",
+	  "filesystem, locks, SQLite, space, permissions, schema, worker, "
+	  "backups: exit 0 ok, 1 warn, 2 fail" },
 	{ "backup", cmd_backup, "[--keep N]",
 	  "a consistent copy of the four databases while the shop runs" },
 	{ "restore", ctl_restore, "[--no-reconcile] BACKUP",
@@ -251,6 +258,44 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 	}
 	ctl_say(c, "backup: %s\n", dir);
 	return 0;
+}
+
+/*
+ * doctor: every check of lib/data/doctor.h and side/queue.h, one line
+ * each; the exit status is the worst (0 ok, 1 warn, 2 fail).
+ */
+static int
+cmd_doctor(struct ctl *c, int argc, char **argv)
+{
+	struct doctor	 doc = { 0 };
+	struct db	*dbs[DB__MAX] = { NULL };
+	const char	*errs[DB__MAX] = { NULL };
+	char		 err[512];
+	int		 i, rc;
+
+	(void)argv;
+	if (argc > 1) {
+		ctl_err("doctor takes no arguments");
+		return 2;
+	}
+	doctor_files(&doc, c->cfg.data_dir);
+	for (i = 0; i < DB__MAX; i++) {
+		/* A read-only directory takes no lock files: read anyway. */
+		if ((dbs[i] = db_open(c->cfg.data_dir, (enum db_id)i, 0, err,
+		    sizeof(err))) == NULL)
+			dbs[i] = db_open(c->cfg.data_dir, (enum db_id)i,
+			    DB_OPEN_RDONLY, err, sizeof(err));
+		if (dbs[i] == NULL)
+			errs[i] = arena_strdup(c->arena, err);
+	}
+	doctor_databases(&doc, c->cfg.data_dir, dbs, errs, clock_now());
+	queue_doctor(&doc, dbs[DB_QUEUE], clock_now_ms());
+	fputs(buf_str(&doc.out), stdout);
+	rc = doctor_status(&doc);
+	doctor_free(&doc);
+	for (i = 0; i < DB__MAX; i++)
+		db_close(dbs[i]);
+	return rc;
 }
 
 static int

@@ -38,6 +38,11 @@ _tests = []
 _cleanup = []
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run on this machine (a mount refused,
+    say): printed with its reason, counted as neither passed nor failed."""
+
+
 def test(fn):
     """Register a test function."""
     _tests.append(fn)
@@ -48,13 +53,16 @@ def run():
     """Run the registered tests (or those named on the command line)."""
     only = set(sys.argv[1:])
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
-    passed = failed = 0
+    passed = failed = skipped = 0
     for fn in _tests:
         if only and fn.__name__ not in only:
             continue
         t0 = time.monotonic()
         try:
             fn()
+        except Skip as why:
+            skipped += 1
+            print(f"skip {name}:{fn.__name__} ({why})")
         except Exception:
             failed += 1
             print(f"FAIL {name}:{fn.__name__}")
@@ -75,12 +83,32 @@ def run():
             fn()
         except Exception:
             traceback.print_exc()
+    if skipped:
+        print(f"{skipped} skipped")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or passed == 0 else 0)
 
 
 def at_exit(fn):
     _cleanup.append(fn)
+
+
+def mount(*args, target=None):
+    """Run mount(8) with args on target (a new empty directory when not
+    given), unmounted when the file's tests end; Skip when mounting is
+    refused (not root, no privilege in this container)."""
+    if target is None:
+        target = tempfile.mkdtemp(prefix="shopmnt-")
+        at_exit(lambda: os.rmdir(target))
+    if os.geteuid() != 0:
+        raise Skip("mounting needs root")
+    p = subprocess.run(["mount", *args, target], capture_output=True,
+                       text=True)
+    if p.returncode != 0:
+        raise Skip(f"mount {' '.join(args)} refused: {p.stderr.strip()}")
+    at_exit(lambda: subprocess.run(["umount", "-l", target],
+                                   capture_output=True))
+    return target
 
 
 def tempdir(prefix="shoptest-"):
