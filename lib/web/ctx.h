@@ -26,6 +26,7 @@ struct shop {
 	struct db		*db[DB__MAX];
 	char			 unavailable[256]; /* why we answer 503, or "" */
 	time_t			 checked_at;	/* last readiness check */
+	time_t			 retried_at;	/* last reopen of a read-only db */
 	void			*app_data;	/* the program's own state */
 };
 
