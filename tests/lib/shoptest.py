@@ -667,9 +667,10 @@ class Lighttpd:
 
 
 class Apache:
-    """Apache 2.4 with mod_fcgid on a free loopback port, from
+    """Apache 2.4 with mod_proxy_fcgi on a free loopback port, from
     httpd-conf/apache.conf.in, serving the programs of a build directory
-    against a data directory.
+    against a data directory, kept running by bin/shop-fcgi (started
+    before Apache and stopped after it), as a deployment runs them.
 
     The FastCGI programs must not run as root, and Apache will not serve
     as root: run as root (CI), the server runs as www-data from a copy of
@@ -684,7 +685,7 @@ class Apache:
         self.base = tempdir("shopapache-")
         os.chmod(self.base, 0o755)
         self.run_dir = os.path.join(self.base, "run")
-        os.makedirs(os.path.join(self.run_dir, "fcgid"))
+        os.makedirs(os.path.join(self.run_dir, "fcgi"))
         root = os.path.join(self.base, "root")
         shutil.copytree(os.path.join(ROOT, "templates"),
                         os.path.join(root, "templates"))
@@ -693,6 +694,11 @@ class Apache:
         shutil.copytree(os.path.join(os.path.abspath(build or BUILD),
                                      "cgi-bin"),
                         os.path.join(root, "build", "cgi-bin"))
+        os.makedirs(os.path.join(root, "build", "bin"))
+        shutil.copy2(os.path.join(os.path.abspath(build or BUILD), "bin",
+                                  "shop-fcgi"),
+                     os.path.join(root, "build", "bin", "shop-fcgi"))
+        self.root = root
         self.conf = os.path.join(self.run_dir, "apache.conf")
         fill(os.path.join(ROOT, "httpd-conf", "apache.conf.in"), self.conf, {
             "ROOT": root, "BUILD": os.path.join(root, "build"),
@@ -701,6 +707,14 @@ class Apache:
         })
         self.env = {"PATH": "/usr/sbin:/usr/bin:/bin",
                     "APACHE_RUN_DIR": self.run_dir}
+        self.fcgi_env = {"PATH": "/usr/sbin:/usr/bin:/bin",
+                         "SHOP_DATA_DIR": data_dir,
+                         "SHOP_TEMPLATE_DIR": os.path.join(root,
+                                                           "templates"),
+                         "SHOP_BASE_URL": f"http://127.0.0.1:{self.port}",
+                         "SHOP_ENV_FILE": os.path.join(data_dir,
+                                                       "shop.env")}
+        self.fcgi = None
         # The programs' settings, as a deployment would write them.
         with open(os.path.join(data_dir, "shop.env"), "w") as f:
             for k, v in (env or {}).items():
@@ -719,31 +733,53 @@ class Apache:
         self.proc = None
 
     def start(self):
+        self.fcgi_log = open(os.path.join(self.run_dir, "fcgi.log"), "ab")
+        sockets = os.path.join(self.run_dir, "fcgi")
+        self.fcgi = subprocess.Popen(
+            self.prefix + [os.path.join(self.root, "build", "bin",
+                                        "shop-fcgi"), sockets,
+                           os.path.join(self.root, "build", "cgi-bin")],
+            env=self.fcgi_env, stdout=self.fcgi_log,
+            stderr=subprocess.STDOUT)
+        at_exit(self.stop)
+        end = time.monotonic() + 20
+        while not os.path.exists(os.path.join(sockets, "live.sock")):
+            if self.fcgi.poll() is not None or time.monotonic() > end:
+                raise AssertionError(f"shop-fcgi did not start: "
+                                     f"{self.error_log()[-2000:]}")
+            time.sleep(0.02)
         self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
         self.proc = subprocess.Popen(
             self.prefix + ["apache2", "-f", self.conf, "-DFOREGROUND"],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        at_exit(self.stop)
         wait_port(self.port, proc=self.proc)
         return self
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        for proc in (self.proc, self.fcgi):
+            if proc is None or proc.poll() is not None:
+                continue
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for f in ("log", "fcgi_log"):
+            if hasattr(self, f):
+                getattr(self, f).close()
 
     def error_log(self):
-        try:
-            with open(os.path.join(self.run_dir, "error.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        """Apache's error log, then what shop-fcgi and the programs
+        said."""
+        out = ""
+        for name in ("error.log", "fcgi.log"):
+            try:
+                with open(os.path.join(self.run_dir, name), "rb") as f:
+                    out += f.read().decode("utf-8", "replace")
+            except FileNotFoundError:
+                pass
+        return out
 
     def client(self):
         return Client(self.port)
