@@ -112,7 +112,8 @@ writable_again(const struct db *d)
 /*
  * A connection that only reads (the directory read-only, the disk full)
  * is opened again, once a second, until it can write; one opened as the
- * file is is dropped at once when a -wal appears beside it.
+ * file stands (immutable) is dropped as soon as another process opens
+ * the file to write (db_stale).
  */
 static void
 shop_retry(struct shop *s, time_t now)
@@ -120,7 +121,9 @@ shop_retry(struct shop *s, time_t now)
 	struct db	*d;
 	char		 err[256];
 	int		 i;
+	bool		 due = s->retried_at != now;
 
+	s->retried_at = now;
 	for (i = 0; i < DB__MAX; i++) {
 		if (s->db[i] == NULL)
 			continue;
@@ -130,9 +133,8 @@ shop_retry(struct shop *s, time_t now)
 			s->checked_at = 0;
 			continue;
 		}
-		if (db_state(s->db[i]) == DB_STATE_OK || s->retried_at == now)
+		if (db_state(s->db[i]) == DB_STATE_OK || !due)
 			continue;
-		s->retried_at = now;
 		/*
 		 * Only when there is room or leave to write again, and the
 		 * old one closed first: SQLite shares one -shm mapping among
