@@ -365,7 +365,7 @@ wal_in_use(const char *path)
  * A connection that cannot write where it is (the directory read-only,
  * the disk full) reads all the same, so that the shop goes on showing
  * its pages: read-only, with the -shm opened read-only (mapped PROT_READ,
- * so no write into a mapping the filesystem cannot back, which is what
+ * so no store into a mapping the filesystem may be unable to back, which
  * ends in SIGBUS), and when even that cannot be (no -wal and no -shm on
  * a read-only mount, say), the file as it is (immutable), which is
  * sound only while no WAL is in use: db_stale() watches for one.

@@ -44,8 +44,9 @@ struct db;
  * read only, so that the shop goes on showing its pages; db_begin() then
  * refuses at once. A writable one refuses too while the disk has less
  * than DB_RESERVE_BYTES free: nothing is written into the last of it,
- * where a write into SQLite's mapped -shm that the filesystem cannot
- * back ends the process with SIGBUS, and a WAL cannot grow.
+ * where a WAL or -shm cannot grow and, on a filesystem that allocates on
+ * the first write into a mapped page (copy-on-write ones), a store into
+ * SQLite's mapped -shm ends the process with SIGBUS.
  */
 enum db_state {
 	DB_STATE_OK,
