@@ -86,7 +86,8 @@ def run():
     if skipped:
         print(f"{skipped} skipped")
     print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed or passed == 0 else 0)
+    # A file that ran nothing fails, unless it said why it could not.
+    sys.exit(1 if failed or passed + skipped == 0 else 0)
 
 
 def at_exit(fn):
