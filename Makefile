@@ -302,6 +302,7 @@ install: build
 	install -m 644 $(B)/errors/*.html $(DESTDIR)$(PREFIX)/share/shopfile/errors
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 $(B)/conf/installed/shop-worker.service \
+	    $(B)/conf/installed/shop-fcgi.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 644 $(B)/conf/installed/lighttpd.conf \
 	    $(B)/conf/installed/apache.conf $(DOC)/examples

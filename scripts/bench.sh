@@ -5,9 +5,12 @@
 # the same run; then the resident size of the catalog processes before
 # and after (a process must not grow with the requests it serves). Then
 # jobs per second through one and two workers, and the latency of a live
-# message from its write to a client (scripts/bench-jobs.py). Last, the
-# back office at 100k orders and 50k products (scripts/bench-admin.py
-# adds them): requests/s and p99 of its lists, signed in as staff.
+# message from its write to a client (scripts/bench-jobs.py). The product
+# page at 32 and 128 clients at once, under lighttpd and then under Apache
+# with mod_proxy_fcgi (scripts/bench-apache.py): requests/s, p99, timeouts.
+# Then the back office at 100k orders and 50k products
+# (scripts/bench-admin.py adds them): requests/s and p99 of its lists,
+# signed in as staff; and the import of a large catalog.
 #
 # BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
 # BENCH_PARTS ("catalog jobs admin import") runs only the parts it names.
@@ -95,6 +98,21 @@ if part catalog; then
 	bench product "/products/$slug"
 	bench search "/search?q=$term"
 
+	# The product page at 32 and 128 clients at once, under lighttpd here
+	# and under Apache with mod_proxy_fcgi (scripts/bench-apache.py): the
+	# p99 and the timeouts say whether a server makes requests wait.
+	echo
+	printf '%-10s %8s %12s %10s %9s  %s\n' server clients "requests/s" p99 \
+	    timeouts path
+	for c in 32 128; do
+		out=$(wrk -t"$THREADS" -c"$c" -d"${SECS}s" --latency --timeout 2s \
+		    "$base/products/$slug")
+		rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
+		p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
+		tmo=$(printf '%s\n' "$out" | sed -n 's/.*timeout \([0-9]*\).*/\1/p')
+		printf '%-10s %8s %12s %10s %9s  %s\n' lighttpd "$c" "$rps" "$p99" \
+		    "${tmo:-0}" "/products/$slug"
+	done
 	rss_after=$(catalog_rss)
 	pids_after=$(catalog_pids)
 	echo
@@ -102,6 +120,12 @@ if part catalog; then
 	echo "catalog process RSS (largest): before ${rss_before} KiB, after ${rss_after} KiB"
 	[ "$pids_before" = "$pids_after" ] ||
 	    echo "note: catalog processes changed during the run ($pids_before -> $pids_after)"
+fi
+
+# The same page under Apache, its own server and data directory, while
+# lighttpd idles.
+if part catalog; then
+	python3 scripts/bench-apache.py "$BUILD" "$SECS" "$THREADS"
 fi
 
 # Background jobs through one and two workers; live message latency.

@@ -106,6 +106,22 @@ close_dbs(struct worker *w)
 	}
 }
 
+/* How often a worker that cannot write yet looks again. */
+#define WAIT_SECONDS	5
+
+/* Whether an open database cannot be written (read-only, disk full). */
+static bool
+paused(const struct worker *w)
+{
+	int	i;
+
+	for (i = 0; i < DB__MAX; i++)
+		if (w->db[i] != NULL && (db_state(w->db[i]) != DB_STATE_OK ||
+		    db_space_low(w->db[i])))
+			return true;
+	return false;
+}
+
 /* Open the four databases and check they are migrated. */
 static int
 open_dbs(struct worker *w, const char *data_dir)
@@ -440,6 +456,7 @@ main(int argc, char *argv[])
 	unsigned char		 r[4];
 	long long		 now;
 	int			 ch, rc, once = 0;
+	bool			 waiting = false;
 
 	memset(&w, 0, sizeof(w));
 	while ((ch = getopt(argc, argv, "1c:h")) != -1) {
@@ -469,20 +486,6 @@ main(int argc, char *argv[])
 	}
 	pthread_mutex_init(&w.beat.lock, NULL);
 	pthread_cond_init(&w.beat.cond, NULL);
-	if (load(&w, true) != 0) {
-		log_msg(LL_FATAL, "cannot start");
-		return 1;
-	}
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	randombytes_buf(r, sizeof(r));
-	sodium_bin2hex(rnd, sizeof(rnd), r, sizeof(r));
-	snprintf(w.id, sizeof(w.id), "%s:%ld:%s", host, (long)getpid(), rnd);
-	if (queue_worker_register(w.db[DB_QUEUE], w.id, getpid(), host) != 0) {
-		log_msg(LL_FATAL, "cannot register in queue.db");
-		return 1;
-	}
 
 	/* SA_RESTART: a signal must not break a flock() wait in db.c. */
 	memset(&sa, 0, sizeof(sa));
@@ -495,6 +498,42 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(rnd, sizeof(rnd), r, sizeof(r));
+	snprintf(w.id, sizeof(w.id), "%s:%ld:%s", host, (long)getpid(), rnd);
+	/*
+	 * Files that cannot be written (a read-only or full disk) are waited
+	 * for: the worker starts once they can be. Anything else is fatal.
+	 */
+	while ((rc = load(&w, true)) != 0 || queue_worker_register(
+	    w.db[DB_QUEUE], w.id, getpid(), host) != 0) {
+		if (!paused(&w)) {
+			log_msg(LL_FATAL, rc != 0 ? "cannot start" :
+			    "cannot register in queue.db");
+			return 1;
+		}
+		if (!waiting)
+			log_warn("waiting: the data directory cannot be "
+			    "written (read-only, or the disk is full); "
+			    "looking again every %d s", WAIT_SECONDS);
+		waiting = true;
+		/* SQLite shares a -shm among a process's connections: the
+		 * read-only ones go before the next try opens its own. */
+		close_dbs(&w);
+		nap(WAIT_SECONDS * 1000LL);
+		if (stop_requested) {
+			close_dbs(&w);
+			tmpl_set_free(w.tmpl);
+			curl_global_cleanup();
+			return 0;
+		}
+	}
+	if (waiting)
+		log_info("the data directory can be written again");
 
 	/* The heartbeat thread leaves these signals to the loop. */
 	w.beat.worker = w.id;

@@ -19,19 +19,23 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/keyfile.h"
 #include "core/log.h"
 #include "data/backup.h"
 #include "data/db.h"
+#include "data/doctor.h"
 #include "data/migrate.h"
 #include "shop/auth.h"
+#include "side/queue.h"
 #include "jobs/job.h"
 #include "shopctl.h"
 
 static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_check(struct ctl *, int, char **);
 static int	cmd_backup(struct ctl *, int, char **);
+static int	cmd_doctor(struct ctl *, int, char **);
 
 /*
  * The commands, as "shopctl -h" lists them and shopctl(8) describes them
@@ -50,8 +54,13 @@ static const struct ctl_cmd cmds[] = {
 	  "read a catalog, XML or Shopify's product CSV, all or nothing" },
 	{ "check", cmd_check, "",
 	  "integrity, journal mode and schema of the four databases" },
+	{ "doctor", cmd_doctor, "",
+	  "filesystem, locks, SQLite, space, permissions, schema, worker, "
+	  "backups: exit 0 ok, 1 warn, 2 fail" },
 	{ "backup", cmd_backup, "[--keep N]",
 	  "a consistent copy of the four databases while the shop runs" },
+	{ "restore", ctl_restore, "[--no-reconcile] BACKUP",
+	  "put a backup in place (the files moved aside), then reconcile" },
 	{ "user", ctl_user, "add [--admin|--staff] EMAIL NAME",
 	  "add an account; the password is read from standard input" },
 	{ "jobs", ctl_jobs, "[list] | retry ID|all | discard ID | "
@@ -177,7 +186,7 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 		ctl_err("migrate takes no arguments");
 		return 2;
 	}
-	if (mkdir(c->cfg.data_dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(c->cfg.data_dir, DB_DIR_MODE) != 0 && errno != EEXIST) {
 		ctl_err("%s: %s", c->cfg.data_dir, strerror(errno));
 		return 1;
 	}
@@ -288,6 +297,44 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 	}
 	ctl_say(c, "backup: %s\n", dir);
 	return 0;
+}
+
+/*
+ * doctor: every check of lib/data/doctor.h and side/queue.h, one line
+ * each; the exit status is the worst (0 ok, 1 warn, 2 fail).
+ */
+static int
+cmd_doctor(struct ctl *c, int argc, char **argv)
+{
+	struct doctor	 doc = { 0 };
+	struct db	*dbs[DB__MAX] = { NULL };
+	const char	*errs[DB__MAX] = { NULL };
+	char		 err[512];
+	int		 i, rc;
+
+	(void)argv;
+	if (argc > 1) {
+		ctl_err("doctor takes no arguments");
+		return 2;
+	}
+	doctor_files(&doc, c->cfg.data_dir);
+	for (i = 0; i < DB__MAX; i++) {
+		/* A read-only directory takes no lock files: read anyway. */
+		if ((dbs[i] = db_open(c->cfg.data_dir, (enum db_id)i, 0, err,
+		    sizeof(err))) == NULL)
+			dbs[i] = db_open(c->cfg.data_dir, (enum db_id)i,
+			    DB_OPEN_RDONLY, err, sizeof(err));
+		if (dbs[i] == NULL)
+			errs[i] = arena_strdup(c->arena, err);
+	}
+	doctor_databases(&doc, c->cfg.data_dir, dbs, errs, clock_now());
+	queue_doctor(&doc, dbs[DB_QUEUE], clock_now_ms());
+	fputs(buf_str(&doc.out), stdout);
+	rc = doctor_status(&doc);
+	doctor_free(&doc);
+	for (i = 0; i < DB__MAX; i++)
+		db_close(dbs[i]);
+	return rc;
 }
 
 static int

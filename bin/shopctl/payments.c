@@ -154,19 +154,21 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    "usage: shopctl audit [--hours N] [--local]\n"
 	    "  prove the books: every id handed out accounted for, every paid\n"
 	    "  session of the last N hours (default 48) at the gateway paid\n"
-	    "  here exactly once, every refund of those hours that succeeded\n"
-	    "  here one refund of its amount there, no order refunded past\n"
-	    "  what was paid or in a state its refunds disagree with, no\n"
-	    "  negative stock, totals the sum of their lines; --local skips\n"
-	    "  the gateway. Exit 1 on any finding.\n";
+	    "  here exactly once, every order of those hours paid here paid\n"
+	    "  there for the same amount, every refund of those hours that\n"
+	    "  succeeded here one refund of its amount there, no order\n"
+	    "  refunded past what was paid or in a state its refunds disagree\n"
+	    "  with, no negative stock, totals the sum of their lines; --local\n"
+	    "  skips the gateway. Then what audit_log recorded in those hours.\n"
+	    "  Exit 1 on any finding.\n";
 	struct audit_report	 r;
 	struct stripe_error	 err;
 	struct payment_fact	*paid = NULL;
 	struct gateway_refund	*refunds = NULL;
-	struct buf		 out = { 0 };
+	struct buf		 out = { 0 }, log = { 0 };
 	struct stripe		*s = NULL;
 	struct db		*d;
-	long long		 hours, since;
+	long long		 hours, since, recorded = 0;
 	size_t			 n = 0, nrefunds = 0;
 	int			 rc, local, t;
 
@@ -193,9 +195,12 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	if (audit_books(d, c->arena, &r, &out) != 0 ||
 	    (!local && (audit_sessions(d, c->arena, paid, n, &r, &out) != 0 ||
 	    audit_refunds(d, c->arena, refunds, nrefunds, since, &r,
-	    &out) != 0))) {
+	    &out) != 0 || audit_paid_here(d, c->arena, paid, n, since, &r,
+	    &out) != 0)) ||
+	    (recorded = audit_recorded(d, c->arena, since, &log)) < 0) {
 		ctl_err("audit: %s", db_errmsg(d));
 		buf_free(&out);
+		buf_free(&log);
 		return 1;
 	}
 	printf("audit of %s\n", db_path(d));
@@ -209,9 +214,12 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		    "lost paid orders: %lld\ndouble charges: %lld\n"
 		    "refunds checked at the gateway: %lld\n"
 		    "refunds not matching the gateway: %lld\n"
-		    "gateway refunds not recorded here: %lld\n",
+		    "gateway refunds not recorded here: %lld\n"
+		    "paid here, not at the gateway: %lld\n"
+		    "paid here, another amount there: %lld\n",
 		    r.sessions_paid, r.sessions_lost, r.double_charges,
-		    r.refunds_checked, r.refunds_unmatched, r.refunds_lost);
+		    r.refunds_checked, r.refunds_unmatched, r.refunds_lost,
+		    r.paid_unbacked, r.amount_differs);
 	printf("negative stock: %lld\ntotals not matching lines: %lld\n"
 	    "paid without a payment: %lld\npayments on unpaid orders: %lld\n"
 	    "payments not matching totals: %lld\n"
@@ -224,8 +232,12 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    r.payment_not_paid, r.payment_amount, r.refunds_over_paid,
 	    r.refunds_unrecorded, r.refund_states, r.refunds_waiting,
 	    r.unknown_events, r.findings);
+	printf("recorded in audit_log: %lld\n", recorded);
 	if (out.len > 0)
 		printf("\n%s", buf_str(&out));
+	if (log.len > 0)
+		printf("\nrecorded in audit_log:\n%s", buf_str(&log));
 	buf_free(&out);
+	buf_free(&log);
 	return r.findings > 0 ? 1 : 0;
 }

@@ -44,5 +44,6 @@ int		 ctl_refund(struct ctl *, int, char **);
 int		 ctl_error_pages(struct ctl *, int, char **);
 int		 ctl_export(struct ctl *, int, char **);
 int		 ctl_import(struct ctl *, int, char **);
+int		 ctl_restore(struct ctl *, int, char **);
 
 #endif

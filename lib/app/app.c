@@ -10,6 +10,8 @@
  * status a step or the handler returns is answered by page_error() here,
  * and nowhere else.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -98,13 +100,16 @@ not_ready(const char *why)
  * for "shopctl migrate" would mean refusing them until then.
  */
 static struct db *
-open_db(struct shop *s, int i, char *err, size_t errlen)
+open_db(struct shop *s, int i, char *err, size_t errlen, bool *behind)
 {
 	struct db	*d;
 	char		 path[4096], why[256];
 	int		 missing;
-	bool		 made = false;
+	bool		 made = false, dummy;
 
+	if (behind == NULL)
+		behind = &dummy;
+	*behind = false;
 	d = db_open(s->cfg->data_dir, (enum db_id)i, DB_OPEN_WEB, err, errlen);
 	snprintf(path, sizeof(path), "%s/%s", s->cfg->data_dir, db_files[i]);
 	if (d == NULL && i == DB_CACHE && access(path, F_OK) != 0 &&
@@ -126,11 +131,13 @@ open_db(struct shop *s, int i, char *err, size_t errlen)
 			return d;
 		}
 		snprintf(err, errlen, "%s", why);
-	} else
+	} else {
 		snprintf(err, errlen, "the %s database schema is older than "
 		    "this program (%d migration%s missing): run \"shopctl "
 		    "migrate\"", db_names[i], missing < 0 ? 1 : missing,
 		    missing == 1 ? "" : "s");
+		*behind = true;
+	}
 	db_close(d);
 	return NULL;
 }
@@ -163,32 +170,108 @@ reopen_optional(struct shop *s)
 		} else if (s->side_checked_at == now)
 			continue;
 		s->side_checked_at = now;
-		if ((s->db[i] = open_db(s, i, err, sizeof(err))) == NULL)
+		if ((s->db[i] = open_db(s, i, err, sizeof(err), NULL)) == NULL)
 			say_once(said, LL_ERROR, "going on without it: ", err);
 		else
 			said[0] = '\0';
 	}
 }
 
+/* What a 503 says when the files cannot be written: no path, no cause. */
+static const char msg_paused[] =
+    "The shop cannot save anything at the moment, so this could not be "
+    "done. Browsing still works; please try again in a few minutes.";
+static const char default_503[] =
+    "The shop is briefly unavailable. Please try again in a moment.";
+static const char msg_missing[] =
+    "The shop's databases do not exist yet: run \"shopctl migrate\" to "
+    "create the databases.";
+
+/* Whether what kept a read-only connection from writing is gone. */
+static bool
+writable_again(const struct db *d)
+{
+	const char	*path = db_path(d);
+	char		 dir[4096];
+	const char	*slash = strrchr(path, '/');
+
+	if (db_state(d) == DB_STATE_FULL)
+		return !db_space_low(d);
+	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+		return true;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return access(dir, W_OK) == 0 && access(path, W_OK) == 0;
+}
+
+/*
+ * A connection that only reads (the directory read-only, the disk full)
+ * is opened again, once a second, until it can write; one opened as the
+ * file stands (immutable) is dropped as soon as another process opens
+ * the file to write (db_stale).
+ */
+static void
+shop_retry(struct shop *s, time_t now)
+{
+	struct db	*d;
+	char		 err[256];
+	int		 i;
+	bool		 due = s->retried_at != now;
+
+	s->retried_at = now;
+	for (i = 0; i < DB__MAX; i++) {
+		if (s->db[i] == NULL)
+			continue;
+		if (db_stale(s->db[i])) {
+			db_close(s->db[i]);
+			s->db[i] = NULL;
+			s->checked_at = 0;
+			continue;
+		}
+		if (db_state(s->db[i]) == DB_STATE_OK || !due)
+			continue;
+		/*
+		 * Only when there is room or leave to write again, and the
+		 * old one closed first: SQLite shares one -shm mapping among
+		 * a process's connections, and the old one's is read-only.
+		 */
+		if (!writable_again(s->db[i]))
+			continue;
+		db_close(s->db[i]);
+		s->db[i] = d = db_open(s->cfg->data_dir, (enum db_id)i,
+		    DB_OPEN_WEB, err, sizeof(err));
+		if (d == NULL || migrate_missing(d) != 0) {
+			db_close(d);
+			s->db[i] = NULL;
+			s->checked_at = 0;
+		} else if (db_state(d) == DB_STATE_OK)
+			log_info("db: %s can be written again", db_path(d));
+	}
+}
+
 /*
  * Open what is not open and check the schema. Returns true when the
- * program can serve; otherwise shop->unavailable says why. Checked at most
- * once a second while unavailable, so a shop that is being migrated comes
- * back by itself. Once it serves, the optional databases are looked
- * after on each call (reopen_optional).
+ * program can serve (perhaps only reading); otherwise shop->unavailable
+ * says why, in words for the visitor, and the log has the cause. Checked
+ * at most once a second while unavailable, so a shop that is being
+ * migrated comes back by itself. Once it serves, the optional databases
+ * are looked after on each call (reopen_optional), and a connection that
+ * could only read is tried again (shop_retry).
  */
 static bool
 shop_ready(struct shop *s)
 {
-	char	 err[256];
-	int	 i;
-	time_t	 now;
+	char		 err[256], path[4200];
+	int		 i;
+	time_t		 now;
+	bool		 behind;
+	struct stat	 sb;
 
+	now = (time_t)clock_now();
+	shop_retry(s, now);
 	if (s->checked_at != 0 && s->unavailable[0] == '\0') {
 		reopen_optional(s);
 		return true;
 	}
-	now = (time_t)clock_now();
 	if (s->checked_at == now)
 		return false;
 	s->checked_at = now;
@@ -198,16 +281,33 @@ shop_ready(struct shop *s)
 
 		if (!((s->want_dbs | s->optional_dbs) & bit) || s->db[i])
 			continue;
-		s->db[i] = open_db(s, i, err, sizeof(err));
-		if (s->db[i] == NULL && (s->want_dbs & bit)) {
-			snprintf(s->unavailable, sizeof(s->unavailable), "%s",
-			    err);
-			not_ready(s->unavailable);
-			return false;
-		}
+		s->db[i] = open_db(s, i, err, sizeof(err), &behind);
+		if (s->db[i] != NULL || !(s->want_dbs & bit))
+			continue;
+		/* A cause that names files goes to the log, not the page. */
+		snprintf(path, sizeof(path), "%s/%s", s->cfg->data_dir,
+		    db_files[i]);
+		snprintf(s->unavailable, sizeof(s->unavailable), "%s", behind ?
+		    err : stat(path, &sb) != 0 && errno == ENOENT ?
+		    msg_missing : default_503);
+		not_ready(err);
+		return false;
 	}
 	s->side_checked_at = now;
 	return true;
+}
+
+/* Whether a write was refused because the files cannot be written. */
+static bool
+shop_paused(const struct shop *s)
+{
+	int	i;
+
+	for (i = 0; i < DB__MAX; i++)
+		if (s->db[i] != NULL && (db_state(s->db[i]) != DB_STATE_OK ||
+		    db_space_low(s->db[i])))
+			return true;
+	return false;
 }
 
 static void
@@ -550,6 +650,8 @@ serve(struct shop *s, struct req *r)
 			log_msg(rc == 503 ? LL_WARN : LL_ERROR, "%s %s: %d %s",
 			    r->method_name, r->path ? r->path : "?", rc,
 			    r->error ? r->error : http_reason(rc));
+		if (rc == 503 && r->error == NULL && shop_paused(s))
+			r->error = msg_paused;
 		page_error(r, rc, rc >= 500 && rc != 503 ? NULL : r->error);
 	}
 	http_finish(r);

@@ -12,6 +12,7 @@
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,12 @@ const char *const db_names[DB__MAX] = {
 	"queue",
 	"cache",
 	"cable",
+};
+
+const char *const db_state_names[DB_STATE__MAX] = {
+	"writable",
+	"read-only",
+	"full",
 };
 
 const char *const db_files[DB__MAX] = {
@@ -72,6 +79,8 @@ struct db {
 	int			 lockfd;	/* <db>.lock: writers queue here */
 	int			 ckptfd;	/* <db>.ckpt: one checkpointer */
 	bool			 in_write;
+	enum db_state		 state;		/* DB_STATE_OK: can write */
+	bool			 immutable;	/* opened as the file is */
 	struct stmt_slot	*stmts;
 	size_t			 nstmts, capstmts;
 	char			 err[256];
@@ -109,9 +118,10 @@ open_lock(const char *path, const char *suffix, bool create)
 	if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix) >=
 	    sizeof(name))
 		return -1;
-	fd = open(name, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0660);
+	fd = open(name, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0),
+	    DB_FILE_MODE);
 	if (fd < 0 && !create && errno == ENOENT)
-		fd = open(name, O_RDWR | O_CLOEXEC | O_CREAT, 0660);
+		fd = open(name, O_RDWR | O_CLOEXEC | O_CREAT, DB_FILE_MODE);
 	return fd;
 }
 
@@ -149,6 +159,26 @@ db_unclaim(int claim)
 }
 
 /*
+ * Only a file that does not exist yet is opened here (O_EXCL): closing a
+ * descriptor of a database file drops every POSIX lock the process holds
+ * on it, SQLite's own among them, and another thread's connection to the
+ * file would then look closed to every other process. The last of those
+ * to close would checkpoint and delete the WAL and -shm under it, and two
+ * WALs would be in use at once, each side blind to the other's commits.
+ */
+int
+db_create_file(const char *path)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, DB_FILE_MODE)) < 0)
+		return errno == EEXIST ? 0 : -1;
+	close(fd);
+	return 0;
+}
+
+/*
  * With the WAL past its hard size (the worker is not keeping up, or not
  * running), the connection that just committed checkpoints, but only if
  * no one else is checkpointing already.
@@ -181,13 +211,233 @@ db_open(const char *dir, enum db_id id, unsigned flags, char *err,
 	return d;
 }
 
+/* Free bytes on the filesystem of path's directory; -1 if unknown. */
+static long long
+space_left(const char *path)
+{
+	struct statvfs	sv;
+	char		dir[4096];
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	else
+		return -1;
+	if (statvfs(dir, &sv) != 0)
+		return -1;
+	return (long long)sv.f_bavail * (long long)sv.f_frsize;
+}
+
+static bool
+space_low(const char *path)
+{
+	long long	n = space_left(path);
+
+	return n >= 0 && n < DB_RESERVE_BYTES;
+}
+
+/* "file:" URI of path with its reserved characters escaped (RFC 3986). */
+static char *
+file_uri(const char *path, const char *query)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*u, *q;
+	size_t			 n = strlen(path);
+
+	if ((u = malloc(n * 3 + strlen(query) + 8)) == NULL)
+		return NULL;
+	q = u + sprintf(u, "file:");
+	for (; *path != '\0'; path++) {
+		unsigned char c = (unsigned char)*path;
+
+		if (c == '?' || c == '#' || c == '%' || c < 0x21 || c > 0x7e) {
+			*q++ = '%';
+			*q++ = hex[c >> 4];
+			*q++ = hex[c & 15];
+		} else
+			*q++ = (char)c;
+	}
+	sprintf(q, "?%s", query);
+	return u;
+}
+
+/* Whether an error opening or first reading a file may be its place's. */
+static bool
+storage_error(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum open_how {
+	OPEN_NORMAL,		/* read and write, with the lock files */
+	OPEN_READONLY,		/* read only, the -shm never written */
+	OPEN_IMMUTABLE,		/* read only, no -wal: the file as it is */
+};
+
+static void
+disconnect(struct db *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nstmts; i++)
+		sqlite3_finalize(d->stmts[i].stmt);
+	d->nstmts = 0;
+	if (d->h != NULL)
+		sqlite3_close(d->h);
+	d->h = NULL;
+	if (d->lockfd >= 0)
+		close(d->lockfd);
+	if (d->ckptfd >= 0)
+		close(d->ckptfd);
+	d->lockfd = d->ckptfd = -1;
+}
+
+/*
+ * Open d->path as how says, with the pragmas of its kind, and read its
+ * schema once so that the WAL and its -shm are opened now, not by the
+ * first request. Returns 0, or -1 with err set and *place true when the
+ * failure may be the storage's (read-only, full) rather than the file's.
+ */
+static int
+connect(struct db *d, enum open_how how, char *err, size_t errlen,
+    bool *place)
+{
+	unsigned	 flags = d->flags;
+	char		*uri = NULL;
+	int		 oflags, rc, code;
+
+	*place = false;
+	oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	if (how != OPEN_NORMAL) {
+		uri = file_uri(d->path, how == OPEN_IMMUTABLE ?
+		    "immutable=1" : "mode=ro&readonly_shm=1");
+		if (uri == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		oflags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+	} else if (flags & DB_OPEN_RDONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE |
+		    ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(uri != NULL ? uri : d->path, &d->h, oflags, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", d->path,
+		    d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+		*place = storage_error(rc);
+		return -1;
+	}
+	sqlite3_extended_result_codes(d->h, 1);
+	sqlite3_busy_timeout(d->h, SHOP_BUSY_TIMEOUT_MS);
+	if (how == OPEN_NORMAL && !(flags & DB_OPEN_RDONLY)) {
+		d->lockfd = open_lock(d->path, ".lock", true);
+		if (d->lockfd >= 0)
+			d->ckptfd = open_lock(d->path, ".ckpt", true);
+		if (d->lockfd < 0 || d->ckptfd < 0) {
+			snprintf(err, errlen, "%s.%s: %s", d->path,
+			    d->lockfd < 0 ? "lock" : "ckpt", strerror(errno));
+			*place = errno == EROFS || errno == EACCES ||
+			    errno == EPERM || errno == ENOSPC ||
+			    errno == EDQUOT;
+			return -1;
+		}
+	}
+	if (db_exec(d, "PRAGMA foreign_keys=ON") != 0 ||
+	    (how == OPEN_NORMAL && db_exec(d, db_sync[d->id]) != 0) ||
+	    db_exec(d, "PRAGMA mmap_size=0") != 0 ||
+	    db_exec(d, "PRAGMA cache_size=-8192") != 0 ||
+	    (how == OPEN_NORMAL &&
+	    db_exec(d, "PRAGMA journal_size_limit=67108864") != 0) ||
+	    ((flags & DB_OPEN_CREATE) && db_exec(d, "PRAGMA journal_mode=WAL")) ||
+	    db_exec(d, "SELECT count(*) FROM sqlite_schema") != 0) {
+		code = sqlite3_extended_errcode(d->h);
+		snprintf(err, errlen, "%s: %s", d->path, d->err);
+		*place = storage_error(code);
+		return -1;
+	}
+	/*
+	 * No connection checkpoints on its own: shop-worker does it on a
+	 * timer, and a connection that finds the WAL past its hard size does
+	 * it under the checkpoint lock (wal_hook above).
+	 */
+	if (how == OPEN_NORMAL && !(flags & DB_OPEN_RDONLY)) {
+		sqlite3_wal_autocheckpoint(d->h, 0);
+		sqlite3_wal_hook(d->h, wal_hook, d);
+	}
+	return 0;
+}
+
+/*
+ * Whether path's WAL may hold anything: a -shm beside it (every WAL
+ * connection has it open, and it outlives them until the last one
+ * closes) or a -wal that is not empty. A read-only open leaves an empty
+ * -wal behind, which holds nothing.
+ */
+static bool
+wal_in_use(const char *path)
+{
+	struct stat	sb;
+	char		p[4200];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s-shm", path) >= sizeof(p) ||
+	    stat(p, &sb) == 0 || errno != ENOENT)
+		return true;
+	snprintf(p, sizeof(p), "%s-wal", path);
+	if (stat(p, &sb) == 0)
+		return sb.st_size > 0;
+	return errno != ENOENT;
+}
+
+/*
+ * A connection that cannot write where it is (the directory read-only,
+ * the disk full) reads all the same, so that the shop goes on showing
+ * its pages: read-only, with the -shm opened read-only (mapped PROT_READ,
+ * so no store into a mapping the filesystem may be unable to back, which
+ * ends in SIGBUS), and when even that cannot be (no -wal and no -shm on
+ * a read-only mount, say), the file as it is (immutable), which is
+ * sound only while no WAL is in use: db_stale() watches for one.
+ */
+static int
+connect_degraded(struct db *d, enum db_state why, char *err, size_t errlen)
+{
+	char	first[512];
+	bool	place;
+
+	disconnect(d);
+	d->state = why;
+	if (connect(d, OPEN_READONLY, first, sizeof(first), &place) == 0)
+		return 0;
+	disconnect(d);
+	if (!wal_in_use(d->path) &&
+	    connect(d, OPEN_IMMUTABLE, err, errlen, &place) == 0) {
+		d->immutable = true;
+		return 0;
+	}
+	snprintf(err, errlen, "%s", first);
+	return -1;
+}
+
 struct db *
 db_open_file(const char *path, enum db_id id, unsigned flags, char *err,
     size_t errlen)
 {
 	struct db	*d;
 	struct stat	 st;
-	int		 oflags, rc;
+	bool		 place, degradable;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -206,53 +456,53 @@ db_open_file(const char *path, enum db_id id, unsigned flags, char *err,
 		    "create the databases)", d->path, strerror(errno));
 		goto fail;
 	}
-	oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	if (flags & DB_OPEN_RDONLY)
-		oflags |= SQLITE_OPEN_READONLY;
-	else
-		oflags |= SQLITE_OPEN_READWRITE |
-		    ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
-	if ((rc = sqlite3_open_v2(d->path, &d->h, oflags, NULL)) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", d->path,
-		    d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_extended_result_codes(d->h, 1);
-	sqlite3_busy_timeout(d->h, SHOP_BUSY_TIMEOUT_MS);
-	if (!(flags & DB_OPEN_RDONLY)) {
-		d->lockfd = open_lock(d->path, ".lock", true);
-		d->ckptfd = open_lock(d->path, ".ckpt", true);
-		if (d->lockfd < 0 || d->ckptfd < 0) {
-			snprintf(err, errlen, "%s.lock: %s", d->path,
-			    strerror(errno));
-			goto fail;
-		}
-	}
-	if (db_exec(d, "PRAGMA foreign_keys=ON") != 0 ||
-	    db_exec(d, db_sync[id]) != 0 ||
-	    db_exec(d, "PRAGMA mmap_size=0") != 0 ||
-	    db_exec(d, "PRAGMA cache_size=-8192") != 0 ||
-	    db_exec(d, "PRAGMA journal_size_limit=67108864") != 0) {
-		snprintf(err, errlen, "%s: %s", d->path, d->err);
-		goto fail;
-	}
-	if ((flags & DB_OPEN_CREATE) && db_exec(d, "PRAGMA journal_mode=WAL")) {
-		snprintf(err, errlen, "%s: %s", d->path, d->err);
-		goto fail;
-	}
 	/*
-	 * No connection checkpoints on its own: shop-worker does it on a
-	 * timer, and a connection that finds the WAL past its hard size does
-	 * it under the checkpoint lock (wal_hook above).
+	 * SQLite would create the file 0644 less the umask; made here first,
+	 * it is DB_FILE_MODE whatever the umask, and SQLite gives the -wal
+	 * and -shm it creates the database's mode.
 	 */
-	if (!(flags & DB_OPEN_RDONLY)) {
-		sqlite3_wal_autocheckpoint(d->h, 0);
-		sqlite3_wal_hook(d->h, wal_hook, d);
+	if ((flags & DB_OPEN_CREATE) && !(flags & DB_OPEN_RDONLY) &&
+	    db_create_file(d->path) != 0) {
+		snprintf(err, errlen, "%s: %s", d->path, strerror(errno));
+		goto fail;
 	}
+	degradable = !(flags & (DB_OPEN_CREATE | DB_OPEN_RDONLY));
+	/* On a full disk, not even the -shm is written to. */
+	if (degradable && space_low(d->path)) {
+		if (connect_degraded(d, DB_STATE_FULL, err, errlen) != 0)
+			goto fail;
+		return d;
+	}
+	if (connect(d, OPEN_NORMAL, err, errlen, &place) == 0)
+		return d;
+	if (!degradable || !place)
+		goto fail;
+	log_warn("db: %s; reading it only", err);
+	if (connect_degraded(d, space_low(d->path) ? DB_STATE_FULL :
+	    DB_STATE_READONLY, err, errlen) != 0)
+		goto fail;
 	return d;
 fail:
 	db_close(d);
 	return NULL;
+}
+
+enum db_state
+db_state(const struct db *d)
+{
+	return d->state;
+}
+
+bool
+db_stale(const struct db *d)
+{
+	return d->immutable && wal_in_use(d->path);
+}
+
+bool
+db_space_low(const struct db *d)
+{
+	return space_low(d->path);
 }
 
 void
@@ -466,6 +716,15 @@ db_begin_timeout(struct db *d, int timeout_ms)
 	if (d->in_write) {
 		db_seterr(d, "write transaction already open");
 		log_error("db: %s: %s", d->path, d->err);
+		return -1;
+	}
+	/* Nothing is written into the last of the disk (see db.h). */
+	if (d->state != DB_STATE_OK || space_low(d->path)) {
+		db_seterr(d, "%s: %s", d->path, d->state == DB_STATE_READONLY ?
+		    "cannot write here (read-only); reading only" :
+		    "the disk is full (under the reserve); writes wait for "
+		    "room");
+		log_error("db: %s", d->err);
 		return -1;
 	}
 	if (lock_wait(d, d->lockfd, timeout_ms) != 0) {

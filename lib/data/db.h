@@ -39,10 +39,46 @@ enum db_open_flag {
 struct db;
 
 /*
+ * What a connection can do. One that cannot be opened for writing where
+ * it is (the data directory read-only, or the disk full) is opened to
+ * read only, so that the shop goes on showing its pages; db_begin() then
+ * refuses at once. A writable one refuses too while the disk has less
+ * than DB_RESERVE_BYTES free: nothing is written into the last of it,
+ * where a WAL or -shm cannot grow and, on a filesystem that allocates on
+ * the first write into a mapped page (copy-on-write ones), a store into
+ * SQLite's mapped -shm ends the process with SIGBUS.
+ */
+enum db_state {
+	DB_STATE_OK,
+	DB_STATE_READONLY,
+	DB_STATE_FULL,
+	DB_STATE__MAX
+};
+
+extern const char *const db_state_names[DB_STATE__MAX];
+
+#define DB_RESERVE_BYTES	(4LL * 1024 * 1024)
+
+/*
+ * The modes of what the shop creates, whatever the umask: the data
+ * directory, and every database, -wal, -shm, lock and backup file
+ * (readable by the web server's group, writable by the owner only).
+ */
+#define DB_DIR_MODE	0750
+#define DB_FILE_MODE	0640
+
+/*
+ * Create path as an empty file of DB_FILE_MODE if it does not exist (an
+ * empty file is an empty database to SQLite). 0, or -1 with errno.
+ */
+int		 db_create_file(const char *path);
+
+/*
  * Open dir/<file of id> with the pragmas of its kind (WAL, synchronous,
  * foreign keys, busy timeout, no mmap) and its lock files. Returns NULL
  * with a message in err; a missing file without DB_OPEN_CREATE says to
- * run "shopctl migrate".
+ * run "shopctl migrate". Without DB_OPEN_CREATE or DB_OPEN_RDONLY, a
+ * file that cannot be written where it is opens to read only (db_state).
  */
 struct db	*db_open(const char *dir, enum db_id, unsigned flags,
 		    char *err, size_t errlen);
@@ -59,6 +95,17 @@ void		 db_close(struct db *);
  * other programs use the new file. The caller closes and opens again.
  */
 bool		 db_moved(struct db *);
+
+/* What the connection can do (above); DB_STATE_OK when it can write. */
+enum db_state	 db_state(const struct db *);
+/*
+ * A connection opened as the file is (no -wal and no -shm to read with)
+ * must be opened again once a -shm or a -wal that is not empty appears:
+ * someone else has the file open to write.
+ */
+bool		 db_stale(const struct db *);
+/* Whether the disk under the database has less than the reserve free. */
+bool		 db_space_low(const struct db *);
 sqlite3		*db_handle(struct db *);
 enum db_id	 db_which(const struct db *);
 const char	*db_path(const struct db *);

@@ -2,6 +2,7 @@
  * The books, checked from the database and the gateway's record.
  */
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <time.h>
 
@@ -458,4 +459,91 @@ audit_refunds(struct db *d, struct arena *a, const struct gateway_refund *g,
 fail:
 	db_read_end(d);
 	return -1;
+}
+
+static const char sql_paid_here[] =
+    "SELECT o.number, p.session_id, p.amount, p.currency FROM payments p "
+    "JOIN orders o ON o.id = p.order_id "
+    "WHERE o.created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?1, 'unixepoch') "
+    "AND NOT o.recovered ORDER BY p.id";
+static const char sql_recorded[] =
+    "SELECT a.created_at, a.kind, coalesce(o.number, ''), a.actor, "
+    "a.detail FROM audit_log a LEFT JOIN orders o ON o.id = a.order_id "
+    "WHERE a.created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?1, 'unixepoch') "
+    "ORDER BY a.id";
+
+static int
+by_session(const void *x, const void *y)
+{
+	const struct payment_fact *const	*a = x, *const *b = y;
+
+	return strcmp((*a)->session_id, (*b)->session_id);
+}
+
+int
+audit_paid_here(struct db *d, struct arena *a, const struct payment_fact *s,
+    size_t n, long long since, struct audit_report *r, struct buf *out)
+{
+	const struct payment_fact	**sorted, *kp, **hit;
+	struct payment_fact		  key = { 0 };
+	sqlite3_stmt			 *st;
+	const char			 *number, *currency;
+	long long			  amount;
+	size_t				  i;
+	int				  rc;
+
+	kp = &key;
+	sorted = arena_calloc(a, n ? n : 1, sizeof(*sorted));
+	for (i = 0; i < n; i++)
+		sorted[i] = &s[i];
+	qsort(sorted, n, sizeof(*sorted), by_session);
+	if ((st = db_prep(d, sql_paid_here)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		number = db_text(a, st, 0);
+		key.session_id = db_text(a, st, 1);
+		amount = sqlite3_column_int64(st, 2);
+		currency = db_text(a, st, 3);
+		hit = n ? bsearch(&kp, sorted, n, sizeof(*sorted), by_session) :
+		    NULL;
+		if (hit == NULL)
+			finding(r, &r->paid_unbacked, out, arena_printf(a,
+			    "order %s is paid here by session %s, which the "
+			    "gateway does not report paid", number,
+			    key.session_id));
+		else if ((*hit)->amount != amount ||
+		    strcasecmp((*hit)->currency, currency) != 0)
+			finding(r, &r->amount_differs, out, arena_printf(a,
+			    "order %s is paid %lld %s here but its session %s "
+			    "was paid %lld %s at the gateway", number, amount,
+			    currency, key.session_id, (*hit)->amount,
+			    (*hit)->currency));
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+long long
+audit_recorded(struct db *d, struct arena *a, long long since,
+    struct buf *out)
+{
+	sqlite3_stmt	*st;
+	long long	 count = 0;
+	int		 rc;
+
+	if ((st = db_prep(d, sql_recorded)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = db_step(d, st)) == SQLITE_ROW) {
+		count++;
+		if (out != NULL)
+			buf_printf(out, "%s %s%s%s (%s): %s\n",
+			    db_text(a, st, 0), db_text(a, st, 1),
+			    sqlite3_column_bytes(st, 2) ? " order " : "",
+			    db_text(a, st, 2), db_text(a, st, 3),
+			    db_text(a, st, 4));
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : count;
 }

@@ -51,6 +51,9 @@ struct audit_report {
 	long long	refunds_checked;	/* succeeded here, looked up */
 	long long	refunds_unmatched;	/* none there, or another one */
 	long long	refunds_lost;		/* ours there, not here */
+	/* Filled by audit_paid_here(): the other direction. */
+	long long	paid_unbacked;		/* paid here, not at the gateway */
+	long long	amount_differs;		/* paid here, another amount there */
 	long long	findings;		/* sum of everything wrong */
 };
 
@@ -90,5 +93,29 @@ struct gateway_refund {
 int	audit_refunds(struct db *, struct arena *,
 	    const struct gateway_refund *refunds, size_t n, long long since,
 	    struct audit_report *, struct buf *out);
+
+/*
+ * The other direction: every order placed since the given Unix time and
+ * paid here must be paid by one of the n sessions the gateway reports
+ * paid since then, for the same amount and currency, so that a signed
+ * event or a hand-edited row cannot mark an order paid without money at
+ * the gateway. An order's sessions are all younger than the order, so
+ * the window of orders needs no margin; orders rebuilt by reconcile are
+ * left out (their row is as young as the repair, their session may be
+ * older than the window, and they were built from the gateway's own
+ * record). Adds to the report and out; 0, or -1 on a database error.
+ */
+int	audit_paid_here(struct db *, struct arena *,
+	    const struct payment_fact *sessions, size_t n, long long since,
+	    struct audit_report *, struct buf *out);
+
+/*
+ * What was recorded in audit_log since a Unix time (amounts that
+ * disagreed, unknown orders, repairs, ...), one a line into out.
+ * Returns how many, or -1 on a database error. These are history, not
+ * findings: each was raised when it happened.
+ */
+long long audit_recorded(struct db *, struct arena *, long long since,
+	    struct buf *out);
 
 #endif

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/schedule.h"
 #include "data/db.h"
+#include "data/doctor.h"
 #include "side/queue.h"
 
 static const char sql_enqueue[] =
@@ -1091,4 +1092,69 @@ queue_list_recurring(struct db *d, struct arena *a, size_t *n)
 		r->last_job_id = sqlite3_column_int64(st, 5);
 	}
 	return list_end(a, st, rc, v, sizeof(*r), n);
+}
+
+void
+queue_doctor(struct doctor *doc, struct db *d, long long now)
+{
+	static const char	 sql_alive[] =
+	    "SELECT count(*), coalesce(max(heartbeat_at), 0), "
+	    "(SELECT count(*) FROM workers WHERE heartbeat_at >= ?1) "
+	    "FROM workers";
+	static const char	 sql_stalled[] =
+	    "SELECT count(*), coalesce(min(run_at), 0) FROM jobs "
+	    "WHERE state = 'queued' AND run_at <= ?1";
+	sqlite3_stmt		*st;
+	long long		 known = 0, last = 0, alive = 0, due = 0;
+	long long		 oldest = 0;
+	long			 failed;
+
+	if (d == NULL) {
+		doctor_say(doc, DOCTOR_FAIL, "worker", "queue.db cannot be "
+		    "opened");
+		doctor_say(doc, DOCTOR_FAIL, "failed jobs", "queue.db cannot "
+		    "be opened");
+		return;
+	}
+	if ((st = db_prep(d, sql_alive)) != NULL) {
+		sqlite3_bind_int64(st, 1, now - QUEUE_ALIVE_MS);
+		if (db_step(d, st) == SQLITE_ROW) {
+			known = sqlite3_column_int64(st, 0);
+			last = sqlite3_column_int64(st, 1);
+			alive = sqlite3_column_int64(st, 2);
+		}
+		sqlite3_reset(st);
+	}
+	if ((st = db_prep(d, sql_stalled)) != NULL) {
+		sqlite3_bind_int64(st, 1, now - QUEUE_STALLED_MS);
+		if (db_step(d, st) == SQLITE_ROW) {
+			due = sqlite3_column_int64(st, 0);
+			oldest = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	if (alive > 0)
+		doctor_say(doc, DOCTOR_OK, "worker", "%lld alive, the last "
+		    "heartbeat %llds ago", alive, (now - last) / 1000);
+	else if (due > 0)
+		doctor_say(doc, DOCTOR_FAIL, "worker", "none alive, and %lld "
+		    "job%s due for %lld min: start shop-worker (mail, "
+		    "reconcile and backups wait for it)", due, due == 1 ?
+		    "" : "s", (now - oldest) / 60000);
+	else if (known > 0)
+		doctor_say(doc, DOCTOR_WARN, "worker", "none alive: the last "
+		    "heartbeat was %lld min ago; is shop-worker running?",
+		    (now - last) / 60000);
+	else
+		doctor_say(doc, DOCTOR_WARN, "worker", "no worker has run on "
+		    "these files: start shop-worker (mail, reconcile and "
+		    "backups wait for it)");
+	if ((failed = queue_count(d, "failed")) < 0)
+		doctor_say(doc, DOCTOR_FAIL, "failed jobs", "%s",
+		    db_errmsg(d));
+	else if (failed == 0)
+		doctor_say(doc, DOCTOR_OK, "failed jobs", "none");
+	else
+		doctor_say(doc, DOCTOR_WARN, "failed jobs", "%ld: see "
+		    "\"shopctl jobs\", then retry or discard them", failed);
 }

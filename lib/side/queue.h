@@ -264,4 +264,17 @@ struct queue_failed_info *queue_list_failed(struct db *, struct arena *,
 struct queue_recurring_info *queue_list_recurring(struct db *,
 		    struct arena *, size_t *n);
 
+/*
+ * shopctl doctor's lines for the queue (data/doctor.h) at now (unix ms):
+ * "worker", ok when a worker beat within QUEUE_ALIVE_MS (a worker beats
+ * every third of its lease), warn when none did, fail when none did and
+ * jobs have been due for QUEUE_STALLED_MS; "failed jobs", ok when there
+ * are none, warn otherwise. q may be NULL (queue.db could not be opened):
+ * both fail.
+ */
+#define QUEUE_ALIVE_MS		(5 * 60 * 1000)
+#define QUEUE_STALLED_MS	(15 * 60 * 1000)
+struct doctor;
+void		 queue_doctor(struct doctor *, struct db *q, long long now);
+
 #endif

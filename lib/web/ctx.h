@@ -27,6 +27,7 @@ struct shop {
 	char			 unavailable[256]; /* why we answer 503, or "" */
 	time_t			 checked_at;	/* last readiness check */
 	time_t			 side_checked_at; /* last try at optional dbs */
+	time_t			 retried_at;	/* last reopen of a read-only db */
 	void			*app_data;	/* the program's own state */
 };
 

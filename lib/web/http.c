@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -45,6 +46,7 @@ struct conn {
 
 static volatile sig_atomic_t	 stopping;
 static int			 fastcgi;	/* set once, before threads */
+static int			 devnull = -1;	/* replaces fd 0 on a stop */
 /* libfcgi's threaded example serialises accept(); so do we. */
 static pthread_mutex_t		 accept_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -107,11 +109,12 @@ kv_get(const struct kvlist *l, const char *key)
 }
 
 /*
- * Only one thread receives the signal, and it may not be the one blocked
- * in accept(): shutting the listening socket down wakes that one too (and
- * every later accept fails at once), so every thread sees the stop. The
- * socket is this process's own: lighttpd and mod_fcgid give each process
- * its own.
+ * The signal interrupts an accept() in progress (no SA_RESTART); one that
+ * comes just before accept() is called would be missed, so the listening
+ * socket is also taken from this process: /dev/null takes its place on
+ * descriptor 0, and accept() fails at once. The socket itself is left
+ * alone: shop-fcgi's processes of a family share one, which the others
+ * go on accepting on (shutting it down would stop them all).
  */
 static void
 on_term(int sig)
@@ -121,8 +124,8 @@ on_term(int sig)
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
-	if (fastcgi)
-		(void)shutdown(0, SHUT_RD);
+	if (fastcgi && devnull >= 0)
+		(void)dup2(devnull, 0);
 	errno = saved;
 }
 
@@ -133,7 +136,7 @@ http_is_fastcgi(void)
 }
 
 /*
- * SIGTERM (lighttpd and mod_fcgid stop their processes with it) and SIGINT
+ * SIGTERM (lighttpd and shop-fcgi stop their processes with it) and SIGINT
  * finish the request in progress and end the loop; accept() is interrupted
  * rather than restarted so an idle process stops at once.
  */
@@ -146,6 +149,8 @@ http_init(void)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	fastcgi = !FCGX_IsCGI();
+	if (fastcgi)
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);

@@ -1,10 +1,11 @@
 /*
  * HTTP requests and responses over FastCGI or CGI.
  *
- * A process started by a FastCGI server (lighttpd's bin-path, Apache's
- * mod_fcgid) serves requests in a loop with libfcgi's FCGX_ API; started any
- * other way it serves exactly one request as CGI (RFC 3875) from its
- * environment and standard input. Handlers cannot tell the difference.
+ * A process started by a FastCGI server (lighttpd's bin-path, or
+ * shop-fcgi for Apache) serves requests in a loop with libfcgi's FCGX_
+ * API; started any other way it serves exactly one request as CGI (RFC
+ * 3875) from its environment and standard input. Handlers cannot tell
+ * the difference.
  *
  * Everything in a struct req lives in its arena or its buffers and is
  * released when the request ends.

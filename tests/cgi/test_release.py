@@ -38,7 +38,7 @@ def seamed():
 @test
 def no_program_holds_a_test_switch():
     progs = programs(RELEASE)
-    eq(len(progs), 9, progs)
+    eq(len(progs), 10, progs)
     for p in progs:
         with open(p, "rb") as f:
             data = f.read()

@@ -397,8 +397,8 @@ def the_usage_is_parsed_whole():
         ("jobs", "retry")])
     eq(sorted(usage[("import", "shopify")]), ["--dry-run",
                                               "--fetch-images", "--images"])
-    eq(len(usage), 19)
-    eq(len(man_commands("man/shopctl.8")), 19)
+    eq(len(usage), 21)
+    eq(len(man_commands("man/shopctl.8")), 21)
 
 
 run()

@@ -130,6 +130,7 @@ def the_files_go_where_a_package_puts_them():
              "usr/share/man/man8/shop-worker.8",
              "usr/share/man/man8/shopctl.8",
              "usr/lib/systemd/system/shop-worker.service",
+             "usr/lib/systemd/system/shop-fcgi.service",
              "usr/share/doc/shopfile/README.md",
              "usr/share/doc/shopfile/examples/apache.conf",
              "usr/share/doc/shopfile/examples/lighttpd.conf"]
@@ -137,7 +138,7 @@ def the_files_go_where_a_package_puts_them():
     want += [f"usr/share/shopfile/errors/{n}.html"
              for n in (400, 403, 404, 413, 500, 502, 503, 504)]
     eq(installed_files(), sorted(want))
-    eq(names("bin"), ["shop-worker", "shopctl"])
+    eq(names("bin"), ["shop-fcgi", "shop-worker", "shopctl"])
     eq(len(names("cgi-bin")), 7)
 
 
@@ -183,7 +184,9 @@ def the_programs_hold_the_installed_template_path():
         out = subprocess.run(["strings", os.path.join(DEST, rel)],
                              capture_output=True, text=True,
                              check=True).stdout
-        contains(out, "/usr/share/shopfile/templates\n", rel)
+        # shop-fcgi only starts the programs: it reads no template.
+        if rel != "usr/sbin/shop-fcgi":
+            contains(out, "/usr/share/shopfile/templates\n", rel)
         lacks(out, "/usr/local", rel)
 
 
@@ -204,10 +207,10 @@ def the_configurations_hold_the_installed_paths():
     with open(examples + "apache.conf") as f:
         apache = f.read()
     for line in ('DocumentRoot "/usr/share/shopfile/static"',
-                 'FcgidInitialEnv SHOP_DATA_DIR "/var/lib/shopfile"',
-                 'FcgidInitialEnv SHOP_TEMPLATE_DIR '
-                 '"/usr/share/shopfile/templates"',
-                 'FcgidInitialEnv SHOP_ENV_FILE "/etc/shopfile/shop.env"',
+                 'SetHandler "proxy:unix:/run/shopfile/fcgi/catalog.sock|'
+                 'fcgi://shop-catalog/"',
+                 'ErrorDocument 500 /static/errors/500.html',
+                 'Alias /static/errors/ "/usr/share/shopfile/errors/"',
                  'AliasMatch "^/cart(/.*)?$" "/usr/lib/shopfile/cgi-bin/cart"',
                  '<Directory "/usr/lib/shopfile/cgi-bin">'):
         contains(apache, line)
@@ -218,7 +221,15 @@ def the_configurations_hold_the_installed_paths():
                  "Environment=SHOP_TEMPLATE_DIR=/usr/share/shopfile/templates",
                  "ReadWritePaths=/var/lib/shopfile"):
         contains(unit, line + "\n")
-    for text in (light, apache, unit):
+    with open(USR + "/lib/systemd/system/shop-fcgi.service") as f:
+        fcgi = f.read()
+    for line in ("ExecStart=/usr/sbin/shop-fcgi /run/shopfile/fcgi "
+                 "/usr/lib/shopfile/cgi-bin",
+                 "Environment=SHOP_DATA_DIR=/var/lib/shopfile",
+                 "Environment=SHOP_TEMPLATE_DIR=/usr/share/shopfile/templates",
+                 "Environment=SHOP_ENV_FILE=/etc/shopfile/shop.env"):
+        contains(fcgi, line + "\n")
+    for text in (light, apache, unit, fcgi):
         lacks(text, "/usr/local")
         lacks(text, ROOT)
         lacks(text, B)
@@ -354,7 +365,8 @@ def a_new_prefix_rebuilds_config_and_what_links_it():
     programs = ["bin/" + n for n in names("bin")] + \
         ["cgi-bin/" + n for n in names("cgi-bin")]
     installed_conf = ["conf/installed/" + n for n in
-                      ("apache.conf", "lighttpd.conf", "shop-worker.service")]
+                      ("apache.conf", "lighttpd.conf", "shop-fcgi.service",
+                       "shop-worker.service")]
     eq(changed, sorted(objects + ["obj/lib/core/config.d", "gen/paths.h",
                                   "lib/libshop.a"] + programs +
                        installed_conf))

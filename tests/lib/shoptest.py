@@ -38,6 +38,11 @@ _tests = []
 _cleanup = []
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run on this machine (a mount refused,
+    say): printed with its reason, counted as neither passed nor failed."""
+
+
 def test(fn):
     """Register a test function."""
     _tests.append(fn)
@@ -48,13 +53,16 @@ def run():
     """Run the registered tests (or those named on the command line)."""
     only = set(sys.argv[1:])
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
-    passed = failed = 0
+    passed = failed = skipped = 0
     for fn in _tests:
         if only and fn.__name__ not in only:
             continue
         t0 = time.monotonic()
         try:
             fn()
+        except Skip as why:
+            skipped += 1
+            print(f"skip {name}:{fn.__name__} ({why})")
         except Exception:
             failed += 1
             print(f"FAIL {name}:{fn.__name__}")
@@ -75,12 +83,33 @@ def run():
             fn()
         except Exception:
             traceback.print_exc()
+    if skipped:
+        print(f"{skipped} skipped")
     print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed or passed == 0 else 0)
+    # A file that ran nothing fails, unless it said why it could not.
+    sys.exit(1 if failed or passed + skipped == 0 else 0)
 
 
 def at_exit(fn):
     _cleanup.append(fn)
+
+
+def mount(*args, target=None):
+    """Run mount(8) with args on target (a new empty directory when not
+    given), unmounted when the file's tests end; Skip when mounting is
+    refused (not root, no privilege in this container)."""
+    if target is None:
+        target = tempfile.mkdtemp(prefix="shopmnt-")
+        at_exit(lambda: os.rmdir(target))
+    if os.geteuid() != 0:
+        raise Skip("mounting needs root")
+    p = subprocess.run(["mount", *args, target], capture_output=True,
+                       text=True)
+    if p.returncode != 0:
+        raise Skip(f"mount {' '.join(args)} refused: {p.stderr.strip()}")
+    at_exit(lambda: subprocess.run(["umount", "-l", target],
+                                   capture_output=True))
+    return target
 
 
 def tempdir(prefix="shoptest-"):
@@ -643,9 +672,10 @@ class Lighttpd:
 
 
 class Apache:
-    """Apache 2.4 with mod_fcgid on a free loopback port, from
+    """Apache 2.4 with mod_proxy_fcgi on a free loopback port, from
     httpd-conf/apache.conf.in, serving the programs of a build directory
-    against a data directory.
+    against a data directory, kept running by bin/shop-fcgi (started
+    before Apache and stopped after it), as a deployment runs them.
 
     The FastCGI programs must not run as root, and Apache will not serve
     as root: run as root (CI), the server runs as www-data from a copy of
@@ -660,7 +690,7 @@ class Apache:
         self.base = tempdir("shopapache-")
         os.chmod(self.base, 0o755)
         self.run_dir = os.path.join(self.base, "run")
-        os.makedirs(os.path.join(self.run_dir, "fcgid"))
+        os.makedirs(os.path.join(self.run_dir, "fcgi"))
         root = os.path.join(self.base, "root")
         shutil.copytree(os.path.join(ROOT, "templates"),
                         os.path.join(root, "templates"))
@@ -670,6 +700,11 @@ class Apache:
             shutil.copytree(os.path.join(os.path.abspath(build or BUILD),
                                          sub),
                             os.path.join(root, "build", sub))
+        os.makedirs(os.path.join(root, "build", "bin"))
+        shutil.copy2(os.path.join(os.path.abspath(build or BUILD), "bin",
+                                  "shop-fcgi"),
+                     os.path.join(root, "build", "bin", "shop-fcgi"))
+        self.root = root
         self.conf = os.path.join(self.run_dir, "apache.conf")
         fill(os.path.join(ROOT, "httpd-conf", "apache.conf.in"), self.conf, {
             "ROOT": root, "BUILD": os.path.join(root, "build"),
@@ -678,6 +713,14 @@ class Apache:
         })
         self.env = {"PATH": "/usr/sbin:/usr/bin:/bin",
                     "APACHE_RUN_DIR": self.run_dir}
+        self.fcgi_env = {"PATH": "/usr/sbin:/usr/bin:/bin",
+                         "SHOP_DATA_DIR": data_dir,
+                         "SHOP_TEMPLATE_DIR": os.path.join(root,
+                                                           "templates"),
+                         "SHOP_BASE_URL": f"http://127.0.0.1:{self.port}",
+                         "SHOP_ENV_FILE": os.path.join(data_dir,
+                                                       "shop.env")}
+        self.fcgi = None
         # The programs' settings, as a deployment would write them.
         with open(os.path.join(data_dir, "shop.env"), "w") as f:
             for k, v in (env or {}).items():
@@ -696,31 +739,53 @@ class Apache:
         self.proc = None
 
     def start(self):
+        self.fcgi_log = open(os.path.join(self.run_dir, "fcgi.log"), "ab")
+        sockets = os.path.join(self.run_dir, "fcgi")
+        self.fcgi = subprocess.Popen(
+            self.prefix + [os.path.join(self.root, "build", "bin",
+                                        "shop-fcgi"), sockets,
+                           os.path.join(self.root, "build", "cgi-bin")],
+            env=self.fcgi_env, stdout=self.fcgi_log,
+            stderr=subprocess.STDOUT)
+        at_exit(self.stop)
+        end = time.monotonic() + 20
+        while not os.path.exists(os.path.join(sockets, "live.sock")):
+            if self.fcgi.poll() is not None or time.monotonic() > end:
+                raise AssertionError(f"shop-fcgi did not start: "
+                                     f"{self.error_log()[-2000:]}")
+            time.sleep(0.02)
         self.log = open(os.path.join(self.run_dir, "stderr.log"), "wb")
         self.proc = subprocess.Popen(
             self.prefix + ["apache2", "-f", self.conf, "-DFOREGROUND"],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        at_exit(self.stop)
         wait_port(self.port, proc=self.proc)
         return self
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        for proc in (self.proc, self.fcgi):
+            if proc is None or proc.poll() is not None:
+                continue
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for f in ("log", "fcgi_log"):
+            if hasattr(self, f):
+                getattr(self, f).close()
 
     def error_log(self):
-        try:
-            with open(os.path.join(self.run_dir, "error.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        """Apache's error log, then what shop-fcgi and the programs
+        said."""
+        out = ""
+        for name in ("error.log", "fcgi.log"):
+            try:
+                with open(os.path.join(self.run_dir, name), "rb") as f:
+                    out += f.read().decode("utf-8", "replace")
+            except FileNotFoundError:
+                pass
+        return out
 
     def client(self):
         return Client(self.port)

@@ -120,12 +120,12 @@ def apache_own_answers():
         status(r, 404)
         eq(r.header("X-Request-Id") is not None, True)
         contains(r.text, '<h2>Looking for something?</h2>')
-        # The checkout program cannot be started.
-        down(os.path.join(srv.base, "root", "build", "cgi-bin",
-                          "checkout"))
+        # The programs are down: shop-fcgi, which keeps them, stopped.
+        srv.fcgi.terminate()
+        srv.fcgi.wait(15)
         r = c.get("/checkout")
         styled(r, r.status if r.status in (500, 503) else 503)
-        status(c.get("/cart"), 200)
+        status(c.get("/static/style.css"), 200)
     finally:
         srv.stop()
 

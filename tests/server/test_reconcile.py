@@ -112,7 +112,9 @@ def clean_audit():
         "lost paid orders: 0", "double charges: 0",
         f"refunds checked at the gateway: {refunds}",
         "refunds not matching the gateway: 0",
-        "gateway refunds not recorded here: 0", "negative stock: 0",
+        "gateway refunds not recorded here: 0",
+        "paid here, not at the gateway: 0",
+        "paid here, another amount there: 0", "negative stock: 0",
         "totals not matching lines: 0", "paid without a payment: 0",
         "payments on unpaid orders: 0", "payments not matching totals: 0",
         "refunds past the amount paid: 0",
@@ -120,6 +122,15 @@ def clean_audit():
         "refund states not matching totals: 0",
         "refunds waiting for the gateway: 0",
         "events matching no order: 0", "findings: 0"]
+    # What audit_log recorded (the repairs): shown, not findings.
+    log = sql("SELECT a.created_at, a.kind, coalesce(' order ' || o.number, "
+              "''), a.actor, a.detail FROM audit_log a LEFT JOIN orders o "
+              "ON o.id = a.order_id ORDER BY a.id")
+    lines.append(f"recorded in audit_log: {len(log)}")
+    if log:
+        lines += ["", "recorded in audit_log:"]
+        lines += [f"{t} {k}{n} ({actor}): {detail}"
+                  for t, k, n, actor, detail in log]
     return "\n".join(lines) + "\n"
 
 

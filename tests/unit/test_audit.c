@@ -151,6 +151,61 @@ START_TEST(broken_books)
 }
 END_TEST
 
+START_TEST(paid_here_both_ways)
+{
+	struct audit_report	r;
+	struct buf		out = { 0 };
+	struct order		*o1 = paid_order("cs_1"), *o2 = paid_order("cs_2"),
+				*o3 = paid_order("cs_3");
+	/* The gateway: cs_1 as paid here, cs_2 for another amount, and no
+	 * cs_3 at all (a forged event marked it paid). */
+	struct payment_fact	s[2] = {
+		{ .session_id = "cs_2", .amount = o2->total - 100,
+		  .currency = "eur" },
+		{ .session_id = "cs_1", .amount = o1->total, .currency = "EUR" },
+	};
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(audit_paid_here(d, a, s, 2, 0, &r, &out), 0);
+	ck_assert_int_eq(r.paid_unbacked, 1);
+	ck_assert_int_eq(r.amount_differs, 1);
+	ck_assert_int_eq(r.findings, 2);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), arena_printf(a, "order %s "
+	    "is paid here by session cs_3, which the gateway does not report "
+	    "paid", o3->number)));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), arena_printf(a, "order %s "
+	    "is paid %lld EUR here but its session cs_2 was paid %lld eur at "
+	    "the gateway", o2->number, o2->total, o2->total - 100)));
+	/* Orders placed before the window are not looked at. */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(audit_paid_here(d, a, s, 2, 4102444800LL, &r, NULL),
+	    0);
+	ck_assert_int_eq(r.findings, 0);
+	/* Nor are orders rebuilt from the gateway's record. */
+	ck_assert_int_eq(db_exec(d, "UPDATE orders SET recovered = 1"), 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(audit_paid_here(d, a, NULL, 0, 0, &r, NULL), 0);
+	ck_assert_int_eq(r.findings, 0);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(recorded_history)
+{
+	struct buf	out = { 0 };
+
+	ck_assert_int_eq(db_exec(d, "INSERT INTO audit_log (kind, actor, "
+	    "detail, created_at) VALUES ('unknown_order', 'webhook', 'old', "
+	    "'2001-01-01T00:00:00Z'), ('repaired', 'reconcile', 'new', "
+	    "'2030-01-01T00:00:00Z')"), 0);
+	ck_assert_int_eq(audit_recorded(d, a, 1262304000LL, &out), 1);
+	ck_assert_str_eq(buf_str(&out),
+	    "2030-01-01T00:00:00Z repaired (reconcile): new\n");
+	ck_assert_int_eq(audit_recorded(d, a, 0, NULL), 2);
+	buf_free(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -162,6 +217,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, sound_books);
 	tcase_add_test(tc, broken_books);
+	tcase_add_test(tc, paid_here_both_ways);
+	tcase_add_test(tc, recorded_history);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
