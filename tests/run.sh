@@ -147,7 +147,7 @@ for s in $suites; do
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		    SHOP_WRAP=env ;;
 	fuzz)	log=$LOGDIR/fuzz.log
-		tests/run-fuzz.sh "${FUZZ_SECONDS:-8}" >"$log" 2>&1
+		tests/run-fuzz.sh "${FUZZ_SECONDS:-4}" >"$log" 2>&1
 		count fuzz $? "$log" ;;
 	browser)
 		[ -x tests/browser/run.sh ] || continue

@@ -44,8 +44,10 @@ def bad_customer_is_refused():
 
 @test
 def staff_get_in_without_the_staff_section():
+    """Signed in through the log-in form, as staff do."""
     d = shoptest.datadir()
-    cookie = af.signed_in(d, "staff")
+    af.account(d, "staff@shop.example", "staff")
+    cookie = af.login_form(d, "staff@shop.example")
     r = af.admin(d, "/admin", cookie=cookie)
     status(r, 200)
     contains(r.text, "<h1>Dashboard</h1>")
@@ -91,7 +93,7 @@ def an_administrator_of_the_previous_build_is_one_still():
     af.account(d, "old@shop.example", None)
     shoptest.sql(d, "UPDATE users SET role = 'admin' WHERE email = ?",
                  ("old@shop.example",))
-    cookie = af.login(d, "old@shop.example")
+    cookie = af.login_form(d, "old@shop.example")
     r = af.admin(d, "/admin", cookie=cookie)
     status(r, 200)
     contains(r.text, 'href="/admin/staff"')
