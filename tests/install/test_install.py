@@ -127,6 +127,7 @@ def the_files_go_where_a_package_puts_them():
     want += ["usr/share/shopfile/" + p for p in tree_files("templates") +
              tree_files("static")]
     want += ["usr/share/shopfile/catalog.rng",
+             "usr/share/man/man8/shop-fcgi.8",
              "usr/share/man/man8/shop-worker.8",
              "usr/share/man/man8/shopctl.8",
              "usr/lib/systemd/system/shop-worker.service",
@@ -240,7 +241,8 @@ def the_configurations_hold_the_installed_paths():
 @test
 def man_pages_clean_under_mandoc_lint():
     pages = [USR + "/share/man/man8/" + n for n in ("shopctl.8",
-                                                    "shop-worker.8")]
+                                                    "shop-worker.8",
+                                                    "shop-fcgi.8")]
     p = subprocess.run(["mandoc", "-Tlint", "-W", "warning", *pages],
                        capture_output=True, text=True)
     eq((p.returncode, p.stdout + p.stderr), (0, ""))
@@ -256,7 +258,8 @@ def man_pages_clean_under_mandoc_lint():
             missing.append(f"{m.group(1)}({m.group(2)})")
         elif "outdated mandoc.db" not in line:
             raise AssertionError(f"mandoc -Tlint: {line}")
-    others = sorted(set(missing) - {"shopctl(8)", "shop-worker(8)"})
+    others = sorted(set(missing) - {"shopctl(8)", "shop-worker(8)",
+                                     "shop-fcgi(8)"})
     if others:
         print(f"note: manuals referenced but not installed here: {others}")
 
