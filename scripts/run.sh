@@ -44,6 +44,18 @@ mkdir -p "$DATA" "$RUN"
 "$BUILD/bin/shopctl" migrate
 "$BUILD/bin/shopctl" seed --if-empty
 
+# The demo store's back office: an administrator made once, its random
+# password kept beside the data, readable by its owner only.
+ADMIN_EMAIL=admin@shop.test
+if [ ! -f "$DATA/admin-password.txt" ]; then
+	out=$("$BUILD/bin/shopctl" -q user add --admin "$ADMIN_EMAIL" \
+	    "Demo administrator" </dev/null 2>&1) || out=
+	pw=$(printf '%s\n' "$out" | sed -n 's/^password: //p')
+	if [ -n "$pw" ]; then
+		(umask 077; printf '%s\n' "$pw" > "$DATA/admin-password.txt")
+	fi
+fi
+
 # fill TEMPLATE OUT [PORT DATA BASE_URL]: a configuration template's values
 fill() {
 	scripts/fillconf.sh "$1" "$2" ROOT="$ROOT" BUILD="${6:-$BUILD}" \
@@ -108,6 +120,10 @@ pids="$pids $!"
 echo
 echo "Shopfile is running at $SHOP_BASE_URL/"
 echo "  data:    $DATA"
+if [ -f "$DATA/admin-password.txt" ]; then
+	echo "  back office: $SHOP_BASE_URL/admin, signed in as $ADMIN_EMAIL,"
+	echo "               password in $DATA/admin-password.txt"
+fi
 echo "  logs:    $RUN/error.log, $RUN/worker.log"
 [ -z "${SMTP_URL:-}" ] && echo "  mail:    $DATA/mail/"
 if [ $with_gateway = 1 ]; then
