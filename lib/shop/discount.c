@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "shop/adminlog.h"
@@ -81,6 +82,35 @@ kind_from_name(const char *s)
 		if (s != NULL && strcmp(s, discount_kind_names[i]) == 0)
 			return (enum discount_kind)i;
 	return DISCOUNT_KIND__MAX;
+}
+
+const char *
+discount_problem_text(struct arena *a, enum discount_problem why,
+    const struct discount *d)
+{
+	if (why >= DISCOUNT_PROBLEM__MAX)
+		why = DISCOUNT_DB;
+	if (why == DISCOUNT_MIN_SUBTOTAL && d != NULL)
+		return arena_printf(a, "This discount code needs an order of at "
+		    "least %s before the discount.", money_format(a,
+		    d->min_subtotal, d->currency));
+	return discount_problem_msgs[why];
+}
+
+const char *
+discount_label(struct arena *a, const struct discount *d)
+{
+	switch (d->kind) {
+	case DISCOUNT_PERCENT:
+		return d->value % 100 == 0 ? arena_printf(a, "%lld%% off",
+		    d->value / 100) : arena_printf(a, "%lld.%02lld%% off",
+		    d->value / 100, d->value % 100);
+	case DISCOUNT_FIXED:
+		return arena_printf(a, "%s off", money_format(a, d->value,
+		    d->currency));
+	default:
+		return "Free shipping";
+	}
 }
 
 bool

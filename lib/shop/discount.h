@@ -82,6 +82,20 @@ enum discount_problem {
 extern const char *const discount_problem_msgs[DISCOUNT_PROBLEM__MAX];
 
 /*
+ * The message for people of why d (may be NULL) cannot be used: that of
+ * discount_problem_msgs, with the minimum amount when it is the reason
+ * (arena).
+ */
+const char	*discount_problem_text(struct arena *, enum discount_problem,
+		    const struct discount *);
+
+/*
+ * What d gives, for people: "10% off", "€5.00 off", "Free shipping"
+ * (arena).
+ */
+const char	*discount_label(struct arena *, const struct discount *);
+
+/*
  * Whether code is well formed: 1 to DISCOUNT_CODE_MAX letters, digits,
  * '-' or '_'.
  */
