@@ -385,6 +385,11 @@ quote_discount(struct quote *q, const struct discount *d)
 		q->lines[i].discount = shares[i];
 	q->discount = off;
 	q->code = d;
+	/* Free from a threshold: judged on what the goods cost now. */
+	if (q->method.code != NULL)
+		q->shipping = q->method.free_over >= 0 &&
+		    q->subtotal - off >= q->method.free_over ? 0 :
+		    q->method.price;
 	if (d->kind == DISCOUNT_FREE_SHIPPING) {
 		q->shipping_discount = q->shipping;
 		q->shipping = 0;

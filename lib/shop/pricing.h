@@ -151,8 +151,9 @@ int		 quote_build(struct db *, struct arena *,
 /*
  * Apply discount d (already found usable by discount_check()) to a quote
  * built by quote_build(): the discount off the subtotal shared among the
- * lines, the shipping waived for free_shipping, then tax and total
- * computed again. Nothing is done to a quote with a problem other than
+ * lines, the shipping waived for free_shipping (or, for a method free
+ * from a threshold, judged again on the subtotal less the discount),
+ * then tax and total computed again. Nothing is done to a quote with a problem other than
  * one of its lines (the amounts are not all there). Returns 0, or -1
  * when the arithmetic overflows (q->problem QUOTE_OVERFLOW).
  */
