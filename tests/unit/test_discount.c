@@ -20,6 +20,7 @@
 #include "shop/adminlog.h"
 #include "shop/discount.h"
 #include "shop/order.h"
+#include "shop/payment.h"
 #include "shop/pricing.h"
 #include "testclock.h"
 
@@ -358,6 +359,47 @@ START_TEST(per_customer_limit)
 }
 END_TEST
 
+/*
+ * A session that expires unpaid cancels the order: its use is back; the
+ * money arriving after all takes it again, above the limit if need be.
+ */
+START_TEST(expired_gives_back_paid_retakes)
+{
+	struct order		*o;
+	struct payment_fact	 f;
+	long long		 oid, until;
+	enum order_state	 st;
+
+	make("ONCE", DISCOUNT_FIXED, 100, 1, -1);
+	o = place("ann@example.test", 0, "ONCE", 1, 1, "FR", CREATE_OK, NULL);
+	ck_assert_int_eq(order_begin_attempt(d, o->id, "", 1800, &until, &st),
+	    1);
+	ck_assert_int_eq(order_set_session(d, o->id, 1, "cs_x", "u", 0), 0);
+	o = order_by_id(d, a, o->id);
+	memset(&f, 0, sizeof(f));
+	f.session_id = "cs_x";
+	f.payment_intent = "pi_x";
+	f.amount = o->total;
+	f.currency = "eur";
+	f.order_id = o->id;
+	f.order_token = o->token;
+	f.source = SOURCE_WEBHOOK;
+	f.ref = "evt_x";
+	ck_assert_int_eq(db_begin(d), 0);
+	ck_assert_int_eq(payment_apply_void(d, a, &f, "session expired", &oid),
+	    OUTCOME_APPLIED);
+	ck_assert_int_eq(db_commit(d), 0);
+	ck_assert_int_eq(count("SELECT released FROM discount_uses"), 1);
+	/* The use is free again: someone else takes it. */
+	ck_assert_ptr_nonnull(place("bob@example.test", 0, "ONCE", 1, 1, "FR",
+	    CREATE_OK, NULL));
+	ck_assert_int_eq(payment_settle(d, a, &f, &oid), OUTCOME_APPLIED);
+	ck_assert_int_eq(order_by_id(d, a, o->id)->state, ORDER_PAID);
+	ck_assert_int_eq(count("SELECT count(*) FROM discount_uses WHERE "
+	    "NOT released"), 2);
+}
+END_TEST
+
 /* Twenty processes race for a code of one use: exactly one gets it. */
 START_TEST(usage_limit_race)
 {
@@ -483,6 +525,7 @@ main(void)
 	tcase_add_test(tc, check_rules);
 	tcase_add_test(tc, uses_counted_and_given_back);
 	tcase_add_test(tc, per_customer_limit);
+	tcase_add_test(tc, expired_gives_back_paid_retakes);
 	tcase_add_test(tc, usage_limit_race);
 	tcase_add_test(tc, save_and_log);
 	tcase_add_test(tc, names_match_their_enums);
