@@ -1894,7 +1894,8 @@ catalog_feed(struct db *d, const struct catalog_feed_opts *o,
 
 	if (db_read_begin(d) != 0)
 		goto out;
-	ship = shipping_methods(d, a, &nship);
+	/* What the shop's own country is offered (its zone), by weight 0. */
+	ship = shipping_methods_for(d, a, o->country, 0, &nship);
 	if (ship == NULL)
 		nship = 0;
 	if ((st = db_prep(d, sql_feed)) == NULL) {

@@ -12,6 +12,8 @@
 
 static const char sql_zones[] =
     "SELECT id, name, is_default FROM shipping_zones ORDER BY position, id";
+static const char sql_default_zone[] =
+    "SELECT id FROM shipping_zones WHERE is_default";
 static const char sql_zone_countries[] =
     "SELECT zone_id, country FROM shipping_zone_countries "
     "ORDER BY zone_id, country";
@@ -222,10 +224,11 @@ taken(struct db *d, const char *sql, const char *text, long long id)
 }
 
 enum shipping_save
-shipping_zone_save(struct db *d, struct arena *a, struct shipping_zone *z,
+shipping_zone_put(struct db *d, struct arena *a, struct shipping_zone *z,
     const struct actor *who)
 {
 	struct shipping_zone	*old = NULL, *now;
+	sqlite3_stmt		*st;
 	size_t			 i, j, len;
 	int			 rc;
 
@@ -240,47 +243,52 @@ shipping_zone_save(struct db *d, struct arena *a, struct shipping_zone *z,
 			if (strcmp(z->countries[i], z->countries[j]) == 0)
 				return SHIPPING_INVALID;
 	}
-	if (db_begin(d) != 0)
+	if (!db_in_write(d))
 		return SHIPPING_ERROR;
-	if (z->id != 0 && (old = zone_now(d, a, z->id)) == NULL) {
-		db_rollback(d);
+	if (z->id != 0 && (old = zone_now(d, a, z->id)) == NULL)
 		return SHIPPING_NOT_FOUND;
-	}
-	if ((rc = taken(d, sql_zone_name, z->name, z->id)) != 0) {
-		db_rollback(d);
+	if ((rc = taken(d, sql_zone_name, z->name, z->id)) != 0)
 		return rc > 0 ? SHIPPING_DUPLICATE : SHIPPING_ERROR;
-	}
 	if (z->id == 0) {
-		sqlite3_stmt *st = db_prep(d, sql_zone_insert);
-
-		if (st == NULL)
-			goto fail;
+		if ((st = db_prep(d, sql_zone_insert)) == NULL)
+			return SHIPPING_ERROR;
 		sqlite3_bind_text(st, 1, z->name, -1, SQLITE_STATIC);
 		if (step_once(d, st) != SQLITE_DONE)
-			goto fail;
+			return SHIPPING_ERROR;
 		z->id = sqlite3_last_insert_rowid(db_handle(d));
 	} else if (run(d, sql_zone_rename, z->id, z->name, 0) != SQLITE_DONE)
-		goto fail;
+		return SHIPPING_ERROR;
 	if (run(d, sql_zone_clear, z->id, NULL, 0) != SQLITE_DONE)
-		goto fail;
+		return SHIPPING_ERROR;
 	for (i = 0; i < z->ncountries; i++)
 		if (run(d, sql_zone_add, z->id, z->countries[i], 0) !=
 		    SQLITE_DONE)
-			goto fail;
+			return SHIPPING_ERROR;
 	if ((now = zone_now(d, a, z->id)) == NULL)
-		goto fail;
+		return SHIPPING_ERROR;
 	if (who != NULL && adminlog_write(d, who, old != NULL ? "zone.update" :
 	    "zone.create", "shipping_zone", z->id, now->name, old != NULL ?
 	    zone_log(a, old) : NULL, zone_log(a, now)) < 0)
-		goto fail;
-	if (db_commit(d) != 0)
-		goto fail;
+		return SHIPPING_ERROR;
 	return SHIPPING_SAVED;
-fail:
-	if (z->id != 0 && old == NULL)
-		z->id = 0;
-	db_rollback(d);
-	return SHIPPING_ERROR;
+}
+
+enum shipping_save
+shipping_zone_save(struct db *d, struct arena *a, struct shipping_zone *z,
+    const struct actor *who)
+{
+	enum shipping_save	rc;
+	long long		id = z->id;
+
+	if (db_begin(d) != 0)
+		return SHIPPING_ERROR;
+	if ((rc = shipping_zone_put(d, a, z, who)) != SHIPPING_SAVED ||
+	    db_commit(d) != 0) {
+		db_rollback(d);
+		z->id = id;
+		return rc != SHIPPING_SAVED ? rc : SHIPPING_ERROR;
+	}
+	return SHIPPING_SAVED;
 }
 
 /* A method's fields for the admin log. */
@@ -321,7 +329,7 @@ method_now(struct db *d, struct arena *a, long long id)
 }
 
 enum shipping_save
-shipping_method_save(struct db *d, struct arena *a,
+shipping_method_put(struct db *d, struct arena *a,
     struct shipping_method_zones *mz, const struct actor *who)
 {
 	struct shipping_method		*m = &mz->m;
@@ -338,30 +346,24 @@ shipping_method_save(struct db *d, struct arena *a,
 	    (m->min_weight >= 0 && m->max_weight >= 0 &&
 	    m->min_weight > m->max_weight) || mz->nzones > SHIPPING_ZONES_MAX)
 		return SHIPPING_INVALID;
-	if (db_begin(d) != 0)
+	if (!db_in_write(d))
 		return SHIPPING_ERROR;
-	if (m->id != 0 && (old = method_now(d, a, m->id)) == NULL) {
-		db_rollback(d);
+	if (m->id != 0 && (old = method_now(d, a, m->id)) == NULL)
 		return SHIPPING_NOT_FOUND;
-	}
-	if ((rc = taken(d, sql_method_code, m->code, m->id)) != 0) {
-		db_rollback(d);
+	if ((rc = taken(d, sql_method_code, m->code, m->id)) != 0)
 		return rc > 0 ? SHIPPING_DUPLICATE : SHIPPING_ERROR;
-	}
 	for (i = 0; i < mz->nzones; i++) {
 		if ((st = db_prep(d, sql_zone_exists)) == NULL)
-			goto fail;
+			return SHIPPING_ERROR;
 		sqlite3_bind_int64(st, 1, mz->zones[i]);
 		if ((rc = step_once(d, st)) < 0)
-			goto fail;
-		if (rc != SQLITE_ROW) {
-			db_rollback(d);
+			return SHIPPING_ERROR;
+		if (rc != SQLITE_ROW)
 			return SHIPPING_INVALID;
-		}
 	}
 	if ((st = db_prep(d, m->id != 0 ? sql_method_update :
 	    sql_method_insert)) == NULL)
-		goto fail;
+		return SHIPPING_ERROR;
 	sqlite3_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, m->price);
@@ -374,29 +376,55 @@ shipping_method_save(struct db *d, struct arena *a,
 	if (m->id != 0)
 		sqlite3_bind_int64(st, 10, m->id);
 	if (step_once(d, st) != SQLITE_DONE)
-		goto fail;
+		return SHIPPING_ERROR;
 	if (m->id == 0)
 		m->id = sqlite3_last_insert_rowid(db_handle(d));
 	/* Exactly the zones given (the migration's trigger adds the default). */
 	if (run(d, sql_method_clear, m->id, NULL, 0) != SQLITE_DONE)
-		goto fail;
+		return SHIPPING_ERROR;
 	for (i = 0; i < mz->nzones; i++)
 		if (run(d, sql_method_add, m->id, NULL, mz->zones[i]) !=
 		    SQLITE_DONE)
-			goto fail;
+			return SHIPPING_ERROR;
 	if ((now = method_now(d, a, m->id)) == NULL)
-		goto fail;
+		return SHIPPING_ERROR;
 	if (who != NULL && adminlog_write(d, who, old != NULL ?
 	    "shipping_method.update" : "shipping_method.create",
 	    "shipping_method", m->id, now->m.name, old != NULL ?
 	    method_log(a, old) : NULL, method_log(a, now)) < 0)
-		goto fail;
-	if (db_commit(d) != 0)
-		goto fail;
+		return SHIPPING_ERROR;
 	return SHIPPING_SAVED;
-fail:
-	if (old == NULL)
-		m->id = 0;
-	db_rollback(d);
-	return SHIPPING_ERROR;
+}
+
+enum shipping_save
+shipping_method_save(struct db *d, struct arena *a,
+    struct shipping_method_zones *mz, const struct actor *who)
+{
+	enum shipping_save	rc;
+	long long		id = mz->m.id;
+
+	if (db_begin(d) != 0)
+		return SHIPPING_ERROR;
+	if ((rc = shipping_method_put(d, a, mz, who)) != SHIPPING_SAVED ||
+	    db_commit(d) != 0) {
+		db_rollback(d);
+		mz->m.id = id;
+		return rc != SHIPPING_SAVED ? rc : SHIPPING_ERROR;
+	}
+	return SHIPPING_SAVED;
+}
+
+long long
+shipping_default_zone(struct db *d)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_default_zone);
+	long long	 id = 0;
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = db_step(d, st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
 }

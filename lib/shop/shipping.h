@@ -74,4 +74,16 @@ enum shipping_save shipping_zone_save(struct db *, struct arena *,
 enum shipping_save shipping_method_save(struct db *, struct arena *,
 		    struct shipping_method_zones *m, const struct actor *);
 
+/*
+ * The same in the caller's write (the demo seed); who NULL writes no
+ * admin log entry. On a refusal the caller rolls back.
+ */
+enum shipping_save shipping_zone_put(struct db *, struct arena *,
+		    struct shipping_zone *z, const struct actor *);
+enum shipping_save shipping_method_put(struct db *, struct arena *,
+		    struct shipping_method_zones *m, const struct actor *);
+
+/* The id of the default zone (sql/primary/0111): >0, 0 none, -1 error. */
+long long	 shipping_default_zone(struct db *);
+
 #endif
