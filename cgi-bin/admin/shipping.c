@@ -283,6 +283,9 @@ shipping_page(struct req *r, int status, const char *kind, long long failed_id,
 		else {
 			method_form(a, &mf, NULL);
 			form_prefix(&mf, "method-new-");
+			/* Listed after the others unless said otherwise. */
+			form_set(&mf, "position", arena_printf(a, "%lld",
+			    nm > 0 ? methods[nm - 1].m.position + 1 : 1));
 			tval_set(a, data, "method_form", form_tval(a, &mf));
 		}
 		tval_set(a, data, "method_boxes", zone_boxes(a, zones, nz,
