@@ -297,14 +297,30 @@ def a_purchase_with_a_code_is_charged_its_discounted_total():
         (fx.SCRIPT_NAME + ", with code SAVE10", 1, 1080),
         ("Shipping: Standard (3-5 days)", 1, 495)])
     gw.pay(sid)
+    # Back from paying: the success page settles the order.
+    r = shoptest.cgi("checkout", "/checkout/success",
+                     query=f"session_id={sid}", headers={"Cookie": c},
+                     data_dir=d, env=GW)
+    status(r, 303)
+    eq(sql(d, "SELECT state, amount_paid FROM orders"), [("paid", 4275)])
     r = shoptest.cgi("checkout", f"/orders/{o['token']}", data_dir=d,
                      env=GW)
     contains(r.text, '<tr class="discount"><th scope="row" colspan="3">'
                      'Discount SAVE10</th><td class="num">−€4.20</td></tr>')
     # The audit's sums hold.
-    p = shoptest.shopctl("audit", data_dir=d, check=False)
+    p = shoptest.shopctl("audit", data_dir=d, check=False, env=GW)
     if "lines sum to" in p.stdout + p.stderr:
         raise AssertionError(p.stdout + p.stderr)
+    # A line refunded unit by unit gives back what it was charged: 13.50
+    # each of the hats' 27.00, never their 15.00 price.
+    for _ in range(2):
+        shoptest.shopctl("refund", o["number"], "--line", "1:1",
+                         data_dir=d, env=GW)
+    eq(sql(d, "SELECT amount FROM refunds ORDER BY id"), [(1350,), (1350,)])
+    shoptest.shopctl("refund", o["number"], "--line", "2:1", data_dir=d,
+                     env=GW)
+    eq(sql(d, "SELECT state, amount_refunded FROM orders"),
+       [("partially_refunded", 2700 + 1080)])
 
 
 @test
