@@ -196,7 +196,14 @@ apply_code(struct req *r, struct form *f, struct quote *q)
 		    why, disc));
 		return 1;
 	}
-	return quote_discount(q, disc) == 0 ? 0 : -1;
+	if (quote_discount(q, disc) != 0)
+		return -1;
+	if (q->problem == QUOTE_DISCOUNT) {
+		form_error(f, "discount_code", discount_problem_text(r->arena,
+		    (enum discount_problem)q->discount_problem, disc));
+		return 1;
+	}
+	return 0;
 }
 
 /*

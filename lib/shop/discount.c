@@ -35,6 +35,8 @@ const char *const discount_problem_msgs[DISCOUNT_PROBLEM__MAX] = {
 	"You have already used this discount code.",
 	"Your order is below the minimum this discount code needs.",
 	"This discount code is for another currency.",
+	"With this discount code there would be nothing to pay, and the shop "
+	    "takes no free orders online.",
 	"The shop could not check this discount code. Please try again.",
 };
 

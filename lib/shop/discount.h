@@ -74,6 +74,7 @@ enum discount_problem {
 	DISCOUNT_CUSTOMER_USED,	/* per_customer_limit reached */
 	DISCOUNT_MIN_SUBTOTAL,	/* subtotal below min_subtotal */
 	DISCOUNT_CURRENCY,	/* a fixed amount in another currency */
+	DISCOUNT_NOTHING_TO_PAY, /* it would leave a total of 0 (quote_discount) */
 	DISCOUNT_DB,		/* database error */
 	DISCOUNT_PROBLEM__MAX
 };

@@ -1218,7 +1218,9 @@ order_discount(struct db *d, struct arena *a, const struct order_input *in,
 		q->discount_problem = why;
 		return 1;
 	}
-	return quote_discount(q, disc) == 0 ? 0 : 1;
+	if (quote_discount(q, disc) != 0 || q->problem != QUOTE_OK)
+		return 1;
+	return 0;
 }
 
 enum order_create_result

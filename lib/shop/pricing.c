@@ -396,6 +396,10 @@ quote_discount(struct quote *q, const struct discount *d)
 	}
 	if (quote_totals(q) != 0)
 		goto overflow;
+	if (q->total <= 0 && q->problem == QUOTE_OK) {
+		q->problem = QUOTE_DISCOUNT;
+		q->discount_problem = DISCOUNT_NOTHING_TO_PAY;
+	}
 	return 0;
 overflow:
 	q->problem = QUOTE_OVERFLOW;

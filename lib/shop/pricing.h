@@ -153,9 +153,11 @@ int		 quote_build(struct db *, struct arena *,
  * built by quote_build(): the discount off the subtotal shared among the
  * lines, the shipping waived for free_shipping (or, for a method free
  * from a threshold, judged again on the subtotal less the discount),
- * then tax and total computed again. Nothing is done to a quote with a problem other than
- * one of its lines (the amounts are not all there). Returns 0, or -1
- * when the arithmetic overflows (q->problem QUOTE_OVERFLOW).
+ * then tax and total computed again. Nothing is done to a quote with a
+ * problem other than one of its lines (the amounts are not all there).
+ * A total of 0 cannot be paid at the gateway: the quote then gets
+ * QUOTE_DISCOUNT with DISCOUNT_NOTHING_TO_PAY. Returns 0, or -1 when the
+ * arithmetic overflows (q->problem QUOTE_OVERFLOW).
  */
 int		 quote_discount(struct quote *q, const struct discount *d);
 

@@ -6,6 +6,9 @@ order keeps the discount in its snapshot and the test gateway charges
 exactly its total; twenty checkouts racing for a code of one use give
 one discounted order; a cancelled order gives its use back."""
 
+import email
+import email.policy
+import glob
 import json
 import os
 import subprocess
@@ -303,6 +306,17 @@ def a_purchase_with_a_code_is_charged_its_discounted_total():
                      data_dir=d, env=GW)
     status(r, 303)
     eq(sql(d, "SELECT state, amount_paid FROM orders"), [("paid", 4275)])
+    # The confirmation mail says the discount, in both parts.
+    shoptest.worker_once(d, env=GW)
+    mails = glob.glob(os.path.join(d, "mail", "*.eml"))
+    eq(len(mails), 1)
+    msg = email.message_from_binary_file(open(mails[0], "rb"),
+                                         policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    contains(text, "  Discount SAVE10  -€4.20\n")
+    contains(html, "Discount SAVE10</td><td style=\"text-align: right;\">"
+                   "−€4.20</td>")
     r = shoptest.cgi("checkout", f"/orders/{o['token']}", data_dir=d,
                      env=GW)
     contains(r.text, '<tr class="discount"><th scope="row" colspan="3">'

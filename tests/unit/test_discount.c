@@ -236,6 +236,19 @@ START_TEST(tax_after_discount)
 	ck_assert_int_eq(quote_discount(&q, &x), 0);
 	ck_assert_int_eq(q.discount, 3370);
 	ck_assert_int_eq(q.total, 495 + 40);
+	ck_assert_int_eq(q.problem, QUOTE_OK);
+
+	/* bad: nothing left to pay, which the gateway cannot take. */
+	ck_assert_int_eq(db_exec(d, "INSERT INTO shipping_methods (code, name, "
+	    "price, currency) VALUES ('pickup', 'Pick-up', 0, 'EUR')"), 0);
+	x.kind = DISCOUNT_PERCENT;
+	x.value = 10000;
+	ck_assert_int_eq(quote_build(d, a, ids, qs, 2, "pickup", "FR", &q), 0);
+	ck_assert_int_eq(q.problem, QUOTE_OK);
+	ck_assert_int_eq(quote_discount(&q, &x), 0);
+	ck_assert_int_eq(q.total, 0);
+	ck_assert_int_eq(q.problem, QUOTE_DISCOUNT);
+	ck_assert_int_eq(q.discount_problem, DISCOUNT_NOTHING_TO_PAY);
 }
 END_TEST
 
