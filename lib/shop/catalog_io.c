@@ -1968,7 +1968,8 @@ catalog_feed_stamp(struct db *d, const struct catalog_feed_opts *o)
 	unsigned long long	 h;
 	size_t			 n = 0, i;
 
-	s = shipping_methods(d, a, &n);
+	/* The methods the feed lists: those of the country's zone. */
+	s = shipping_methods_for(d, a, o->country, 0, &n);
 	buf_printf(&b, "%s\n%s\n%s\n", o->base_url, o->shop_name, o->country);
 	for (i = 0; s != NULL && i < n; i++)
 		buf_printf(&b, "%s\n%s\n%lld\n%s\n%lld\n", s[i].code, s[i].name,

@@ -8,6 +8,7 @@ a method not offered there, or a band the order's weight is outside is
 
 import json
 import os
+import re
 import sys
 import urllib.parse
 
@@ -285,6 +286,32 @@ def bad_zone_and_method_forms_are_422_and_write_nothing():
     lacks(r.text, '<form action="/admin/shipping/zones" method="post"')
     status(post(d, staff, "/admin/shipping/zones", [("name", "S")]), 403)
     status(af.admin(d, "/admin/shipping", cookie=af.signed_in(d, None)), 403)
+
+
+@test
+def the_feed_lists_the_methods_of_the_shops_country():
+    d, admin = shop()
+
+    def services():
+        r = shoptest.cgi("catalog", "/feed.xml", data_dir=d)
+        status(r, 200)
+        body = r.body.decode()
+        i = body.index("<g:id>HAT</g:id>")
+        item = body[i:body.index("</item>", i)]
+        return re.findall(r"<g:service>([^<]*)</g:service>", item), \
+            r.header("ETag")
+
+    got, etag = services()
+    eq(got, ["Standard (3-5 days)", "Express (next day)"])
+    post(d, admin, "/admin/shipping/zones", [("name", "Far"),
+                                              ("countries", "US")], want=200)
+    post(d, admin, f"/admin/shipping/methods/{method_id(d, 'express')}",
+         method_pairs("express", "Express (next day)", "12.90",
+                      [zone_id(d, "Far")], position="2"), want=200)
+    got, etag2 = services()
+    eq(got, ["Standard (3-5 days)"])
+    if etag2 == etag:
+        raise AssertionError(f"the feed's ETag stayed {etag}")
 
 
 @test
