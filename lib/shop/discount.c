@@ -104,9 +104,13 @@ discount_label(struct arena *a, const struct discount *d)
 {
 	switch (d->kind) {
 	case DISCOUNT_PERCENT:
-		return d->value % 100 == 0 ? arena_printf(a, "%lld%% off",
-		    d->value / 100) : arena_printf(a, "%lld.%02lld%% off",
-		    d->value / 100, d->value % 100);
+		if (d->value % 100 == 0)
+			return arena_printf(a, "%lld%% off", d->value / 100);
+		if (d->value % 10 == 0)
+			return arena_printf(a, "%lld.%lld%% off", d->value / 100,
+			    d->value % 100 / 10);
+		return arena_printf(a, "%lld.%02lld%% off", d->value / 100,
+		    d->value % 100);
 	case DISCOUNT_FIXED:
 		return arena_printf(a, "%s off", money_format(a, d->value,
 		    d->currency));

@@ -91,8 +91,8 @@ const char	*discount_problem_text(struct arena *, enum discount_problem,
 		    const struct discount *);
 
 /*
- * What d gives, for people: "10% off", "€5.00 off", "Free shipping"
- * (arena).
+ * What d gives, for people: "10% off", "12.5% off", "€5.00 off",
+ * "Free shipping" (arena).
  */
 const char	*discount_label(struct arena *, const struct discount *);
 

@@ -104,7 +104,7 @@ def admin_creates_and_changes_a_code():
     eq(json.loads(after)["value"], 1250)
     got = af.admin(d, "/admin/discounts", cookie=admin, json=True).json()
     eq([(x["code"], x["label"], x["uses"], x["usage_limit"])
-        for x in got["discounts"]], [("Spring10", "12.50% off", 0, 100)])
+        for x in got["discounts"]], [("Spring10", "12.5% off", 0, 100)])
     r = af.admin(d, f"/admin/discounts/{did}", cookie=admin)
     status(r, 200)
     contains(r.text, 'name="value" value="12.5"')

@@ -161,6 +161,35 @@ START_TEST(amount_rounds_half_up)
 }
 END_TEST
 
+START_TEST(labels)
+{
+	struct discount	x = { .kind = DISCOUNT_PERCENT, .value = 1000,
+			    .currency = (char *)"EUR" };
+
+	ck_assert_str_eq(discount_label(a, &x), "10% off");
+	x.value = 1250;
+	ck_assert_str_eq(discount_label(a, &x), "12.5% off");
+	x.value = 3333;
+	ck_assert_str_eq(discount_label(a, &x), "33.33% off");
+	x.value = 5;
+	ck_assert_str_eq(discount_label(a, &x), "0.05% off");
+	x.kind = DISCOUNT_FIXED;
+	x.value = 500;
+	ck_assert_str_eq(discount_label(a, &x), "€5.00 off");
+	x.kind = DISCOUNT_FREE_SHIPPING;
+	ck_assert_str_eq(discount_label(a, &x), "Free shipping");
+	x.kind = DISCOUNT_PERCENT;
+	x.min_subtotal = 5000;
+	ck_assert_str_eq(discount_problem_text(a, DISCOUNT_MIN_SUBTOTAL, &x),
+	    "This discount code needs an order of at least €50.00 before the "
+	    "discount.");
+	ck_assert_str_eq(discount_problem_text(a, DISCOUNT_MIN_SUBTOTAL, NULL),
+	    "Your order is below the minimum this discount code needs.");
+	ck_assert_str_eq(discount_problem_text(a, DISCOUNT_EXPIRED, &x),
+	    "This discount code has expired.");
+}
+END_TEST
+
 START_TEST(spread_is_exact)
 {
 	long long	totals[3] = { 1000, 1000, 1000 }, shares[3];
@@ -533,6 +562,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, amount_rounds_half_up);
+	tcase_add_test(tc, labels);
 	tcase_add_test(tc, spread_is_exact);
 	tcase_add_test(tc, tax_after_discount);
 	tcase_add_test(tc, check_rules);
