@@ -658,6 +658,9 @@ h_place(struct req *r)
 		ids[i] = cart.lines[i].variant_id;
 		qty[i] = cart.lines[i].quantity;
 	}
+	/* A post without the field (a script) takes the cart's code. */
+	if (kv_get(&r->form, "discount_code") == NULL)
+		form_set(&f, "discount_code", cart.discount_code);
 	memset(&in, 0, sizeof(in));
 	in.email = form_str(&f, "email");
 	in.user_id = s != NULL ? s->user_id : 0;

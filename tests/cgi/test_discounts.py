@@ -204,6 +204,29 @@ def the_cart_keeps_a_code_and_shows_it():
     eq((page["discount_code_field"]["value"], total), ("SAVE10", "4545"))
     eq((page["quote"]["discount"], page["quote"]["discount_code"]),
        (450, "SAVE10"))
+    # A script posting without the field gets the cart's code; one that
+    # sends it empty gets none.
+    key, _, _ = form_of(d, c)
+    r = checkout(d, c, "POST", {**ADDRESS, "checkout_key": key})
+    status(r, 201)
+    eq((r.json()["order"]["discount_code"], r.json()["order"]["total"]),
+       ("SAVE10", 4545))
+    c = add(d, fx.HAT, 3, cookie=c)
+    shoptest.cgi("cart", "/cart/discount", "POST",
+                 body=shoptest.form(discount_code="save10"),
+                 headers={"Cookie": c}, data_dir=d)
+    key, _, _ = form_of(d, c)
+    r = checkout(d, c, "POST", {**ADDRESS, "checkout_key": key,
+                                "discount_code": ""})
+    status(r, 201)
+    eq((r.json()["order"]["discount"], r.json()["order"]["total"]),
+       (0, 4995))
+    # The order took the cart's code away with its lines.
+    eq(sql(d, "SELECT discount_code FROM carts"), [("",)])
+    c = add(d, fx.HAT, 1, cookie=c)
+    shoptest.cgi("cart", "/cart/discount", "POST",
+                 body=shoptest.form(discount_code="save10"),
+                 headers={"Cookie": c}, data_dir=d)
     # Removed with an empty code.
     r = shoptest.cgi("cart", "/cart/discount", "POST",
                      body=shoptest.form(discount_code=""),
