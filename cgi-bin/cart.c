@@ -6,6 +6,8 @@
  *   POST /cart/items/{id}               set the quantity of a line
  *   POST /cart/items/{id}/delete        remove a line
  *   POST /cart/empty                    remove every line
+ *   POST /cart/discount                 keep a discount code for checkout
+ *                                       (discount_code; empty: none)
  *
  * A successful post answers 303 to /cart with a notice; a refused one 422
  * with the cart and the reason. JSON clients get the cart resource
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/tval.h"
@@ -22,6 +25,7 @@
 #include "web/http.h"
 #include "web/route.h"
 #include "shop/cart.h"
+#include "shop/discount.h"
 #include "shop/session.h"
 #include "app/app.h"
 #include "app/page.h"
@@ -34,6 +38,7 @@ static int	h_add(struct req *);
 static int	h_update(struct req *);
 static int	h_remove(struct req *);
 static int	h_empty(struct req *);
+static int	h_discount(struct req *);
 
 static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/cart/?$", h_show, 0 },
@@ -43,6 +48,12 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_POST), "^/cart/items/(?<id>[0-9]{1,18})/delete$",
 	  h_remove, 0 },
 	{ HTTP_BIT(HTTP_POST), "^/cart/empty$", h_empty, 0 },
+	{ HTTP_BIT(HTTP_POST), "^/cart/discount$", h_discount, 0 },
+};
+
+static const struct form_field discount_fields[] = {
+	{ "discount_code", "Discount code", FORM_TEXT, 0, 0,
+	  DISCOUNT_CODE_MAX, "off", NULL, NULL },
 };
 
 static const struct form_field add_fields[] = {
@@ -69,6 +80,8 @@ enum notice {
 	NOTICE_UPDATED,
 	NOTICE_REMOVED,
 	NOTICE_EMPTIED,
+	NOTICE_DISCOUNT,
+	NOTICE_NO_DISCOUNT,
 	NOTICE__MAX
 };
 
@@ -80,7 +93,46 @@ static const struct {
 	{ "updated", "Quantity updated." },
 	{ "removed", "Removed from your cart." },
 	{ "emptied", "Your cart is empty now." },
+	{ "discount", "The discount code is kept for your checkout." },
+	{ "no_discount", "The discount code is removed." },
 };
+
+/*
+ * The cart's discount code as the page shows it, priced on the subtotal
+ * now: what it takes off, or why it cannot be used (the checkout checks
+ * it again, with the customer's email).
+ */
+static void
+discount_tval(struct db *db, struct arena *a, const struct cart *c,
+    const struct session *s, struct tval *t)
+{
+	struct tval		*m;
+	struct discount		*d;
+	enum discount_problem	 why;
+	long long		 off;
+
+	if (*c->discount_code == '\0')
+		return;
+	m = tval_set_map(a, t, "discount");
+	tval_set_str(a, m, "code", c->discount_code);
+	if ((d = discount_by_code(db, a, c->discount_code, &why)) != NULL)
+		why = discount_check(db, d, clock_now(), c->subtotal,
+		    c->currency, s != NULL ? s->user_id : 0, NULL);
+	if (why != DISCOUNT_OK) {
+		tval_set_str(a, m, "problem", discount_problem_text(a, why, d));
+		return;
+	}
+	tval_set_str(a, m, "label", discount_label(a, d));
+	tval_set_bool(a, m, "free_shipping", d->kind == DISCOUNT_FREE_SHIPPING);
+	if ((off = discount_amount(d, c->subtotal)) < 0)
+		off = 0;
+	tval_set_int(a, m, "amount", off);
+	tval_set_str(a, m, "amount_formatted", money_format(a, off,
+	    c->currency));
+	tval_set_int(a, t, "total_after_discount", c->subtotal - off);
+	tval_set_str(a, t, "total_after_discount_formatted", money_format(a,
+	    c->subtotal - off, c->currency));
+}
 
 /* The cart as the page and the JSON resource show it. */
 static struct tval *
@@ -139,13 +191,16 @@ cart_tval(struct arena *a, const struct cart *c, long long err_line,
 
 /*
  * The page's data: the cart of the request's session, the notice of
- * ?notice= if it names one, and err next to the line of variant err_line.
- * NULL on a database error.
+ * ?notice= if it names one, and err next to the line of variant err_line;
+ * the discount code's form f (NULL: as the cart has it). NULL on a
+ * database error.
  */
 static struct tval *
-cart_page(struct req *r, struct cart *c, long long err_line, const char *err)
+cart_page(struct req *r, struct cart *c, long long err_line, const char *err,
+    const struct form *f)
 {
-	struct tval	*d = page_data(r);
+	struct tval	*d = page_data(r), *cart;
+	struct form	 blank;
 	const char	*code = req_query(r, "notice");
 	int		 i;
 
@@ -156,7 +211,18 @@ cart_page(struct req *r, struct cart *c, long long err_line, const char *err)
 	for (i = 0; code != NULL && i < NOTICE__MAX; i++)
 		if (strcmp(code, notices[i].code) == 0 && !r->want_json)
 			tval_set_str(r->arena, d, "notice", notices[i].message);
-	tval_set(r->arena, d, "cart", cart_tval(r->arena, c, err_line, err));
+	tval_set(r->arena, d, "cart", cart = cart_tval(r->arena, c, err_line,
+	    err));
+	if (c->currency[0] != '\0')
+		discount_tval(req_db(r, DB_PRIMARY), r->arena, c, session_of(r),
+		    cart);
+	if (f == NULL) {
+		form_init(&blank, r->arena, discount_fields,
+		    nitems(discount_fields));
+		form_set(&blank, "discount_code", c->discount_code);
+		f = &blank;
+	}
+	tval_set(r->arena, d, "discount_form", form_tval(r->arena, f));
 	page_unpaid_orders(r, d);
 	return d;
 }
@@ -167,7 +233,7 @@ h_show(struct req *r)
 	struct cart	 c;
 	struct tval	*d;
 
-	if ((d = cart_page(r, &c, 0, NULL)) == NULL)
+	if ((d = cart_page(r, &c, 0, NULL, NULL)) == NULL)
 		return 500;
 	r->cache_control = "private, no-store";
 	return page_render(r, 200, "cart/show", d);
@@ -188,7 +254,7 @@ done(struct req *r, enum notice n)
 		    notices[n].code));
 		return 0;
 	}
-	if ((d = cart_page(r, &c, 0, NULL)) == NULL)
+	if ((d = cart_page(r, &c, 0, NULL, NULL)) == NULL)
 		return 500;
 	page_json(r, 200, d);
 	return 0;
@@ -209,7 +275,7 @@ refuse_line(struct req *r, const struct form *f, long long line)
 	for (i = 0; i < f->n; i++)
 		if (strcmp(f->fields[i].name, "quantity") == 0)
 			err = f->errors[i];
-	if ((d = cart_page(r, &c, line, err)) == NULL)
+	if ((d = cart_page(r, &c, line, err, NULL)) == NULL)
 		return 500;
 	return page_form_fail(r, 422, "cart/show", d, f);
 }
@@ -346,6 +412,58 @@ h_empty(struct req *r)
 	if (cart_empty(req_db(r, DB_PRIMARY), session_of(r)) != 0)
 		return 503;
 	return done(r, NOTICE_EMPTIED);
+}
+
+/*
+ * POST /cart/discount: keep the code on the cart after checking it on
+ * the subtotal now (422 on discount_code with the reason), or forget it
+ * when empty.
+ */
+static int
+h_discount(struct req *r)
+{
+	struct db		*db = req_db(r, DB_PRIMARY);
+	struct session		*s = session_of(r);
+	struct discount		*d;
+	struct form		 f;
+	struct cart		 c;
+	struct tval		*data;
+	enum discount_problem	 why;
+	const char		*code;
+
+	form_init(&f, r->arena, discount_fields, nitems(discount_fields));
+	if (!form_read(&f, r->arena, &r->form))
+		goto refused;
+	code = form_str(&f, "discount_code");
+	if (*code == '\0') {
+		if (s != NULL && cart_set_discount(db, s, "") != 0)
+			return 503;
+		return done(r, NOTICE_NO_DISCOUNT);
+	}
+	if (cart_load(db, r->arena, s, &c) != 0)
+		return 503;
+	if (c.nlines == 0) {
+		form_error(&f, "discount_code", "Add something to your cart "
+		    "first.");
+		goto refused;
+	}
+	if ((d = discount_by_code(db, r->arena, code, &why)) != NULL)
+		why = discount_check(db, d, clock_now(), c.subtotal, c.currency,
+		    s != NULL ? s->user_id : 0, NULL);
+	if (why == DISCOUNT_DB)
+		return 503;
+	if (why != DISCOUNT_OK) {
+		form_error(&f, "discount_code", discount_problem_text(r->arena,
+		    why, d));
+		goto refused;
+	}
+	if (cart_set_discount(db, s, d->code) != 0)
+		return 503;
+	return done(r, NOTICE_DISCOUNT);
+refused:
+	if ((data = cart_page(r, &c, 0, NULL, &f)) == NULL)
+		return 500;
+	return page_form_fail(r, 422, "cart/show", data, &f);
 }
 
 int

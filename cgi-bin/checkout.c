@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/money.h"
@@ -28,6 +29,7 @@
 #include "side/cable.h"
 #include "shop/cart.h"
 #include "shop/country.h"
+#include "shop/discount.h"
 #include "shop/order.h"
 #include "shop/pricing.h"
 #include "shop/session.h"
@@ -73,6 +75,8 @@ static const struct form_field checkout_fields[] = {
 	  "shipping country", NULL, NULL },
 	{ "shipping", "Shipping", FORM_TEXT, FORM_REQUIRED, 1, 40, NULL,
 	  NULL, "Choose a shipping method." },
+	{ "discount_code", "Discount code", FORM_TEXT, 0, 0, DISCOUNT_CODE_MAX,
+	  "off", NULL, NULL },
 	{ "address_id", "Saved address", FORM_INT, 0, 0,
 	  999999999999999999LL, NULL, NULL, NULL },
 	{ "checkout_key", "Checkout key", FORM_TOKEN, FORM_HIDDEN, 43, 43,
@@ -125,6 +129,18 @@ quote_tval(struct req *r, const struct quote *q)
 	}
 	tval_set_str(a, t, "currency", q->currency);
 	tval_set_int(a, t, "subtotal", q->subtotal);
+	tval_set_int(a, t, "discount", q->discount);
+	tval_set_int(a, t, "shipping_discount", q->shipping_discount);
+	if (q->code != NULL) {
+		tval_set_str(a, t, "discount_code", q->code->code);
+		tval_set_str(a, t, "discount_label", discount_label(a, q->code));
+		tval_set_str(a, t, "discount_formatted", fmt(r, q->discount,
+		    q->currency));
+		tval_set_bool(a, t, "has_discount", q->discount > 0);
+		tval_set_bool(a, t, "free_shipping",
+		    q->code->kind == DISCOUNT_FREE_SHIPPING);
+	}
+	tval_set_int(a, t, "weight_grams", q->weight);
 	tval_set_int(a, t, "shipping", q->shipping);
 	tval_set_int(a, t, "tax", q->tax);
 	tval_set_int(a, t, "total", q->total);
@@ -154,6 +170,43 @@ new_key(struct arena *a)
 }
 
 /*
+ * Apply the form's discount code to q (built, without a problem) as
+ * order_create() will: 0 when applied or when there is none, 1 when it
+ * cannot be used (the reason on the discount_code field), -1 on error.
+ */
+static int
+apply_code(struct req *r, struct form *f, struct quote *q)
+{
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct session		*s = session_of(r);
+	struct discount		*disc;
+	enum discount_problem	 why;
+	const char		*code = form_str(f, "discount_code");
+
+	if (*code == '\0' || q->problem != QUOTE_OK)
+		return 0;
+	if ((disc = discount_by_code(d, r->arena, code, &why)) != NULL)
+		why = discount_check(d, disc, clock_now(), q->subtotal,
+		    q->currency, s != NULL ? s->user_id : 0,
+		    form_str(f, "email"));
+	if (why == DISCOUNT_DB)
+		return -1;
+	if (why != DISCOUNT_OK) {
+		form_error(f, "discount_code", discount_problem_text(r->arena,
+		    why, disc));
+		return 1;
+	}
+	if (quote_discount(q, disc) != 0)
+		return -1;
+	if (q->problem == QUOTE_DISCOUNT) {
+		form_error(f, "discount_code", discount_problem_text(r->arena,
+		    (enum discount_problem)q->discount_problem, disc));
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * The checkout page for the form f (prefilled or failed) and the cart:
  * the form, the shipping methods and countries with the chosen ones
  * marked, and the summary of what would be charged.
@@ -177,18 +230,32 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 
 	if (cart_load(d, a, s, &cart) != 0)
 		return 503;
-	methods = shipping_methods(d, a, &n);
 	if (*country == '\0' || !country_known(country))
 		country = r->shop->cfg->country;
-	if (*ship == '\0' && n > 0)
-		ship = methods[0].code;
+	if (*form_str(f, "discount_code") == '\0' && f->nerrors == 0 &&
+	    kv_get(&r->query, "discount_code") == NULL)
+		form_set(f, "discount_code", cart.discount_code);
 	ids = arena_calloc(a, cart.nlines + 1, sizeof(*ids));
 	qty = arena_calloc(a, cart.nlines + 1, sizeof(*qty));
 	for (i = 0; i < cart.nlines; i++) {
 		ids[i] = cart.lines[i].variant_id;
 		qty[i] = cart.lines[i].quantity;
 	}
-	if (quote_build(d, a, ids, qty, cart.nlines, ship, country, &q) != 0)
+	/* The methods offered where it goes, at the order's weight. */
+	if (quote_build(d, a, ids, qty, cart.nlines, ship, country, &q) != 0 ||
+	    (methods = shipping_methods_for(d, a, country, q.weight,
+	    &n)) == NULL)
+		return 503;
+	for (i = 0; i < n && strcmp(methods[i].code, ship) != 0; i++)
+		continue;
+	if (i == n && n > 0 && (*ship == '\0' || status == 200)) {
+		ship = methods[0].code;
+		if (quote_build(d, a, ids, qty, cart.nlines, ship, country,
+		    &q) != 0)
+			return 503;
+	}
+	if (form_field_error(f, "discount_code") == NULL &&
+	    apply_code(r, f, &q) < 0)
 		return 503;
 	if (*form_str(f, "checkout_key") == '\0')
 		form_set(f, "checkout_key", new_key(a));
@@ -253,7 +320,8 @@ checkout_page(struct req *r, int status, struct form *f, const char *notice)
 		    strcmp(name, "total") == 0)
 			tval_set(a, data, name, it->val);
 		else if (strcmp(name, "country") == 0 ||
-		    strcmp(name, "shipping") == 0)
+		    strcmp(name, "shipping") == 0 ||
+		    strcmp(name, "discount_code") == 0)
 			tval_set(a, data, arena_printf(a, "%s_field", name),
 			    it->val);
 	}
@@ -373,6 +441,15 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_str(a, t, "email", o->email);
 	tval_set_str(a, t, "currency", o->currency);
 	tval_set_int(a, t, "subtotal", o->subtotal);
+	tval_set_int(a, t, "discount", o->discount);
+	tval_set_int(a, t, "shipping_discount", o->shipping_discount);
+	if (*o->discount_code != '\0') {
+		tval_set_str(a, t, "discount_code", o->discount_code);
+		tval_set_str(a, t, "discount_formatted", fmt(r, o->discount,
+		    o->currency));
+		tval_set_bool(a, t, "has_discount", o->discount > 0);
+		tval_set_bool(a, t, "free_shipping", o->shipping_discount > 0);
+	}
 	tval_set_int(a, t, "shipping", o->shipping);
 	tval_set_int(a, t, "tax", o->tax);
 	tval_set_int(a, t, "total", o->total);
@@ -539,6 +616,7 @@ h_place(struct req *r)
 	long long		*ids, *qty, want;
 	size_t			 i;
 	long			 problems;
+	int			 rc;
 
 	if (c == NULL)
 		return stripe_missing(r);
@@ -580,6 +658,9 @@ h_place(struct req *r)
 		ids[i] = cart.lines[i].variant_id;
 		qty[i] = cart.lines[i].quantity;
 	}
+	/* A post without the field (a script) takes the cart's code. */
+	if (kv_get(&r->form, "discount_code") == NULL)
+		form_set(&f, "discount_code", cart.discount_code);
 	memset(&in, 0, sizeof(in));
 	in.email = form_str(&f, "email");
 	in.user_id = s != NULL ? s->user_id : 0;
@@ -592,6 +673,7 @@ h_place(struct req *r)
 	in.ship.postcode = (char *)form_str(&f, "postcode");
 	in.ship.country = (char *)form_str(&f, "country");
 	in.shipping_code = form_str(&f, "shipping");
+	in.discount_code = form_str(&f, "discount_code");
 	in.variant_ids = ids;
 	in.quantities = qty;
 	in.nlines = cart.nlines;
@@ -611,6 +693,8 @@ h_place(struct req *r)
 		if (quote_build(d, a, ids, qty, cart.nlines, in.shipping_code,
 		    in.ship.country, &q) != 0)
 			return 503;
+		if ((rc = apply_code(r, &f, &q)) != 0)
+			return rc < 0 ? 503 : checkout_page(r, 422, &f, NULL);
 		/* A form-wide error, so JSON clients are told it too. */
 		if (q.problem == QUOTE_OK && q.total != want) {
 			form_set(&f, "total", "");
@@ -633,8 +717,15 @@ h_place(struct req *r)
 		    "open the checkout page again to place yours.";
 		return 409;
 	case CREATE_REFUSED:
-		if (q.problem == QUOTE_NO_SHIPPING)
+		if (q.problem == QUOTE_NO_SHIPPING ||
+		    q.problem == QUOTE_SHIPPING_ZONE)
 			form_error(&f, "shipping", quote_problem_msgs[q.problem]);
+		else if (q.problem == QUOTE_NO_ZONE)
+			form_error(&f, "country", quote_problem_msgs[q.problem]);
+		else if (q.problem == QUOTE_DISCOUNT)
+			form_error(&f, "discount_code", discount_problem_text(a,
+			    q.discount_problem, discount_by_code(d, a,
+			    in.discount_code, NULL)));
 		else if (q.problem == QUOTE_EMPTY)
 			form_error(&f, NULL, quote_problem_msgs[q.problem]);
 		else

@@ -171,6 +171,12 @@ show(struct ctl *c, int argc, char **argv)
 		    l->line_total, o->currency));
 	}
 	printf("subtotal: %s\n", money_format(a, o->subtotal, o->currency));
+	if (o->discount > 0)
+		printf("discount %s: -%s\n", o->discount_code, money_format(a,
+		    o->discount, o->currency));
+	if (o->shipping_discount > 0)
+		printf("shipping waived by %s: %s\n", o->discount_code,
+		    money_format(a, o->shipping_discount, o->currency));
 	printf("shipping: %s (%s)\n", money_format(a, o->shipping,
 	    o->currency), o->shipping_name);
 	if (o->tax_rate_bp > 0)

@@ -25,6 +25,7 @@
 #include "data/db.h"
 #include "shop/catalog_edit.h"
 #include "shop/pricing.h"
+#include "shop/shipping.h"
 #include "shopctl.h"
 
 #define IMAGE_SIZE	600
@@ -434,6 +435,21 @@ static const struct tax_rate taxes[] = {
 	{ "CA", "Sales tax", 1300, false },
 };
 
+/*
+ * Zones: the EU countries the shop ships to get the methods above; the
+ * default zone of the migration (sql/primary/0111), with the other
+ * countries, becomes the rest of the world, with one method of its own.
+ */
+static const char *const eu_countries[] = {
+	"AT", "BE", "CZ", "DE", "DK", "ES", "FI", "FR", "GR", "IE", "IT",
+	"LU", "NL", "PL", "PT", "SE",
+};
+static const char *const world_countries[] = {
+	"AU", "CA", "CH", "GB", "JP", "NO", "NZ", "US",
+};
+#define NEU		(sizeof(eu_countries) / sizeof(eu_countries[0]))
+#define NWORLD		(sizeof(world_countries) / sizeof(world_countries[0]))
+
 #define NSHIPPING	(sizeof(shipping) / sizeof(shipping[0]))
 #define NTAXES		(sizeof(taxes) / sizeof(taxes[0]))
 
@@ -745,6 +761,65 @@ add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
 }
 
 /*
+ * The EU zone with the seed's methods, and the rest of the world (the
+ * default zone) with an international one, in the open write. 0, or -1
+ * after saying why.
+ */
+static int
+seed_zones(struct ctl *c, struct db *d, const char *currency)
+{
+	struct shipping_zone		 eu, world;
+	struct shipping_method_zones	*all, intl;
+	long long			 eu_id, world_id;
+	size_t				 n, i;
+
+	if ((world_id = shipping_default_zone(d)) <= 0) {
+		ctl_err("seed: no default shipping zone: migrate first");
+		return -1;
+	}
+	memset(&eu, 0, sizeof(eu));
+	eu.name = (char *)"EU";
+	eu.countries = (char **)eu_countries;
+	eu.ncountries = NEU;
+	memset(&world, 0, sizeof(world));
+	world.id = world_id;
+	world.name = (char *)"Rest of the world";
+	world.countries = (char **)world_countries;
+	world.ncountries = NWORLD;
+	if (shipping_zone_put(d, c->arena, &eu, NULL) != SHIPPING_SAVED ||
+	    shipping_zone_put(d, c->arena, &world, NULL) != SHIPPING_SAVED)
+		goto fail;
+	eu_id = eu.id;
+	if ((all = shipping_methods_all(d, c->arena, &n)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		all[i].zones = &eu_id;
+		all[i].nzones = 1;
+		if (shipping_method_put(d, c->arena, &all[i], NULL) !=
+		    SHIPPING_SAVED)
+			goto fail;
+	}
+	memset(&intl, 0, sizeof(intl));
+	intl.m.code = (char *)"international";
+	intl.m.name = (char *)"International (7-12 days)";
+	intl.m.price = 1900;
+	intl.m.currency = (char *)currency;
+	intl.m.free_over = -1;
+	intl.m.min_weight = intl.m.max_weight = -1;
+	intl.m.active = true;
+	intl.m.position = (long long)NSHIPPING + 1;
+	intl.zones = &world_id;
+	intl.nzones = 1;
+	if (shipping_method_put(d, c->arena, &intl, NULL) != SHIPPING_SAVED)
+		goto fail;
+	ctl_say(c, "  2 shipping zones (EU, rest of the world)\n");
+	return 0;
+fail:
+	ctl_err("seed: cannot set up the shipping zones: %s", db_errmsg(d));
+	return -1;
+}
+
+/*
  * Everything, inside the open write transaction. Returns 0, 1 when the
  * store already has products, or -1 after saying why.
  */
@@ -793,13 +868,15 @@ seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
 			    shipping[i].code, db_errmsg(d));
 			return -1;
 		}
+	if (seed_zones(c, d, currency) != 0)
+		return -1;
 	for (i = 0; i < NTAXES; i++)
 		if (tax_rate_add(d, &taxes[i]) < 0) {
 			ctl_err("seed: cannot add the tax rate of %s: %s",
 			    taxes[i].country, db_errmsg(d));
 			return -1;
 		}
-	ctl_say(c, "  %zu shipping methods, %zu tax rates\n", NSHIPPING,
+	ctl_say(c, "  %zu shipping methods, %zu tax rates\n", NSHIPPING + 1,
 	    NTAXES);
 	return 0;
 }

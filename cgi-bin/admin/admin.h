@@ -29,6 +29,8 @@ enum admin_section {
 	SECTION_PRODUCTS,
 	SECTION_CATEGORIES,
 	SECTION_CUSTOMERS,
+	SECTION_DISCOUNTS,
+	SECTION_SHIPPING,
 	SECTION_JOBS,
 	SECTION_AUDIT,
 	SECTION_STAFF,
@@ -139,6 +141,17 @@ int		 h_category_update(struct req *);
 int		 h_image_add(struct req *);
 int		 h_image_move(struct req *);
 int		 h_image_delete(struct req *);
+
+/* discounts.c: discount codes; shipping.c: zones and methods. */
+int		 h_discounts(struct req *);
+int		 h_discount_create(struct req *);
+int		 h_discount(struct req *);
+int		 h_discount_update(struct req *);
+int		 h_shipping(struct req *);
+int		 h_zone_create(struct req *);
+int		 h_zone_update(struct req *);
+int		 h_method_create(struct req *);
+int		 h_method_update(struct req *);
 
 /* Handlers, by section. */
 int		 h_dashboard(struct req *);

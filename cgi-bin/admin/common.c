@@ -27,6 +27,8 @@ static const struct {
 	{ "products", "Products", "/admin/products", false },
 	{ "categories", "Categories", "/admin/categories", false },
 	{ "customers", "Customers", "/admin/customers", false },
+	{ "discounts", "Discounts", "/admin/discounts", false },
+	{ "shipping", "Shipping", "/admin/shipping", false },
 	{ "jobs", "Jobs", "/admin/jobs", false },
 	{ "audit", "Audit", "/admin/audit", false },
 	{ "staff", "Staff", "/admin/staff", true },

@@ -30,6 +30,16 @@
  *   GET  /admin/variants/{id}           a variant's form and movements
  *   POST /admin/variants/{id}           change a variant
  *   POST /admin/variants/{id}/stock     change its stock, with a reason
+ *   GET  /admin/discounts               discount codes, and a new one's form
+ *   POST /admin/discounts               create one (discounts.c)
+ *   GET  /admin/discounts/{id}          one's form
+ *   POST /admin/discounts/{id}          change it
+ *   GET  /admin/shipping                zones and methods, and their forms
+ *   POST /admin/shipping/zones          create a zone (shipping.c)
+ *   POST /admin/shipping/zones/{id}     change a zone: name, countries
+ *   POST /admin/shipping/methods        create a method
+ *   POST /admin/shipping/methods/{id}   change a method: price, zones, band
+ *
  *   GET  /admin/categories              categories, and a new one's form
  *   POST /admin/categories              create one
  *   GET  /admin/categories/{id}         one's form
@@ -81,6 +91,26 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_POST),
 	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/notes$", h_order_note,
 	  ROUTE_STAFF },
+
+	/* Money: discounts.c, shipping.c. */
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/discounts$",
+	  h_discounts, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/discounts$", h_discount_create,
+	  ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/discounts/(?<id>[0-9]{1,18})$", h_discount, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/discounts/(?<id>[0-9]{1,18})$",
+	  h_discount_update, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/shipping$",
+	  h_shipping, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST), "^/admin/shipping/zones$", h_zone_create,
+	  ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/shipping/zones/(?<id>[0-9]{1,18})$",
+	  h_zone_update, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/shipping/methods$", h_method_create,
+	  ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/shipping/methods/(?<id>[0-9]{1,18})$",
+	  h_method_update, ROUTE_ADMIN },
 
 	/* The catalog: products.c, categories.c, images.c. */
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/products$",

@@ -133,6 +133,17 @@ order_tval(struct arena *a, const struct order *o, long long left)
 	tval_set_int(a, m, "subtotal", o->subtotal);
 	tval_set_str(a, m, "subtotal_formatted", fmt(a, o->subtotal,
 	    o->currency));
+	tval_set_int(a, m, "discount", o->discount);
+	tval_set_int(a, m, "shipping_discount", o->shipping_discount);
+	if (*o->discount_code != '\0') {
+		tval_set_str(a, m, "discount_code", o->discount_code);
+		tval_set_str(a, m, "discount_formatted", fmt(a, o->discount,
+		    o->currency));
+		tval_set_bool(a, m, "has_discount", o->discount > 0);
+		if (o->shipping_discount > 0)
+			tval_set_str(a, m, "shipping_discount_formatted", fmt(a,
+			    o->shipping_discount, o->currency));
+	}
 	tval_set_int(a, m, "shipping", o->shipping);
 	tval_set_str(a, m, "shipping_formatted", fmt(a, o->shipping,
 	    o->currency));

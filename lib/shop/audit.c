@@ -64,11 +64,12 @@ static const char *const sql_missing[AUDIT_TABLE__MAX] = {
 static const char sql_negative[] =
     "SELECT id, sku, stock FROM variants WHERE stock < 0";
 static const char sql_totals[] =
-    "SELECT o.id, o.number, o.subtotal, "
+    "SELECT o.id, o.number, o.subtotal + o.discount, "
     "(SELECT coalesce(sum(line_total), 0) FROM order_lines l "
     " WHERE l.order_id = o.id) AS lines "
-    "FROM orders o WHERE o.subtotal != lines OR o.total != o.subtotal + "
-    "o.shipping + CASE WHEN o.tax_inclusive THEN 0 ELSE o.tax END";
+    "FROM orders o WHERE o.subtotal + o.discount != lines OR "
+    "o.total != o.subtotal + o.shipping + "
+    "CASE WHEN o.tax_inclusive THEN 0 ELSE o.tax END";
 static const char sql_paid_no_payment[] =
     "SELECT id, number FROM orders WHERE state IN ('paid', 'fulfilled', "
     "'refunded', 'partially_refunded') AND NOT EXISTS "

@@ -64,6 +64,10 @@ static const char sql_new_for_user[] =
 static const char sql_new_for_session[] =
     "INSERT INTO carts (session_id, created_at, updated_at) "
     "VALUES (?1, ?2, ?2)";
+static const char sql_code[] =
+    "SELECT discount_code FROM carts WHERE id = ?1";
+static const char sql_set_code[] =
+    "UPDATE carts SET discount_code = ?2, updated_at = ?3 WHERE id = ?1";
 static const char sql_touch[] =
     "UPDATE carts SET updated_at = ?2 WHERE id = ?1";
 /* What the catalog says about a variant: stock, and whether for sale. */
@@ -158,10 +162,19 @@ cart_load(struct db *d, struct arena *a, const struct session *s,
 
 	memset(c, 0, sizeof(*c));
 	c->currency = "";
+	c->discount_code = "";
 	if ((c->id = session_cart(d, s, false)) < 0)
 		return -1;
 	if (c->id == 0)
 		return 0;
+	if ((st = db_prep(d, sql_code)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->id);
+	if ((rc = db_step(d, st)) == SQLITE_ROW)
+		c->discount_code = db_text(a, st, 0);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	if ((st = db_prep(d, sql_lines)) == NULL)
 		return -1;
 	c->lines = arena_calloc(a, CART_MAX_LINES, sizeof(*c->lines));
@@ -440,6 +453,23 @@ fail:
 	return CART_ERROR;
 }
 
+/* Keep code on cart (in a write); 0 or -1. */
+static int
+set_code(struct db *d, long long cart, const char *code)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_set_code);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cart);
+	sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, clock_now());
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 cart_clear(struct db *d, struct session *s)
 {
@@ -457,10 +487,28 @@ cart_clear(struct db *d, struct session *s)
 		sqlite3_bind_int64(st, 1, cart);
 		rc = db_step(d, st);
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE || set_code(d, cart, "") != 0)
 			return -1;
 	}
 	s->cart_count = 0;
+	return 0;
+}
+
+int
+cart_set_discount(struct db *d, struct session *s, const char *code)
+{
+	long long	cart;
+
+	if (s == NULL)
+		return -1;
+	if (db_begin(d) != 0)
+		return -1;
+	if ((cart = session_cart(d, s, true)) <= 0 ||
+	    set_code(d, cart, code != NULL ? code : "") != 0 ||
+	    db_commit(d) != 0) {
+		db_rollback(d);
+		return -1;
+	}
 	return 0;
 }
 

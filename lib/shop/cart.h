@@ -58,6 +58,7 @@ struct cart {
 	char			*currency;	/* of the first priced line */
 	long long		 subtotal;	/* lines that can be bought */
 	size_t			 problems;	/* lines that cannot */
+	char			*discount_code;	/* carried to checkout; "" */
 };
 
 enum cart_result {
@@ -129,6 +130,14 @@ int		 cart_merge(struct db *, long long session_id,
 /* cart_merge() as a session_login_fn (shop/session.h); arg is unused. */
 int		 cart_login_merge(struct db *, long long session_row,
 		    long long user_id, void *arg);
+
+/*
+ * Keep code (NULL or "": none) on the cart of session s, made if need
+ * be, for the checkout (own write). The caller checks the code first
+ * (discount.h); an emptied cart forgets it. 0, or -1 on error.
+ */
+int		 cart_set_discount(struct db *, struct session *s,
+		    const char *code);
 
 /* Units in the cart of session s (0 for NULL), or -1. */
 long long	 cart_count(struct db *, const struct session *s);

@@ -1894,7 +1894,8 @@ catalog_feed(struct db *d, const struct catalog_feed_opts *o,
 
 	if (db_read_begin(d) != 0)
 		goto out;
-	ship = shipping_methods(d, a, &nship);
+	/* What the shop's own country is offered (its zone), by weight 0. */
+	ship = shipping_methods_for(d, a, o->country, 0, &nship);
 	if (ship == NULL)
 		nship = 0;
 	if ((st = db_prep(d, sql_feed)) == NULL) {
@@ -1967,7 +1968,8 @@ catalog_feed_stamp(struct db *d, const struct catalog_feed_opts *o)
 	unsigned long long	 h;
 	size_t			 n = 0, i;
 
-	s = shipping_methods(d, a, &n);
+	/* The methods the feed lists: those of the country's zone. */
+	s = shipping_methods_for(d, a, o->country, 0, &n);
 	buf_printf(&b, "%s\n%s\n%s\n", o->base_url, o->shop_name, o->country);
 	for (i = 0; s != NULL && i < n; i++)
 		buf_printf(&b, "%s\n%s\n%lld\n%s\n%lld\n", s[i].code, s[i].name,

@@ -22,6 +22,7 @@
 #include "web/form.h"
 #include "shop/adminlog.h"
 #include "shop/catalog.h"
+#include "shop/discount.h"
 #include "shop/inventory.h"
 #include "shop/notify.h"
 #include "shop/order.h"
@@ -106,7 +107,9 @@ static const bool allowed[ORDER_STATE__MAX][ORDER_STATE__MAX] = {
     "coalesce(session_id, ''), coalesce(session_url, ''), " \
     "coalesce(payment_intent, ''), amount_paid, amount_refunded, " \
     "reserved_until, stock_held, recovered, created_at, " \
-    "coalesce(paid_at, ''), coalesce(placed_by_session, 0) FROM orders "
+    "coalesce(paid_at, ''), coalesce(placed_by_session, 0), " \
+    "coalesce(discount_code, ''), coalesce(discount_kind, ''), discount, " \
+    "shipping_discount FROM orders "
 
 static const char sql_by_id[] = "SELECT " ORDER_COLUMNS "WHERE id = ?1";
 static const char sql_by_token[] = "SELECT " ORDER_COLUMNS "WHERE token = ?1";
@@ -133,7 +136,7 @@ static const char sql_pending_of_session[] =
     "ORDER BY id DESC LIMIT ?3";
 static const char sql_lines[] =
     "SELECT coalesce(variant_id, 0), product_name, variant_title, sku, "
-    "unit_price, quantity, line_total, tax FROM order_lines "
+    "unit_price, quantity, line_total, tax, discount FROM order_lines "
     "WHERE order_id = ?1 ORDER BY id";
 static const char sql_overdue[] =
     "SELECT id FROM orders WHERE state = 'pending_payment' "
@@ -143,15 +146,17 @@ static const char sql_insert[] =
     "subtotal, shipping, tax, total, tax_name, tax_rate_bp, tax_inclusive, "
     "shipping_code, shipping_name, ship_name, ship_line1, ship_line2, "
     "ship_city, ship_postcode, ship_country, reserved_until, "
-    "placed_by_session) "
+    "placed_by_session, discount_code, discount_kind, discount, "
+    "shipping_discount) "
     "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, nullif(?22, 0))";
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, nullif(?22, 0), ?23, ?24, "
+    "?25, ?26)";
 static const char sql_number[] =
     "UPDATE orders SET number = printf('SF-%06d', id) WHERE id = ?1";
 static const char sql_line[] =
     "INSERT INTO order_lines (order_id, variant_id, product_name, "
-    "variant_title, sku, unit_price, quantity, line_total, tax) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "variant_title, sku, unit_price, quantity, line_total, tax, discount) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_reserve[] =
     "UPDATE variants SET stock = stock - ?2 "
     "WHERE id = ?1 AND active AND stock >= ?2";
@@ -282,6 +287,12 @@ order_row(struct arena *a, sqlite3_stmt *st, struct order *o)
 	o->created_at = db_text(a, st, c++);
 	o->paid_at = db_text(a, st, c++);
 	o->placed_by = sqlite3_column_int64(st, c++);
+	o->discount_code = db_text(a, st, c++);
+	o->discount_kind = db_text(a, st, c++);
+	o->discount = sqlite3_column_int64(st, c++);
+	o->shipping_discount = sqlite3_column_int64(st, c++);
+	/* The table keeps what the goods cost after the discount. */
+	o->subtotal += o->discount;
 }
 
 static int
@@ -315,6 +326,7 @@ load_lines(struct db *d, struct arena *a, struct order *o)
 		l->quantity = sqlite3_column_int64(st, 5);
 		l->line_total = sqlite3_column_int64(st, 6);
 		l->tax = sqlite3_column_int64(st, 7);
+		l->discount = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
 	return rc < 0 ? -1 : 0;
@@ -756,6 +768,10 @@ order_move(struct db *d, const struct order *o, enum order_state to,
 	if (event_add(d, o->id, order_state_names[o->state], to, src,
 	    cause, ref) != 0)
 		return -1;
+	if (to == ORDER_CANCELLED && discount_use_release(d, o->id) != 0)
+		return -1;
+	if (o->state == ORDER_CANCELLED && discount_use_retake(d, o->id) != 0)
+		return -1;
 	return order_publish(d, o->id, to);
 }
 
@@ -1103,7 +1119,7 @@ insert_order(struct db *d, const struct order_input *in, const struct quote *q,
 	if (in->checkout_key != NULL && *in->checkout_key != '\0')
 		sqlite3_bind_text(st, 4, in->checkout_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, q->currency, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, q->subtotal);
+	sqlite3_bind_int64(st, 6, q->subtotal - q->discount);
 	sqlite3_bind_int64(st, 7, q->shipping);
 	sqlite3_bind_int64(st, 8, q->tax);
 	sqlite3_bind_int64(st, 9, q->total);
@@ -1122,6 +1138,13 @@ insert_order(struct db *d, const struct order_input *in, const struct quote *q,
 	sqlite3_bind_int64(st, 21, clock_now() +
 	    (in->hold_seconds > 0 ? in->hold_seconds : 3600));
 	sqlite3_bind_int64(st, 22, in->session_row);
+	if (q->code != NULL) {
+		sqlite3_bind_text(st, 23, q->code->code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 24, discount_kind_names[q->code->kind], -1,
+		    SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 25, q->discount);
+	sqlite3_bind_int64(st, 26, q->shipping_discount);
 	rc = db_step(d, st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -1167,9 +1190,37 @@ insert_line(struct db *d, long long id, const struct quote_line *l)
 	sqlite3_bind_int64(st, 7, l->quantity);
 	sqlite3_bind_int64(st, 8, l->line_total);
 	sqlite3_bind_int64(st, 9, l->tax);
+	sqlite3_bind_int64(st, 10, l->discount);
 	rc = db_step(d, st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Find and check in's discount code in the creating write and apply it
+ * to q. Returns 0 when applied, 1 when refused (q->problem
+ * QUOTE_DISCOUNT, q->discount_problem why), -1 on error.
+ */
+static int
+order_discount(struct db *d, struct arena *a, const struct order_input *in,
+    struct quote *q)
+{
+	struct discount		*disc;
+	enum discount_problem	 why;
+
+	if ((disc = discount_by_code(d, a, in->discount_code, &why)) != NULL)
+		why = discount_check(d, disc, clock_now(), q->subtotal,
+		    q->currency, in->user_id, in->email);
+	if (why == DISCOUNT_DB)
+		return -1;
+	if (why != DISCOUNT_OK) {
+		q->problem = QUOTE_DISCOUNT;
+		q->discount_problem = why;
+		return 1;
+	}
+	if (quote_discount(q, disc) != 0 || q->problem != QUOTE_OK)
+		return 1;
+	return 0;
 }
 
 enum order_create_result
@@ -1208,6 +1259,14 @@ order_create(struct db *d, struct arena *a, const struct order_input *in,
 		db_rollback(d);
 		return CREATE_REFUSED;
 	}
+	if (in->discount_code != NULL && *in->discount_code != '\0') {
+		if ((rc = order_discount(d, a, in, q)) < 0)
+			goto fail;
+		if (rc > 0) {
+			db_rollback(d);
+			return CREATE_REFUSED;
+		}
+	}
 	if (insert_order(d, in, q, &id) != 0)
 		goto fail;
 	for (i = 0; i < q->nlines; i++) {
@@ -1221,6 +1280,9 @@ order_create(struct db *d, struct arena *a, const struct order_input *in,
 			return CREATE_REFUSED;
 		}
 	}
+	if (q->code != NULL && discount_use_add(d, q->code->id, id,
+	    in->user_id, in->email) != 0)
+		goto fail;
 	if (event_add(d, id, NULL, ORDER_PENDING, SOURCE_CHECKOUT,
 	    "order placed, stock reserved", NULL) != 0)
 		goto fail;
@@ -1423,6 +1485,7 @@ order_recover(struct db *d, struct arena *a, long long want_id,
 		sqlite3_bind_int64(st, 7, l.quantity);
 		sqlite3_bind_int64(st, 8, l.line_total);
 		sqlite3_bind_int64(st, 9, 0);
+		sqlite3_bind_int64(st, 10, 0);
 		rc = db_step(d, st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)

@@ -80,10 +80,16 @@ struct order_line {
 	char		*sku;
 	long long	 unit_price;
 	long long	 quantity;
-	long long	 line_total;
-	long long	 tax;
+	long long	 line_total;	/* unit_price x quantity */
+	long long	 discount;	/* its share of the order's discount */
+	long long	 tax;		/* on line_total - discount */
 };
 
+/*
+ * subtotal is the sum of the lines, before the discount (the orders
+ * table keeps subtotal - discount, sql/primary/0110): total is subtotal
+ * - discount + shipping (+ tax when it is added).
+ */
 struct order {
 	long long		 id;
 	char			*number;
@@ -97,6 +103,10 @@ struct order {
 	int			 tax_rate_bp;
 	bool			 tax_inclusive;
 	char			*shipping_code, *shipping_name;
+	char			*discount_code;	/* "" when none */
+	char			*discount_kind;	/* discount_kind_names, or "" */
+	long long		 discount;	/* off the subtotal */
+	long long		 shipping_discount; /* shipping waived */
 	struct address		 ship;
 	int			 payment_attempt;
 	char			*session_id;	/* "" when none yet */
@@ -124,6 +134,8 @@ struct order_input {
 	const char		*checkout_key;
 	struct address		 ship;
 	const char		*shipping_code;
+	/* A discount code (NULL or "": none), checked in the write. */
+	const char		*discount_code;
 	const long long		*variant_ids;
 	const long long		*quantities;
 	size_t			 nlines;
@@ -149,6 +161,12 @@ enum order_create_result {
  * go below zero and the last units go to exactly as many orders as there
  * are units. *out is the order (arena); q (may be NULL) the quote, with
  * the reason when refused.
+ *
+ * A discount code is found and checked (discount_check()) in the same
+ * write, its use recorded there: a code refused gives CREATE_REFUSED
+ * with q->problem QUOTE_DISCOUNT and q->discount_problem why. The use is
+ * given back when the order is cancelled or expires unpaid (any move to
+ * cancelled, order_move()), and taken again if it is paid after all.
  *
  * A checkout key that already made an order gives that order back
  * (CREATE_EXISTS) only when order_is_theirs() for in's session and
@@ -288,7 +306,10 @@ int		 order_set_session(struct db *, long long id, int attempt,
  */
 int		 order_publish(struct db *, long long id, enum order_state);
 
-/* Move an order and record why (in a write). */
+/*
+ * Move an order and record why (in a write). A move to cancelled gives
+ * its discount code's use back; cancelled to paid takes it again.
+ */
 int		 order_move(struct db *, const struct order *,
 		    enum order_state to, enum order_source, const char *cause,
 		    const char *ref);

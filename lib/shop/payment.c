@@ -165,6 +165,14 @@ confirmation(struct db *d, struct arena *a, const struct order *o)
 		tval_set_str(a, m, "total", money_format(a,
 		    o->lines[i].line_total, o->currency));
 	}
+	if (o->discount > 0) {
+		m = tval_set_map(a, data, "discount");
+		tval_set_str(a, m, "code", o->discount_code);
+		tval_set_str(a, m, "amount", money_format(a, o->discount,
+		    o->currency));
+	}
+	if (o->shipping_discount > 0)
+		tval_set_str(a, data, "free_shipping", o->discount_code);
 	if (*o->ship.line1 != '\0') {
 		ship = tval_set_map(a, data, "ship");
 		tval_set_str(a, ship, "name", o->ship.name);

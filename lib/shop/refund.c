@@ -102,7 +102,7 @@ static const char sql_order_lines[] =
     "l.variant_title, l.unit_price, l.quantity, l.tax, "
     "(SELECT coalesce(sum(rl.quantity), 0) FROM refund_lines rl "
     " JOIN refunds r ON r.id = rl.refund_id "
-    " WHERE rl.order_line_id = l.id AND r.state != 'failed') "
+    " WHERE rl.order_line_id = l.id AND r.state != 'failed'), l.discount "
     "FROM order_lines l WHERE l.order_id = ?1 ORDER BY l.id";
 /*
  * AUTOINCREMENT ids are only taken once everything is checked: an
@@ -348,6 +348,7 @@ struct oline {
 	long long	 quantity;
 	long long	 tax;
 	long long	 refunded;	/* units asked or refunded */
+	long long	 discount;	/* the line's share of a discount code */
 };
 
 static struct oline *
@@ -374,6 +375,7 @@ order_lines(struct db *d, struct arena *a, long long order_id, size_t *n)
 		l->quantity = sqlite3_column_int64(st, 5);
 		l->tax = sqlite3_column_int64(st, 6);
 		l->refunded = sqlite3_column_int64(st, 7);
+		l->discount = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? v : NULL;
@@ -415,6 +417,28 @@ refund_left(struct db *d, struct arena *a, long long order_id,
  * units would be. A line refunded in parts thus gives back exactly the
  * tax it was charged, whatever the parts.
  */
+/*
+ * What the first k units of l were charged before any added tax: the
+ * unit price times k, less the part of the line's discount (discount.h)
+ * they carry, k / quantity of it rounded down, all of it for the whole
+ * line; so the parts of a line refunded in turn add up to what it cost.
+ * -1 on overflow.
+ */
+static long long
+charged_of_units(const struct oline *l, long long k)
+{
+	long long	amount;
+
+	if (k >= l->quantity)
+		k = l->quantity;
+	if (money_mul(l->unit_price, k, &amount) != 0)
+		return -1;
+	if (l->discount <= 0)
+		return amount;
+	return amount - (k == l->quantity ? l->discount :
+	    (long long)((__int128)l->discount * k / l->quantity));
+}
+
 static long long
 tax_of_units(const struct order *o, const struct oline *l, long long k)
 {
@@ -422,7 +446,7 @@ tax_of_units(const struct order *o, const struct oline *l, long long k)
 
 	if (k >= l->quantity)
 		return l->tax;
-	if (money_mul(l->unit_price, k, &amount) != 0)
+	if ((amount = charged_of_units(l, k)) < 0)
 		return -1;
 	return tax_on(amount, o->tax_rate_bp, o->tax_inclusive);
 }
@@ -471,8 +495,12 @@ lines_amount(const struct order *o, const struct refund_input *in,
 		p[i].tax = tax - t;
 		if (p[i].tax < 0)
 			p[i].tax = 0;
-		if (money_mul(ol[k].unit_price, li->quantity, &p[i].amount) != 0 ||
-		    (!o->tax_inclusive && money_add(p[i].amount, p[i].tax,
+		if ((p[i].amount = charged_of_units(&ol[k], before +
+		    li->quantity)) < 0 || (t = charged_of_units(&ol[k],
+		    before)) < 0)
+			return REFUND_TOO_MUCH;
+		p[i].amount -= t;
+		if ((!o->tax_inclusive && money_add(p[i].amount, p[i].tax,
 		    &p[i].amount) != 0) ||
 		    money_add(*amount, p[i].amount, amount) != 0)
 			return REFUND_TOO_MUCH;

@@ -98,13 +98,18 @@ apply_other(struct db *d, struct arena *a, const struct stripe_session *s,
 
 /*
  * The items of o's session: its lines, then shipping, then tax when it
- * is added to the prices; they sum to o->total.
+ * is added to the prices; they sum to o->total. The gateway takes no
+ * negative amount, so a discount is not an item of its own: each line
+ * is charged what is left of it after its share (order_line.discount),
+ * as quantity x a unit amount when that divides evenly, else as one item
+ * "3 x name" of the whole line, named with the code either way.
  */
 static struct stripe_item *
 session_items(struct arena *a, const struct order *o, size_t *n)
 {
 	struct stripe_item	*it;
 	size_t			 i, k = 0;
+	long long		 left;
 
 	it = arena_calloc(a, o->nlines + 2, sizeof(*it));
 	for (i = 0; i < o->nlines; i++) {
@@ -115,6 +120,19 @@ session_items(struct arena *a, const struct order *o, size_t *n)
 		    l->variant_title);
 		it[k].unit_amount = l->unit_price;
 		it[k].quantity = l->quantity;
+		if (l->discount > 0) {
+			left = l->line_total - l->discount;
+			if (left % l->quantity == 0)
+				it[k].unit_amount = left / l->quantity;
+			else {
+				it[k].name = arena_printf(a, "%lld x %s",
+				    l->quantity, it[k].name);
+				it[k].unit_amount = left;
+				it[k].quantity = 1;
+			}
+			it[k].name = arena_printf(a, "%s, with code %s",
+			    it[k].name, o->discount_code);
+		}
 		k++;
 	}
 	if (o->shipping > 0) {
