@@ -19,7 +19,7 @@
 "use strict";
 
 const { chromium } = require("playwright-core");
-const { spawn } = require("node:child_process");
+const { spawn, execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 const readline = require("node:readline");
@@ -212,6 +212,22 @@ function stopShop() {
 	});
 }
 
+/*
+ * Run build/bin/shopctl on the shop's data with args, input on its
+ * standard input; returns what it printed, throws when it fails.
+ */
+function shopctl(args, input = "") {
+	return execFileSync(path.join(ROOT, "build", "bin", "shopctl"), args, {
+		input,
+		encoding: "utf8",
+		env: {
+			...process.env,
+			SHOP_DATA_DIR: shop.data,
+			SHOP_TEMPLATE_DIR: path.join(ROOT, "templates"),
+		},
+	});
+}
+
 /* ------------------------------------------------------------ runner */
 
 const tests = [];
@@ -370,5 +386,5 @@ function main() {
 module.exports = {
 	ROOT, ARTIFACTS, STEP_TIMEOUT, LIVE_TIMEOUT, TEST_TIMEOUT,
 	shop, sleep, textOf, expectText, expectEqual, expectMatch,
-	axeCheck, expectNoSideScroll, test, main,
+	axeCheck, expectNoSideScroll, shopctl, test, main,
 };

