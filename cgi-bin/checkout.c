@@ -392,8 +392,11 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_bool(a, t, "has_tax", o->tax_rate_bp > 0);
 	tval_set_str(a, t, "shipping_name", o->shipping_name);
 	tval_set_str(a, t, "created_at", o->created_at);
-	if (*o->paid_at != '\0')
+	tval_set_str(a, t, "created_label", page_date(r, o->created_at, DATEFMT_LONG));
+	if (*o->paid_at != '\0') {
 		tval_set_str(a, t, "paid_at", o->paid_at);
+		tval_set_str(a, t, "paid_label", page_date(r, o->paid_at, DATEFMT_LONG));
+	}
 	ad = tval_set_map(a, t, "address");
 	tval_set_str(a, ad, "name", o->ship.name);
 	tval_set_str(a, ad, "line1", o->ship.line1);
@@ -401,6 +404,7 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_str(a, ad, "city", o->ship.city);
 	tval_set_str(a, ad, "postcode", o->ship.postcode);
 	tval_set_str(a, ad, "country", o->ship.country);
+	tval_set_str(a, ad, "country_name", page_country(o->ship.country));
 	lines = tval_set_list(a, t, "lines");
 	for (i = 0; i < o->nlines; i++) {
 		const struct order_line *l = &o->lines[i];

@@ -17,6 +17,7 @@
 #include "web/http.h"
 #include "side/cache.h"
 #include "shop/cart.h"
+#include "shop/country.h"
 #include "shop/order.h"
 #include "shop/session.h"
 #include "app/page.h"
@@ -132,6 +133,23 @@ page_unpaid_orders(struct req *r, struct tval *data)
 		/* The money is on its way: nothing to pay, only to wait. */
 		tval_set_bool(a, m, "confirming", *o[i].payment_intent != '\0');
 	}
+}
+
+const char *
+page_date(struct req *r, const char *iso, enum datefmt_style style)
+{
+	const char	*s;
+
+	s = datefmt_format(r->arena, iso, r->shop->cfg->locale, style);
+	return s != NULL ? s : iso;
+}
+
+const char *
+page_country(const char *code)
+{
+	const char	*name = country_name(code);
+
+	return name != NULL ? name : code;
 }
 
 static const char *

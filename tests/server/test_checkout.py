@@ -342,7 +342,7 @@ def guest_places_pays_and_sees_the_paid_order():
              '<td class="num">€34.95</td></tr>')
     contains(sec, '<p class="hint">The total includes VAT at 20%: €5.83.'
              '</p>')
-    contains(sec, "<address>Ann Lee<br>1 Rue X<br>75001 Paris<br>FR"
+    contains(sec, "<address>Ann Lee<br>1 Rue X<br>75001 Paris<br>France"
              "</address>")
     lacks(sec, PAY_FORM)
     lacks(sec, CONFIRMING)
