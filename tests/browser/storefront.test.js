@@ -217,4 +217,57 @@ test("search-landmarks", async (t) => {
 	    "Search results for “cup”");
 });
 
+/* 8. The 405 and 400 pages in plain words, at both widths. */
+test("error-pages", async (t) => {
+	t.allowed.push(/status of 40[05]/);
+	for (const width of WIDTHS) {
+		const page = await t.page(width);
+
+		await t.visit(page, "/cart/empty", "error-405", 405);
+		await expectText(page.getByRole("heading", { level: 1 }),
+		    "This page can’t do that");
+		await expectMatch(await textOf(page.locator(".error-page .lead")),
+		    /^This address was reached in a way it does not answer: /,
+		    "the 405 page's words");
+		await t.visit(page, "/search?q=%ff", "error-400", 400);
+		await expectText(page.getByRole("heading", { level: 1 }),
+		    "This link or form did not make sense to us");
+		await expectNoSideScroll(page, "the 400 page");
+	}
+});
+
+/* 8. After a refused form, focus is on the error summary. */
+test("focus-error-summary", async (t) => {
+	t.allowed.push(/status of 422/);
+	for (const width of WIDTHS) {
+		const page = await t.page(width);
+
+		await addProduct(page, "espresso-cup-pair", 1);
+		await page.goto("/checkout");
+		await page.getByLabel("Email", { exact: true }).fill("not-an-email");
+		await Promise.all([
+			page.waitForResponse((r) => r.request().method() === "POST"),
+			page.getByRole("button", { name: /^Place order and pay / })
+			    .click(),
+		]);
+		await page.waitForLoadState("load");
+		await expectText(page.locator(":focus"), /^Please check what you entered /);
+		expectEqual(await page.evaluate(() => document.activeElement.id),
+		    "form-errors", "the focused element");
+		await t.check(page, "checkout-errors");
+
+		await page.goto("/account/login");
+		await page.getByLabel("Email", { exact: true }).fill("nobody@example.test");
+		await page.getByLabel("Password", { exact: true }).fill("wrong password");
+		await Promise.all([
+			page.waitForResponse((r) => r.request().method() === "POST"),
+			page.getByRole("button", { name: "Sign in" }).click(),
+		]);
+		await page.waitForLoadState("load");
+		expectEqual(await page.evaluate(() => document.activeElement.id),
+		    "form-errors", "the focused element after a failed sign-in");
+		await t.check(page, "login-errors");
+	}
+});
+
 main();

@@ -523,7 +523,8 @@ def bad_changed_price_is_asked_about_not_charged():
         eq(total, "1995")
         said = ("The total for this address and shipping is €20.95, not "
                 "the €19.95 shown. Check the summary, then place your order.")
-        contains(r.text, '<div class="form-errors" role="alert">\n<h2>'
+        contains(r.text, '<div class="form-errors" id="form-errors" '
+                 'role="alert" tabindex="-1" autofocus>\n<h2>'
                  'Please check what you entered</h2>\n<ul>\n<li>' + said +
                  '</li>')
         contains(r.text, "Place order and pay €20.95</button>")
