@@ -5,6 +5,7 @@
  *   POST /cart/items                    add variant_id x quantity
  *   POST /cart/items/{id}               set the quantity of a line
  *   POST /cart/items/{id}/delete        remove a line
+ *   GET  /cart/empty                    "Empty your cart?": asks once
  *   POST /cart/empty                    remove every line
  *
  * A successful post answers 303 to /cart with a notice; a refused one 422
@@ -14,14 +15,18 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "web/form.h"
 #include "web/http.h"
 #include "web/route.h"
 #include "shop/cart.h"
+#include "shop/catalog.h"
+#include "shop/pricing.h"
 #include "shop/session.h"
 #include "app/app.h"
 #include "app/page.h"
@@ -33,6 +38,7 @@ static int	h_show(struct req *);
 static int	h_add(struct req *);
 static int	h_update(struct req *);
 static int	h_remove(struct req *);
+static int	h_empty_confirm(struct req *);
 static int	h_empty(struct req *);
 
 static const struct route routes[] = {
@@ -42,6 +48,8 @@ static const struct route routes[] = {
 	  h_update, 0 },
 	{ HTTP_BIT(HTTP_POST), "^/cart/items/(?<id>[0-9]{1,18})/delete$",
 	  h_remove, 0 },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/cart/empty$",
+	  h_empty_confirm, 0 },
 	{ HTTP_BIT(HTTP_POST), "^/cart/empty$", h_empty, 0 },
 };
 
@@ -81,6 +89,90 @@ static const struct {
 	{ "removed", "Removed from your cart." },
 	{ "emptied", "Your cart is empty now." },
 };
+
+/*
+ * The address of a file under the media directory: each segment
+ * percent-encoded, the slashes between them kept (as catalog's).
+ */
+static char *
+media_url(struct arena *a, const char *path)
+{
+	struct buf	 b = { 0 };
+	char		*s, *seg, *next;
+
+	buf_puts(&b, "/media/");
+	s = arena_strdup(a, path);
+	for (seg = s; seg != NULL; seg = next) {
+		if ((next = strchr(seg, '/')) != NULL)
+			*next++ = '\0';
+		text_urlencode(&b, seg);
+		if (next != NULL)
+			buf_putc(&b, '/');
+	}
+	s = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+/*
+ * A line's thumbnail: {url, width, height}, the narrowest file of an
+ * image kept at several widths, and its srcset for dense screens.
+ */
+static struct tval *
+thumb_tval(struct arena *a, const struct image *im)
+{
+	struct tval	*m = tval_map(a);
+
+	if (im->nwidths > 0) {
+		tval_set_str(a, m, "url", arena_printf(a, "/media/%s-%d.jpg",
+		    im->base, im->widths[0]));
+		tval_set_str(a, m, "srcset", image_srcset(a, im, ".jpg"));
+	} else
+		tval_set_str(a, m, "url", media_url(a, im->path));
+	tval_set_int(a, m, "width", im->width);
+	tval_set_int(a, m, "height", im->height);
+	return m;
+}
+
+/*
+ * How far the cart is from free shipping: the active method, in the
+ * cart's currency, that goes free at the lowest amount. Sets
+ * free_shipping {name, threshold_formatted, and missing_formatted (what
+ * is left to add) or reached true} on t; nothing when no method is ever
+ * free. The checkout's country may still change the price: the words
+ * say "from", as the checkout does.
+ */
+static void
+free_shipping_tval(struct req *r, struct tval *t, const struct cart *c)
+{
+	struct arena		*a = r->arena;
+	struct shipping_method	*m, *best = NULL;
+	struct tval		*f;
+	size_t			 n, i;
+
+	if (c->nlines == 0 || c->currency[0] == '\0')
+		return;
+	m = shipping_methods(req_db(r, DB_PRIMARY), a, &n);
+	for (i = 0; m != NULL && i < n; i++)
+		if (m[i].free_over >= 0 &&
+		    strcmp(m[i].currency, c->currency) == 0 &&
+		    (best == NULL || m[i].free_over < best->free_over))
+			best = &m[i];
+	if (best == NULL)
+		return;
+	f = tval_set_map(a, t, "free_shipping");
+	tval_set_str(a, f, "name", best->name);
+	tval_set_str(a, f, "threshold_formatted", money_format(a,
+	    best->free_over, c->currency));
+	if (c->subtotal >= best->free_over)
+		tval_set_bool(a, f, "reached", true);
+	else
+		tval_set_str(a, f, "missing_formatted", money_format(a,
+		    best->free_over - c->subtotal, c->currency));
+	tval_set_int(a, f, "progress", best->free_over > 0 &&
+	    c->subtotal < best->free_over ?
+	    c->subtotal * 100 / best->free_over : 100);
+}
 
 /* The cart as the page and the JSON resource show it. */
 static struct tval *
@@ -123,6 +215,8 @@ cart_tval(struct arena *a, const struct cart *c, long long err_line,
 			tval_set_str(a, m, "line_total_formatted",
 			    money_format(a, l->line_total, l->currency));
 		}
+		if (l->image != NULL)
+			tval_set(a, m, "thumb", thumb_tval(a, l->image));
 		tval_set_int(a, m, "stock", l->stock);
 		tval_set_int(a, m, "max_quantity", l->stock > 0 &&
 		    l->stock < CART_MAX_QUANTITY ? l->stock : CART_MAX_QUANTITY);
@@ -145,7 +239,7 @@ cart_tval(struct arena *a, const struct cart *c, long long err_line,
 static struct tval *
 cart_page(struct req *r, struct cart *c, long long err_line, const char *err)
 {
-	struct tval	*d = page_data(r);
+	struct tval	*d = page_data(r), *ct;
 	const char	*code = req_query(r, "notice");
 	int		 i;
 
@@ -156,7 +250,9 @@ cart_page(struct req *r, struct cart *c, long long err_line, const char *err)
 	for (i = 0; code != NULL && i < NOTICE__MAX; i++)
 		if (strcmp(code, notices[i].code) == 0 && !r->want_json)
 			tval_set_str(r->arena, d, "notice", notices[i].message);
-	tval_set(r->arena, d, "cart", cart_tval(r->arena, c, err_line, err));
+	ct = cart_tval(r->arena, c, err_line, err);
+	free_shipping_tval(r, ct, c);
+	tval_set(r->arena, d, "cart", ct);
 	page_unpaid_orders(r, d);
 	return d;
 }
@@ -338,6 +434,27 @@ h_remove(struct req *r)
 	if (res != CART_OK)
 		return 503;
 	return done(r, NOTICE_REMOVED);
+}
+
+/*
+ * "Empty your cart?": the question asked once, with the cart's count,
+ * before the post that empties it. An empty cart goes back to the cart.
+ */
+static int
+h_empty_confirm(struct req *r)
+{
+	struct cart	 c;
+	struct tval	*d;
+
+	if ((d = cart_page(r, &c, 0, NULL)) == NULL)
+		return 500;
+	if (c.nlines == 0 && !r->want_json) {
+		resp_redirect(r, 303, "/cart");
+		return 0;
+	}
+	tval_set_str(r->arena, d, "title", "Empty your cart?");
+	r->cache_control = "private, no-store";
+	return page_render(r, 200, "cart/empty", d);
 }
 
 static int

@@ -223,7 +223,7 @@ test("error-pages", async (t) => {
 	for (const width of WIDTHS) {
 		const page = await t.page(width);
 
-		await t.visit(page, "/cart/empty", "error-405", 405);
+		await t.visit(page, "/cart/items", "error-405", 405);
 		await expectText(page.getByRole("heading", { level: 1 }),
 		    "This page can’t do that");
 		await expectMatch(await textOf(page.locator(".error-page .lead")),
@@ -267,6 +267,63 @@ test("focus-error-summary", async (t) => {
 		expectEqual(await page.evaluate(() => document.activeElement.id),
 		    "form-errors", "the focused element after a failed sign-in");
 		await t.check(page, "login-errors");
+	}
+});
+
+/*
+ * 5. Thumbnails and amounts in line, the way to free shipping, and
+ * "Empty the cart" away from "Check out", asking once.
+ */
+test("cart-extras", async (t) => {
+	for (const width of WIDTHS) {
+		const page = await t.page(width);
+
+		await addProduct(page, "espresso-cup-pair", 1);
+		const thumb = page.locator("table.cart-lines tbody tr img.line-thumb");
+		expectEqual(await thumb.count(), 1, "thumbnails");
+		const size = await thumb.evaluate((img) =>
+		    [img.complete && img.naturalWidth > 0, img.clientWidth]);
+		expectEqual(size[0], true, "the thumbnail loaded");
+		expectEqual(size[1], 64, "the thumbnail's width");
+		await expectText(page.locator(".free-shipping"), "Add €26.00 " +
+		    "more for free shipping: Standard (3-5 days) is free from " +
+		    "€50.00.");
+		await addProduct(page, "monstera-deliciosa", 1);
+		await expectText(page.locator(".free-shipping"), "Add €2.00 " +
+		    "more for free shipping: Standard (3-5 days) is free from " +
+		    "€50.00.");
+		if (width >= 640) {
+			// The amounts of every row end on the same line.
+			const rights = await page.locator("table.cart-lines " +
+			    "td.num").evaluateAll((tds) => [...new Set(tds.map((td) =>
+			    Math.round(td.getBoundingClientRect().right)))].length);
+			expectEqual(rights, 2, "right edges of the amount columns");
+		}
+		await t.check(page, "cart-free-shipping");
+		// "Empty the cart" is not among the checkout actions.
+		expectEqual(await page.locator(".cart-actions")
+		    .getByText("Empty the cart").count(), 0, "Empty beside Check out");
+		await Promise.all([
+			page.waitForURL(/\/cart\/empty$/),
+			page.getByRole("link", { name: "Empty the cart" }).click(),
+		]);
+		await expectText(page.getByRole("heading", { level: 1 }),
+		    "Empty your cart?");
+		await t.check(page, "cart-empty-confirm");
+		await Promise.all([
+			page.waitForURL(/\/cart$/),
+			page.getByRole("link", { name: "No, keep my cart" }).click(),
+		]);
+		expectEqual(await page.locator("table.cart-lines tbody tr").count(),
+		    2, "lines kept");
+		await page.getByRole("link", { name: "Empty the cart" }).click();
+		await Promise.all([
+			page.waitForURL(/\/cart\?notice=emptied$/),
+			page.getByRole("button", { name: "Yes, empty my cart" })
+			    .click(),
+		]);
+		await expectText(page.locator(".cart-empty"),
+		    "Your cart is empty. Browse the products.");
 	}
 });
 
