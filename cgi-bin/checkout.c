@@ -137,6 +137,12 @@ quote_tval(struct req *r, const struct quote *q)
 	tval_set_str(a, t, "tax_rate", tax_rate_text(a, q->rate.rate_bp));
 	tval_set_bool(a, t, "tax_inclusive", q->rate.inclusive);
 	tval_set_bool(a, t, "has_tax", q->rate.rate_bp > 0);
+	/* Which of the summary's tax lines shows (static/checkout.js too). */
+	tval_set_bool(a, t, "tax_added", q->rate.rate_bp > 0 &&
+	    !q->rate.inclusive);
+	tval_set_bool(a, t, "tax_included", q->rate.rate_bp > 0 &&
+	    q->rate.inclusive);
+	tval_set_bool(a, t, "no_tax", q->rate.rate_bp <= 0);
 	return t;
 }
 
@@ -324,7 +330,9 @@ prefill(struct req *r, struct form *f)
 
 /*
  * GET /checkout. With a query string (the "update the summary" button,
- * or a saved address chosen) the form shows those values.
+ * or a saved address chosen) the form shows those values. Asked for JSON
+ * (static/checkout.js, with the country and shipping chosen), it answers
+ * the page's data: the quote, the total the form posts, can_order.
  */
 static int
 h_form(struct req *r)

@@ -327,4 +327,115 @@ test("cart-extras", async (t) => {
 	}
 });
 
+/* The checkout form filled in for the customer, shipping not chosen. */
+async function fillAddress(page) {
+	await page.getByLabel("Email", { exact: true }).fill("grace@example.test");
+	await page.getByLabel("Full name", { exact: true }).fill(CUSTOMER.name);
+	await page.getByLabel("Address", { exact: true }).fill(CUSTOMER.line1);
+	await page.getByLabel("City", { exact: true }).fill(CUSTOMER.city);
+	await page.getByLabel("Postcode", { exact: true }).fill(CUSTOMER.postcode);
+}
+
+/*
+ * 4. The summary follows the shipping method and the country without a
+ * round trip (the page is the same document throughout), and the order
+ * is placed at the total shown.
+ */
+test("live-checkout-total", async (t) => {
+	const page = await t.page(1280);
+
+	await addProduct(page, "espresso-cup-pair", 1);	/* €24.00 */
+	await page.goto("/checkout");
+	await fillAddress(page);
+	await page.evaluate(() => { window.sameDocument = true; });
+	const aside = page.locator("aside.order-summary");
+	const total = aside.locator("tr.total td");
+	await expectText(total, "€28.95");
+	expectEqual(await page.getByRole("button", { name: "Update the " +
+	    "summary for this country and shipping" }).count(), 0,
+	    "the no-JavaScript button, hidden");
+	await page.getByRole("radio", { name: /^Express/ }).check();
+	await expectText(total, "€36.90");
+	await expectText(aside.locator("[data-quote=shipping_formatted]"),
+	    "€12.90");
+	await expectText(page.locator("[data-quote-status]"),
+	    "Total updated: €36.90");
+	await page.getByLabel("Country", { exact: true })
+	    .selectOption({ label: "United States" });
+	await expectText(aside.locator("tr[data-quote-if=tax_added]"),
+	    /^Sales tax \(\d+(\.\d+)?%, added\) €\d+\.\d\d$/);
+	const usTotal = await textOf(total);
+	expectMatch(usTotal, /^€\d+\.\d\d$/, "the US total");
+	if (usTotal === "€36.90")
+		throw new Error("the US total did not change");
+	expectEqual(await page.evaluate(() => window.sameDocument), true,
+	    "no page load");
+	await page.getByLabel("Country", { exact: true })
+	    .selectOption({ label: "France" });
+	await expectText(total, "€36.90");
+	expectEqual(await aside.locator("tr[data-quote-if=tax_added]")
+	    .isVisible(), false, "the added-tax line, hidden again");
+	expectEqual(await page.locator("input[name=total]").inputValue(),
+	    "3690", "the total the form posts");
+	await t.check(page, "checkout-live");
+	// The order is placed at the total shown.
+	const button = page.getByRole("button", { name: "Place order and pay " +
+	    "€36.90" });
+	await Promise.all([
+		page.waitForURL((u) => u.href.startsWith(shop.gateway + "/c/pay/")),
+		button.click(),
+	]);
+	await expectText(page.getByRole("heading", { level: 1 }), "Pay €36.90");
+});
+
+/* 4. Without JavaScript the button updates the summary, as before. */
+test("checkout-without-javascript", async (t) => {
+	const page = await t.page(1280, { javaScriptEnabled: false });
+
+	await addProduct(page, "espresso-cup-pair", 1);
+	await page.goto("/checkout");
+	await page.getByRole("radio", { name: /^Express/ }).check();
+	await Promise.all([
+		page.waitForURL(/\/checkout\?/),
+		page.getByRole("button", { name: "Update the summary for this " +
+		    "country and shipping" }).click(),
+	]);
+	await expectText(page.locator("aside.order-summary tr.total td"),
+	    "€36.90");
+	// (axe-core needs the page's JavaScript: the page is checked with
+	// it in live-checkout-total.)
+	await t.keep(page, "checkout-no-js");
+});
+
+/* 4. On a phone the summary is folded above the form, total in sight. */
+test("mobile-checkout-summary", async (t) => {
+	const page = await t.page(390);
+
+	await addProduct(page, "espresso-cup-pair", 1);
+	await page.goto("/checkout");
+	const details = page.locator("details.summary-mobile");
+	expectEqual(await page.locator("aside.order-summary").isVisible(),
+	    false, "the side summary on a phone");
+	expectEqual(await details.evaluate((d) => d.open), false, "folded");
+	await expectText(details.locator("summary"), "Order summary €28.95");
+	const form = await page.locator("form.checkout-form").boundingBox();
+	const box = await details.boundingBox();
+	if (!(box.y + box.height <= form.y))
+		throw new Error("the summary is not above the form");
+	await t.check(page, "checkout-summary-folded");
+	await details.locator("summary").click();
+	await expectText(details.locator("tbody th").first(),
+	    "Espresso Cup Pair One size × 1");
+	await page.getByRole("radio", { name: /^Express/ }).check();
+	await expectText(details.locator("summary"), "Order summary €36.90");
+	await expectText(details.locator("tr.total td"), "€36.90");
+	await expectNoSideScroll(page, "checkout, summary open");
+	await t.check(page, "checkout-summary-open");
+	// Wide screens: no folded summary, the side one.
+	await page.setViewportSize({ width: 1280, height: 800 });
+	expectEqual(await details.isVisible(), false, "the folded summary, wide");
+	expectEqual(await page.locator("aside.order-summary").isVisible(), true,
+	    "the side summary, wide");
+});
+
 main();
