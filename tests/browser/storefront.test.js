@@ -438,4 +438,93 @@ test("mobile-checkout-summary", async (t) => {
 	    "the side summary, wide");
 });
 
+/* The hosted payment page, paid with a card that works. */
+async function pay(page) {
+	await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+	await page.getByLabel("Expiry date (MM / YY)").fill("12 / 34");
+	await page.getByLabel("Security code (CVC)").fill("123");
+	await Promise.all([
+		page.waitForURL(/\/orders\/[A-Za-z0-9_-]{32}$/),
+		page.getByRole("button", { name: /^Pay / }).click(),
+	]);
+}
+
+/*
+ * 6. The order page says when in words, in the shop's zone (Paris by
+ * default), and the country by its name; the history is a table.
+ */
+test("order-dates-and-history", async (t) => {
+	const page = await t.page(1280);
+
+	await signedIn(page);
+	await addProduct(page, "espresso-cup-pair", 1);
+	await page.goto("/checkout");
+	await fillAddress(page);
+	await page.getByRole("radio", { name: /^Standard/ }).check();
+	await Promise.all([
+		page.waitForURL((u) => u.href.startsWith(shop.gateway + "/c/pay/")),
+		page.getByRole("button", { name: /^Place order and pay / }).click(),
+	]);
+	await pay(page);
+	const orderUrl = page.url();
+	const placed = page.locator(".order-detail p.hint time").first();
+	const iso = await placed.getAttribute("datetime");
+	expectMatch(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, "the stored time");
+	// What Paris's clock said then, as the page should write it.
+	const want = new Intl.DateTimeFormat("en-GB", {
+		timeZone: "Europe/Paris", day: "numeric", month: "long",
+		year: "numeric", hour: "2-digit", minute: "2-digit",
+		hourCycle: "h23", timeZoneName: "short",
+	}).formatToParts(new Date(iso)).reduce((o, p) =>
+	    ({ ...o, [p.type]: p.value }), {});
+	const zone = { "GMT+1": "CET", "GMT+2": "CEST" }[want.timeZoneName] ||
+	    want.timeZoneName;
+	await expectText(placed, `${want.day} ${want.month} ${want.year}, ` +
+	    `${want.hour}:${want.minute} ${zone}`);
+	await expectText(page.locator(".order-detail address"),
+	    "Grace Hopper 3 Quai des Brumes 69002 Lyon France");
+	for (const width of WIDTHS) {
+		const p = width === 1280 ? page : await t.page(width,
+		    { storageState: await page.context().storageState() });
+		await t.visit(p, orderUrl, "order");
+		await expectNoSideScroll(p, "the order page");
+		await t.visit(p, "/account/orders", "order-history");
+		const table = p.getByRole("table", { name: "Your orders, newest first" });
+		expectEqual((await table.getByRole("columnheader").allInnerTexts())
+		    .join(" | "), "Order | Date | Status | Total",
+		    "the history's headings");
+		const row = table.locator("tbody tr");
+		expectEqual(await row.count(), 1, "orders in the history");
+		await expectText(row.locator("td.order-date"),
+		    `${want.day} ${want.month.slice(0, 3) === "Sep" ? "Sept" :
+		    want.month.slice(0, 3)} ${want.year}`);
+		await expectText(row.locator("td.order-state"), "Paid");
+		await expectNoSideScroll(p, "the order history");
+	}
+});
+
+/* 7. The address book offers checkout's countries, labelled the same. */
+test("address-book-countries", async (t) => {
+	const page = await t.page(1280);
+	const options = (sel) => page.getByLabel("Country", { exact: true })
+	    .locator("option").evaluateAll((os) => os.map((o) =>
+	    `${o.value}=${o.textContent}`).join(","));
+
+	await signedIn(page);
+	await addProduct(page, "espresso-cup-pair", 1);
+	await page.goto("/checkout");
+	const atCheckout = await options();
+	await page.goto("/account/addresses/new");
+	const inBook = await options();
+	expectEqual(inBook, atCheckout, "the address book's countries");
+	expectMatch(inBook, /(^|,)FR=France(,|$)/, "France by its name");
+	expectMatch(inBook, /(^|,)DE=Germany(,|$)/, "Germany by its name");
+	expectEqual(await page.getByLabel("Country", { exact: true })
+	    .inputValue(), "FR", "the country a new address starts with");
+	for (const width of WIDTHS) {
+		await page.setViewportSize({ width, height: width < 640 ? 844 : 800 });
+		await t.check(page, "address-new-countries");
+	}
+});
+
 main();
