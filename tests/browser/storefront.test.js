@@ -105,6 +105,8 @@ async function everyPage(t, width, check) {
 	await addProduct(page, "espresso-cup-pair", 2);
 	await addProduct(page, "monstera-deliciosa", 1);
 	await check(page, "cart");
+	await page.goto("/cart/empty");
+	await check(page, "cart-empty-confirm");
 	await page.goto("/checkout");
 	await check(page, "checkout");
 
