@@ -318,6 +318,7 @@ address_tval(struct arena *a, const struct user_address *ad)
 	tval_set_str(a, m, "city", ad->city);
 	tval_set_str(a, m, "postcode", ad->postcode);
 	tval_set_str(a, m, "country", ad->country);
+	tval_set_str(a, m, "country_name", page_country(ad->country));
 	tval_set_str(a, m, "phone", ad->phone);
 	tval_set_bool(a, m, "is_default", ad->is_default);
 	return m;
@@ -345,6 +346,8 @@ orders_tval(struct req *r, size_t limit)
 		tval_set_str(a, m, "created_at", o[i].created_at);
 		tval_set_str(a, m, "date", arena_strndup(a, o[i].created_at,
 		    10));
+		tval_set_str(a, m, "date_label", page_date(r, o[i].created_at,
+		    DATEFMT_SHORT));
 		tval_set_int(a, m, "total", o[i].total);
 		tval_set_str(a, m, "currency", o[i].currency);
 		tval_set_str(a, m, "total_formatted", money_format(a,

@@ -5,6 +5,7 @@
  *   POST /cart/items                    add variant_id x quantity
  *   POST /cart/items/{id}               set the quantity of a line
  *   POST /cart/items/{id}/delete        remove a line
+ *   GET  /cart/empty                    "Empty your cart?": asks once
  *   POST /cart/empty                    remove every line
  *   POST /cart/discount                 keep a discount code for checkout
  *                                       (discount_code; empty: none)
@@ -16,16 +17,20 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "web/form.h"
 #include "web/http.h"
 #include "web/route.h"
 #include "shop/cart.h"
+#include "shop/catalog.h"
 #include "shop/discount.h"
+#include "shop/pricing.h"
 #include "shop/session.h"
 #include "app/app.h"
 #include "app/page.h"
@@ -37,6 +42,7 @@ static int	h_show(struct req *);
 static int	h_add(struct req *);
 static int	h_update(struct req *);
 static int	h_remove(struct req *);
+static int	h_empty_confirm(struct req *);
 static int	h_empty(struct req *);
 static int	h_discount(struct req *);
 
@@ -47,6 +53,8 @@ static const struct route routes[] = {
 	  h_update, 0 },
 	{ HTTP_BIT(HTTP_POST), "^/cart/items/(?<id>[0-9]{1,18})/delete$",
 	  h_remove, 0 },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/cart/empty$",
+	  h_empty_confirm, 0 },
 	{ HTTP_BIT(HTTP_POST), "^/cart/empty$", h_empty, 0 },
 	{ HTTP_BIT(HTTP_POST), "^/cart/discount$", h_discount, 0 },
 };
@@ -100,9 +108,11 @@ static const struct {
 /*
  * The cart's discount code as the page shows it, priced on the subtotal
  * now: what it takes off, or why it cannot be used (the checkout checks
- * it again, with the customer's email).
+ * it again, with the customer's email). Returns what it takes off the
+ * goods (0 with no code or a code refused), or -1 when the code makes
+ * the shipping free.
  */
-static void
+static long long
 discount_tval(struct db *db, struct arena *a, const struct cart *c,
     const struct session *s, struct tval *t)
 {
@@ -112,7 +122,7 @@ discount_tval(struct db *db, struct arena *a, const struct cart *c,
 	long long		 off;
 
 	if (*c->discount_code == '\0')
-		return;
+		return 0;
 	m = tval_set_map(a, t, "discount");
 	tval_set_str(a, m, "code", c->discount_code);
 	if ((d = discount_by_code(db, a, c->discount_code, &why)) != NULL)
@@ -120,7 +130,7 @@ discount_tval(struct db *db, struct arena *a, const struct cart *c,
 		    c->currency, s != NULL ? s->user_id : 0, NULL);
 	if (why != DISCOUNT_OK) {
 		tval_set_str(a, m, "problem", discount_problem_text(a, why, d));
-		return;
+		return 0;
 	}
 	tval_set_str(a, m, "label", discount_label(a, d));
 	tval_set_bool(a, m, "free_shipping", d->kind == DISCOUNT_FREE_SHIPPING);
@@ -132,6 +142,93 @@ discount_tval(struct db *db, struct arena *a, const struct cart *c,
 	tval_set_int(a, t, "total_after_discount", c->subtotal - off);
 	tval_set_str(a, t, "total_after_discount_formatted", money_format(a,
 	    c->subtotal - off, c->currency));
+	return d->kind == DISCOUNT_FREE_SHIPPING ? -1 : off;
+}
+
+/*
+ * The address of a file under the media directory: each segment
+ * percent-encoded, the slashes between them kept (as catalog's).
+ */
+static char *
+media_url(struct arena *a, const char *path)
+{
+	struct buf	 b = { 0 };
+	char		*s, *seg, *next;
+
+	buf_puts(&b, "/media/");
+	s = arena_strdup(a, path);
+	for (seg = s; seg != NULL; seg = next) {
+		if ((next = strchr(seg, '/')) != NULL)
+			*next++ = '\0';
+		text_urlencode(&b, seg);
+		if (next != NULL)
+			buf_putc(&b, '/');
+	}
+	s = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+/*
+ * A line's thumbnail: {url, width, height}, the narrowest file of an
+ * image kept at several widths, and its srcset for dense screens.
+ */
+static struct tval *
+thumb_tval(struct arena *a, const struct image *im)
+{
+	struct tval	*m = tval_map(a);
+
+	if (im->nwidths > 0) {
+		tval_set_str(a, m, "url", arena_printf(a, "/media/%s-%d.jpg",
+		    im->base, im->widths[0]));
+		tval_set_str(a, m, "srcset", image_srcset(a, im, ".jpg"));
+	} else
+		tval_set_str(a, m, "url", media_url(a, im->path));
+	tval_set_int(a, m, "width", im->width);
+	tval_set_int(a, m, "height", im->height);
+	return m;
+}
+
+/*
+ * How far the cart is from free shipping: the active method, in the
+ * cart's currency, that goes free at the lowest amount. Sets
+ * free_shipping {name, threshold_formatted, and missing_formatted (what
+ * is left to add) or reached true} on t; nothing when no method is ever
+ * free. The checkout's country may still change the price: the words
+ * say "from", as the checkout does. goods is what the lines cost after
+ * the cart's discount code: a method's threshold is judged on it, as
+ * the quote does.
+ */
+static void
+free_shipping_tval(struct req *r, struct tval *t, const struct cart *c,
+    long long goods)
+{
+	struct arena		*a = r->arena;
+	struct shipping_method	*m, *best = NULL;
+	struct tval		*f;
+	size_t			 n, i;
+
+	if (c->nlines == 0 || c->currency[0] == '\0')
+		return;
+	m = shipping_methods(req_db(r, DB_PRIMARY), a, &n);
+	for (i = 0; m != NULL && i < n; i++)
+		if (m[i].free_over >= 0 &&
+		    strcmp(m[i].currency, c->currency) == 0 &&
+		    (best == NULL || m[i].free_over < best->free_over))
+			best = &m[i];
+	if (best == NULL)
+		return;
+	f = tval_set_map(a, t, "free_shipping");
+	tval_set_str(a, f, "name", best->name);
+	tval_set_str(a, f, "threshold_formatted", money_format(a,
+	    best->free_over, c->currency));
+	if (goods >= best->free_over)
+		tval_set_bool(a, f, "reached", true);
+	else
+		tval_set_str(a, f, "missing_formatted", money_format(a,
+		    best->free_over - goods, c->currency));
+	tval_set_int(a, f, "progress", best->free_over > 0 &&
+	    goods < best->free_over ? goods * 100 / best->free_over : 100);
 }
 
 /* The cart as the page and the JSON resource show it. */
@@ -175,6 +272,8 @@ cart_tval(struct arena *a, const struct cart *c, long long err_line,
 			tval_set_str(a, m, "line_total_formatted",
 			    money_format(a, l->line_total, l->currency));
 		}
+		if (l->image != NULL)
+			tval_set(a, m, "thumb", thumb_tval(a, l->image));
 		tval_set_int(a, m, "stock", l->stock);
 		tval_set_int(a, m, "max_quantity", l->stock > 0 &&
 		    l->stock < CART_MAX_QUANTITY ? l->stock : CART_MAX_QUANTITY);
@@ -201,6 +300,7 @@ cart_page(struct req *r, struct cart *c, long long err_line, const char *err,
 {
 	struct tval	*d = page_data(r), *cart;
 	struct form	 blank;
+	long long	 off = 0;
 	const char	*code = req_query(r, "notice");
 	int		 i;
 
@@ -214,8 +314,10 @@ cart_page(struct req *r, struct cart *c, long long err_line, const char *err,
 	tval_set(r->arena, d, "cart", cart = cart_tval(r->arena, c, err_line,
 	    err));
 	if (c->currency[0] != '\0')
-		discount_tval(req_db(r, DB_PRIMARY), r->arena, c, session_of(r),
-		    cart);
+		off = discount_tval(req_db(r, DB_PRIMARY), r->arena, c,
+		    session_of(r), cart);
+	if (off >= 0)
+		free_shipping_tval(r, cart, c, c->subtotal - off);
 	if (f == NULL) {
 		form_init(&blank, r->arena, discount_fields,
 		    nitems(discount_fields));
@@ -404,6 +506,27 @@ h_remove(struct req *r)
 	if (res != CART_OK)
 		return 503;
 	return done(r, NOTICE_REMOVED);
+}
+
+/*
+ * "Empty your cart?": the question asked once, with the cart's count,
+ * before the post that empties it. An empty cart goes back to the cart.
+ */
+static int
+h_empty_confirm(struct req *r)
+{
+	struct cart	 c;
+	struct tval	*d;
+
+	if ((d = cart_page(r, &c, 0, NULL, NULL)) == NULL)
+		return 500;
+	if (c.nlines == 0 && !r->want_json) {
+		resp_redirect(r, 303, "/cart");
+		return 0;
+	}
+	tval_set_str(r->arena, d, "title", "Empty your cart?");
+	r->cache_control = "private, no-store";
+	return page_render(r, 200, "cart/empty", d);
 }
 
 static int

@@ -153,6 +153,12 @@ quote_tval(struct req *r, const struct quote *q)
 	tval_set_str(a, t, "tax_rate", tax_rate_text(a, q->rate.rate_bp));
 	tval_set_bool(a, t, "tax_inclusive", q->rate.inclusive);
 	tval_set_bool(a, t, "has_tax", q->rate.rate_bp > 0);
+	/* Which of the summary's tax lines shows (static/checkout.js too). */
+	tval_set_bool(a, t, "tax_added", q->rate.rate_bp > 0 &&
+	    !q->rate.inclusive);
+	tval_set_bool(a, t, "tax_included", q->rate.rate_bp > 0 &&
+	    q->rate.inclusive);
+	tval_set_bool(a, t, "no_tax", q->rate.rate_bp <= 0);
 	return t;
 }
 
@@ -392,7 +398,9 @@ prefill(struct req *r, struct form *f)
 
 /*
  * GET /checkout. With a query string (the "update the summary" button,
- * or a saved address chosen) the form shows those values.
+ * or a saved address chosen) the form shows those values. Asked for JSON
+ * (static/checkout.js, with the country and shipping chosen), it answers
+ * the page's data: the quote, the total the form posts, can_order.
  */
 static int
 h_form(struct req *r)
@@ -469,8 +477,11 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_bool(a, t, "has_tax", o->tax_rate_bp > 0);
 	tval_set_str(a, t, "shipping_name", o->shipping_name);
 	tval_set_str(a, t, "created_at", o->created_at);
-	if (*o->paid_at != '\0')
+	tval_set_str(a, t, "created_label", page_date(r, o->created_at, DATEFMT_LONG));
+	if (*o->paid_at != '\0') {
 		tval_set_str(a, t, "paid_at", o->paid_at);
+		tval_set_str(a, t, "paid_label", page_date(r, o->paid_at, DATEFMT_LONG));
+	}
 	ad = tval_set_map(a, t, "address");
 	tval_set_str(a, ad, "name", o->ship.name);
 	tval_set_str(a, ad, "line1", o->ship.line1);
@@ -478,6 +489,7 @@ order_tval(struct req *r, const struct order *o)
 	tval_set_str(a, ad, "city", o->ship.city);
 	tval_set_str(a, ad, "postcode", o->ship.postcode);
 	tval_set_str(a, ad, "country", o->ship.country);
+	tval_set_str(a, ad, "country_name", page_country(o->ship.country));
 	lines = tval_set_list(a, t, "lines");
 	for (i = 0; i < o->nlines; i++) {
 		const struct order_line *l = &o->lines[i];

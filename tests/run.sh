@@ -17,7 +17,8 @@
 #   memcheck   the CGI tests again under valgrind: no leak, no error
 #   asan       unit and CGI tests again built with ASan and UBSan
 #   fuzz       every fuzz target for a short while
-#   browser    Chromium driven through purchases and the customer account
+#   browser    Chromium: purchases, the customer account, and every storefront
+#              page at 390 and 1280 px with axe-core (tests/browser/*.test.js)
 #
 # usage: tests/run.sh [suite...]    (default: all, in the order above)
 set -u

@@ -598,9 +598,6 @@ dispatch(struct req *r)
 		break;
 	case ROUTE_BAD_METHOD:
 		allow_header(r, allow);
-		r->error = arena_printf(r->arena, "This address does not "
-		    "accept %s requests.", r->method == HTTP_METHOD__MAX ?
-		    "such" : r->method_name);
 		return 405;
 	case ROUTE_NOT_FOUND:
 		/* The page still shows the visitor's cart and name. */

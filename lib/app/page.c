@@ -17,6 +17,7 @@
 #include "web/http.h"
 #include "side/cache.h"
 #include "shop/cart.h"
+#include "shop/country.h"
 #include "shop/order.h"
 #include "shop/session.h"
 #include "app/page.h"
@@ -134,19 +135,55 @@ page_unpaid_orders(struct req *r, struct tval *data)
 	}
 }
 
+const char *
+page_date(struct req *r, const char *iso, enum datefmt_style style)
+{
+	const char	*s;
+
+	s = datefmt_format(r->arena, iso, r->shop->cfg->locale, style);
+	return s != NULL ? s : iso;
+}
+
+const char *
+page_country(const char *code)
+{
+	const char	*name = country_name(code);
+
+	return name != NULL ? name : code;
+}
+
+/* The heading of an error page: plain words, else the reason phrase. */
+static const char *
+default_title(int status)
+{
+	switch (status) {
+	case 400:
+		return "This link or form did not make sense to us";
+	case 405:
+		return "This page can\xe2\x80\x99t do that";
+	default:
+		return http_reason(status);
+	}
+}
+
 static const char *
 default_message(int status)
 {
 	switch (status) {
 	case 400:
-		return "The request could not be understood.";
+		return "Part of what your browser sent was garbled or missing, "
+		    "so nothing was done. Go back and try again, or start "
+		    "again from the home page.";
 	case 403:
 		return "You are not allowed to do that.";
 	case 404:
 		return "There is nothing at this address. It may have moved, "
 		    "or the link may be mistyped.";
 	case 405:
-		return "This address does not accept that kind of request.";
+		return "This address was reached in a way it does not "
+		    "answer: an old link, a bookmark, or a page reloaded "
+		    "after a form. Nothing was changed. Go back and try "
+		    "again, or start again from the home page.";
 	case 413:
 		return "What was sent is too large.";
 	case 415:
@@ -182,8 +219,13 @@ page_error(struct req *r, int status, const char *message)
 		page_json(r, status, d);
 		return;
 	}
-	tval_set_str(a, d, "title", reason);
+	tval_set_str(a, d, "title", default_title(status));
 	tval_set_int(a, d, "status", status);
+	/* A malformed request: plain words first, the precise cause after. */
+	if (status == 400 && strcmp(message, default_message(status)) != 0) {
+		tval_set_str(a, d, "detail", message);
+		message = default_message(status);
+	}
 	tval_set_str(a, d, "message", message);
 	tval_set_bool(a, d, "not_found", status == 404);
 	if (r->shop != NULL && r->shop->tmpl != NULL) {
@@ -234,7 +276,7 @@ page_server_error(const struct tmpl_set *t, const struct config *cfg,
 	int		 rc;
 
 	gmtime_r(&now, &tm);
-	tval_set_str(a, d, "title", http_reason(status));
+	tval_set_str(a, d, "title", default_title(status));
 	tval_set_int(a, d, "status", status);
 	tval_set_str(a, d, "message", server_message(status));
 	tval_set_bool(a, d, "not_found", status == 404);

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "core/datefmt.h"
+
 struct buf;
 struct config;
 struct form;
@@ -64,6 +66,16 @@ int		 page_render_cached_head(struct req *, int status,
 #define PAGE_UNPAID_MAX		5
 
 void		 page_unpaid_orders(struct req *, struct tval *data);
+
+/*
+ * A stored UTC timestamp ("2026-12-03T11:43:19Z") as the shop writes
+ * dates (SHOP_LOCALE, SHOP_TIMEZONE; core/datefmt.h), in the request's
+ * arena; iso itself when it is not a timestamp.
+ */
+const char	*page_date(struct req *, const char *iso, enum datefmt_style);
+
+/* A country's name for people ("France"); the code when it has none. */
+const char	*page_country(const char *code);
 
 /* Answer data as JSON whatever the client asked. */
 void		 page_json(struct req *, int status, const struct tval *);

@@ -112,6 +112,29 @@ config_load(struct config *c, char *err, size_t errlen)
 		    c->country);
 		return -1;
 	}
+	if (!datefmt_locale(env("SHOP_LOCALE", "en-GB"), &c->locale)) {
+		snprintf(err, errlen, "SHOP_LOCALE must be en-GB, en-US, fr-FR "
+		    "or de-DE: %s", env("SHOP_LOCALE", ""));
+		return -1;
+	}
+	/*
+	 * A zone set and unknown is a mistake; the default missing (no
+	 * tzdata installed) leaves dates in UTC.
+	 */
+	c->timezone = env("SHOP_TIMEZONE", "Europe/Paris");
+	if (datefmt_zone_set(c->timezone) != 0) {
+		if (getenv("SHOP_TIMEZONE") != NULL &&
+		    *getenv("SHOP_TIMEZONE") != '\0') {
+			snprintf(err, errlen, "SHOP_TIMEZONE is not a time zone "
+			    "of the system: %s", c->timezone);
+			return -1;
+		}
+		c->timezone = "UTC";
+		if (datefmt_zone_set(c->timezone) != 0) {
+			snprintf(err, errlen, "cannot set the time zone to UTC");
+			return -1;
+		}
+	}
 	if (strlen(c->currency) != 3) {
 		snprintf(err, errlen, "SHOP_CURRENCY must be an ISO 4217 code: %s",
 		    c->currency);

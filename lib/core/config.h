@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/datefmt.h"
+
 struct config {
 	const char	*data_dir;	/* SHOP_DATA_DIR: the four databases */
 	const char	*template_dir;	/* SHOP_TEMPLATE_DIR */
@@ -29,6 +31,10 @@ struct config {
 	 */
 	char		 checkout_origin[256];
 	const char	*country;	/* SHOP_COUNTRY: checkout's default */
+	/* SHOP_LOCALE: how dates are written (core/datefmt.h). */
+	enum datefmt_locale	 locale;
+	/* SHOP_TIMEZONE: the zone dates are shown in, made the process's. */
+	const char	*timezone;
 	const char	*smtp_url;	/* SMTP_URL; unset: mail to files */
 	const char	*mail_from;	/* SHOP_MAIL_FROM */
 	int		 payment_window; /* SHOP_PAYMENT_WINDOW: seconds to pay */
@@ -40,7 +46,8 @@ struct config {
 /*
  * Fill c from the environment, after reading the file SHOP_ENV_FILE
  * names (if set) for what the environment does not set; strings point
- * into the environment or c.
+ * into the environment or c. Makes SHOP_TIMEZONE the process's time zone
+ * (datefmt_zone_set()): call it before starting threads.
  * Returns 0, or -1 with a message in err when a value is unusable.
  */
 int	config_load(struct config *c, char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include "core/money.h"
 #include "data/db.h"
 #include "shop/cart.h"
+#include "shop/catalog.h"
 #include "shop/session.h"
 
 const char *const cart_line_state_names[CART_LINE__MAX] = {
@@ -43,17 +44,24 @@ const char *const cart_result_msgs[CART_RESULT__MAX] = {
 };
 
 /*
- * The lines of a cart with the catalog as it is now. A variant deleted
- * from the catalog gives NULLs (LEFT JOIN).
+ * The lines of a cart with the catalog as it is now, and the first image
+ * of each line's product (its thumbnail). A variant deleted from the
+ * catalog gives NULLs (LEFT JOIN).
  */
 static const char sql_lines[] =
     "SELECT i.variant_id, i.quantity, coalesce(p.id, 0), "
     "coalesce(p.name, ''), coalesce(p.slug, ''), coalesce(v.title, ''), "
     "coalesce(v.sku, ''), coalesce(v.currency, ''), coalesce(v.price, 0), "
     "coalesce(v.stock, 0), v.id IS NOT NULL, "
-    "coalesce(v.active AND p.active, 0) "
+    "coalesce(v.active AND p.active, 0), "
+    "im.path, coalesce(im.alt, ''), coalesce(im.width, 0), "
+    "coalesce(im.height, 0), im.base, "
+    "(SELECT group_concat(j.value, ' ') FROM json_each(im.widths) j "
+    "WHERE j.type = 'integer') "
     "FROM cart_items i LEFT JOIN variants v ON v.id = i.variant_id "
     "LEFT JOIN products p ON p.id = v.product_id "
+    "LEFT JOIN images im ON im.id = (SELECT id FROM images "
+    "WHERE product_id = p.id ORDER BY position, id LIMIT 1) "
     "WHERE i.cart_id = ?1 ORDER BY i.added_at, i.variant_id LIMIT ?2";
 static const char sql_by_user[] =
     "SELECT id FROM carts WHERE user_id = ?1";
@@ -151,6 +159,22 @@ session_cart(struct db *d, const struct session *s, bool create)
 	return owner_cart(d, s->user_id, s->id, create);
 }
 
+/* The image of a sql_lines row (columns 12 to 17), in the arena. */
+static struct image *
+line_image(struct arena *a, sqlite3_stmt *st)
+{
+	struct image	*im = arena_calloc(a, 1, sizeof(*im));
+
+	im->path = db_text(a, st, 12);
+	im->alt = db_text(a, st, 13);
+	im->width = sqlite3_column_int(st, 14);
+	im->height = sqlite3_column_int(st, 15);
+	image_widths(im, sqlite3_column_type(st, 16) == SQLITE_NULL ? NULL :
+	    db_text(a, st, 16), sqlite3_column_type(st, 17) == SQLITE_NULL ?
+	    NULL : db_text(a, st, 17));
+	return im;
+}
+
 int
 cart_load(struct db *d, struct arena *a, const struct session *s,
     struct cart *c)
@@ -202,6 +226,8 @@ cart_load(struct db *d, struct arena *a, const struct session *s,
 			l->state = CART_LINE_SHORT;
 		else
 			l->state = CART_LINE_OK;
+		if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+			l->image = line_image(a, st);
 		if (l->state != CART_LINE_GONE && c->currency[0] == '\0')
 			c->currency = l->currency;
 		if (l->state == CART_LINE_OK &&

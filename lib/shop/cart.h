@@ -17,6 +17,7 @@
 
 struct arena;
 struct db;
+struct image;
 struct session;
 
 #define CART_MAX_QUANTITY	99	/* units of one variant (schema too) */
@@ -48,6 +49,7 @@ struct cart_line {
 	long long		 line_total;
 	long long		 stock;
 	enum cart_line_state	 state;
+	struct image		*image;		/* the product's first; NULL */
 };
 
 struct cart {

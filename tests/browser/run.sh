@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # The browser suite: Debian's Chromium driven by playwright-core through
-# the shop (tests/browser/shop.test.js), against a gateway, lighttpd and
-# shop-worker that tests/browser/env.py starts on free loopback ports.
+# the shop, every tests/browser/*.test.js in its own node process, each
+# against a gateway, lighttpd and shop-worker that tests/browser/env.py
+# starts on free loopback ports.
 #
-#   tests/browser/run.sh [test-name...]
+#   tests/browser/run.sh [file.test.js...] [test-name...]
+#
+# Arguments ending in .test.js choose the files (all of them when none
+# does); the others are test names passed to each chosen file.
 #
 # Needs the build (make build), Node.js 20 or newer with npm, and
 # /usr/bin/chromium (scripts/deps.sh test installs what is missing).
-# playwright-core comes from package-lock.json with `npm ci` into
+# playwright-core and axe-core come from package-lock.json with `npm ci` into
 # tests/browser/node_modules/ (ignored by git), again whenever the lock
 # file changes; Playwright's own browsers are never downloaded.
 # Screenshots go to build/test-artifacts/browser/. The last line is
-# "N passed, N failed"; the exit status is non-zero on any failure.
+# "N passed, N failed", summed over the files; the exit status is non-zero
+# on any failure.
 set -u
 cd "$(dirname "$0")/../.."
 HERE=tests/browser
@@ -44,7 +49,39 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	echo "$want" > "$stamp"
 fi
 
-timeout 600 node "$HERE/shop.test.js" "$@"
-rc=$?
-[ $rc = 124 ] && fail "shop.test.js ran over 10 minutes"
-exit $rc
+files=()
+names=()
+for a in "$@"; do
+	case $a in
+	*.test.js) files+=("$HERE/$(basename "$a")") ;;
+	*) names+=("$a") ;;
+	esac
+done
+[ ${#files[@]} -gt 0 ] || files=("$HERE"/*.test.js)
+
+passed=0
+failed=0
+mkdir -p build/test-logs
+for f in "${files[@]}"; do
+	[ -f "$f" ] || { echo "browser: no $f" >&2; failed=$((failed + 1)); continue; }
+	log=build/test-logs/browser-$(basename "$f" .js).log
+	echo "== $(basename "$f")"
+	timeout 600 node "$f" "${names[@]}" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -n "$last" ]; then
+		p=${last%% passed*}
+		q=${last#*passed, }
+		q=${q%% failed*}
+	else
+		p=0
+		q=1
+	fi
+	[ $rc = 124 ] && echo "browser: $(basename "$f") ran over 10 minutes" >&2
+	# A file that exits non-zero counts as failed even if it said not.
+	[ $rc != 0 ] && [ "$q" = 0 ] && q=1
+	passed=$((passed + p))
+	failed=$((failed + q))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

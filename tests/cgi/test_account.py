@@ -262,10 +262,14 @@ def order_history_reads_orders():
                  "'Ann', '1 Rue', 'Paris', '75001', 'FR', 0, "
                  "'2026-11-20T10:00:00Z')", ("t" * 40,))
     r = acct("/account/orders", cookie=c, d=d)
-    contains(r.text, '<li><a href="/orders/' + "t" * 40 + '">Order SF-000001'
-             '</a> <span class="order-date">2026-11-20</span> <span '
-             'class="order-state order-paid">Paid</span> <span class="price">'
-             '€30.00</span></li>')
+    contains(r.text, '<thead><tr><th scope="col">Order</th><th scope="col">'
+             'Date</th><th scope="col">Status</th><th scope="col" '
+             'class="num">Total</th></tr></thead>')
+    contains(r.text, '<tr><th scope="row"><a href="/orders/' + "t" * 40 +
+             '">Order SF-000001</a></th><td class="order-date"><time '
+             'datetime="2026-11-20T10:00:00Z">20 Nov 2026</time></td><td '
+             'class="order-state order-paid">Paid</td><td class="num price">'
+             '€30.00</td></tr>')
     r = acct("/account/orders", cookie=c, d=d, headers=JSON)
     eq(r.json()["orders"][0]["total"], 3000)
 

@@ -66,7 +66,8 @@ def add_list_and_default():
     eq(r.json(), {"address": {"id": 2, "name": "Bob",
                               "line1": "1 Rue de la Paix", "line2": "",
                               "city": "Lyon", "postcode": "75001",
-                              "country": "FR", "phone": "+33 1 23 45 67 89",
+                              "country": "FR", "country_name": "France",
+                              "phone": "+33 1 23 45 67 89",
                               "is_default": False}, "ok": True})
     r = acct("/account/addresses/2/default", "POST", cookie=c, d=d)
     status(r, 303)
@@ -75,7 +76,7 @@ def add_list_and_default():
     contains(r.text, '<p class="badge-default">Default address</p>')
     r = acct("/account", cookie=c, d=d)
     contains(r.text, '<address class="postal">Bob<br>1 Rue de la Paix<br>'
-             '75001 Lyon<br>FR<br>+33 1 23 45 67 89</address>')
+             '75001 Lyon<br>France<br>+33 1 23 45 67 89</address>')
     # A new default replaces the old one.
     r = acct("/account/addresses", "POST", cookie=c, d=d,
              body=dict(ADDR, name="Cy", is_default="on"))

@@ -77,11 +77,12 @@ def home():
                          f'{n} products</span></a>')
     # The layout: search form, navigation, cart and account links.
     contains(r.text, '<form class="site-search" action="/search" '
-                     'method="get" role="search">')
+                     'method="get" role="search" aria-label="Site">')
     contains(r.text, '<label for="site-q" class="visually-hidden">'
                      'Search products</label>')
-    contains(r.text, '<li><a href="/cart">Cart</a></li>')
-    contains(r.text, '<li><a href="/account">Sign in</a></li>')
+    contains(r.text, '<li class="nav-cart"><a href="/cart">Cart</a></li>')
+    contains(r.text, '<li class="nav-account"><a href="/account">Sign in</a>'
+                     '</li>')
     contains(r.text, '<link rel="stylesheet" href="/static/style.css">')
 
 

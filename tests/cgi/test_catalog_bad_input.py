@@ -127,7 +127,8 @@ def bad_method():
                          ("PUT", "/"), ("PATCH", "/search"),
                          ("POST", "/sitemap.xml")):
         r = get(path, method=method)
-        refused(r, 405, "This address does not accept")
+        refused(r, 405, "This address was reached in a way it does not "
+                "answer")
         eq(r.header("Allow"), "GET, HEAD")
     r = get("/products", method="BREW")
     status(r, 405)

@@ -80,7 +80,7 @@ def prefix_finds_mugs():
     contains(r.text, '<a href="/products/stoneware-mug">Stoneware '
                      '<mark>Mug</mark></a>')
     # The header's search box keeps the query.
-    contains(r.text, 'name="q" value="mu" placeholder="Search products"')
+    contains(r.text, 'name="q" value="mu" placeholder="Search"')
 
 
 @test

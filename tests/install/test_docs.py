@@ -301,7 +301,7 @@ def the_code_reads_the_names_counted():
                  "SHOP_SCHEDULE_RELEASE_RESERVATIONS"):
         contains(worker, name)
     contains(code_vars("cgi-bin"), "SHOP_LIVE_POLL_MS")
-    eq(len(code_vars("lib", "bin", "cgi-bin")), 37)
+    eq(len(code_vars("lib", "bin", "cgi-bin")), 40)
 
 
 @test

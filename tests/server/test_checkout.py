@@ -169,7 +169,8 @@ def guest_checkout_page_states_amounts_and_tax():
     contains(r.text, '<span class="choice-price">€4.95</span> <span '
              'class="hint">free from €50.00</span>')
     contains(r.text, '<button type="submit" class="button button-large">'
-             'Place order and pay €19.95</button>')
+             'Place order and pay <span data-quote="total_formatted">€19.95'
+             '</span></button>')
     eq(summary(r.text), """<h2 id="summary-title">Summary</h2>
 <table>
 <caption class="visually-hidden">What you are ordering</caption>
@@ -177,33 +178,46 @@ def guest_checkout_page_states_amounts_and_tax():
 <tr><th scope="row">Wool hat × 1</th><td class="num">€15.00</td></tr>
 </tbody>
 <tfoot>
-<tr><th scope="row">Subtotal</th><td class="num">€15.00</td></tr>
-<tr><th scope="row">Shipping</th><td class="num">€4.95</td></tr>
-
-<tr class="total"><th scope="row">Total</th><td class="num">€19.95</td></tr>
+<tr><th scope="row">Subtotal</th><td class="num" data-quote="subtotal_formatted">€15.00</td></tr>
+<tr><th scope="row">Shipping</th><td class="num" data-quote="shipping_formatted">€4.95</td></tr>
+<tr data-quote-if="tax_added" hidden><th scope="row"><span data-quote="tax_name">VAT</span> (<span data-quote="tax_rate">20%</span>, added)</th><td class="num" data-quote="tax_formatted">€3.33</td></tr>
+<tr class="total"><th scope="row">Total</th><td class="num" data-quote="total_formatted">€19.95</td></tr>
 </tfoot>
 </table>
-<p class="hint">Prices include VAT at 20%: €3.33 of the total.</p>
+<p class="hint" data-quote-if="tax_included">Prices include <span data-quote="tax_name">VAT</span> at <span data-quote="tax_rate">20%</span>: <span data-quote="tax_formatted">€3.33</span> of the total.</p>
+<p class="hint" data-quote-if="tax_added" hidden><span data-quote="tax_name">VAT</span> at <span data-quote="tax_rate">20%</span> is added to the prices shown in the shop.</p>
+<p class="hint" data-quote-if="no_tax" hidden>No tax applies to orders shipped there.</p>
 
 <p><a href="/cart">Change the cart</a></p>
 """)
+    # The same summary, folded above the form for small screens.
+    contains(r.text, '<details class="summary-mobile">\n<summary><span '
+             'class="summary-mobile-label">Order summary</span> <span '
+             'class="summary-mobile-total" data-quote="total_formatted">'
+             '€19.95</span></summary>')
+    contains(r.text, '<script src="/static/checkout.js" defer></script>')
     # Exclusive tax (US), added to the prices and named on its line.
     r, key2, total = page(c, "country=US&shipping=standard")
     eq((key2 == key, total), (False, "2160"))
     s = summary(r.text)
-    contains(s, '<tr><th scope="row">Sales tax (8.25%, added)</th>'
-             '<td class="num">€1.65</td></tr>')
+    contains(s, '<tr data-quote-if="tax_added"><th scope="row"><span '
+             'data-quote="tax_name">Sales tax</span> (<span data-quote="'
+             'tax_rate">8.25%</span>, added)</th><td class="num" '
+             'data-quote="tax_formatted">€1.65</td></tr>')
     contains(s, '<tr class="total"><th scope="row">Total</th>'
-             '<td class="num">€21.60</td></tr>')
-    contains(s, '<p class="hint">Sales tax at 8.25% is added to the '
-             'prices shown in the shop.</p>')
+             '<td class="num" data-quote="total_formatted">€21.60</td></tr>')
+    contains(s, '<p class="hint" data-quote-if="tax_added"><span data-quote='
+             '"tax_name">Sales tax</span> at <span data-quote="tax_rate">'
+             '8.25%</span> is added to the prices shown in the shop.</p>')
+    contains(s, '<p class="hint" data-quote-if="tax_included" hidden>')
     # No rate for the country: no tax, and the page says so.
     r, _, total = page(c, "country=JP&shipping=express")
     eq(total, "2790")
     contains(summary(r.text), '<tr><th scope="row">Shipping</th>'
-             '<td class="num">€12.90</td></tr>')
-    contains(summary(r.text), '<p class="hint">No tax applies to orders '
-             'shipped there.</p>')
+             '<td class="num" data-quote="shipping_formatted">€12.90</td>'
+             '</tr>')
+    contains(summary(r.text), '<p class="hint" data-quote-if="no_tax">No '
+             'tax applies to orders shipped there.</p>')
     # JSON: every amount in minor units.
     r = c.get("/checkout?country=US", headers=JSON)
     status(r, 200)
@@ -224,9 +238,9 @@ def standard_shipping_is_free_from_the_threshold():
     r, _, total = page(c)
     eq(total, "5000")
     s = summary(r.text)
-    contains(s, '<tr><th scope="row">Shipping</th><td class="num">Free'
-             '</td></tr>')
-    contains(s, '<p class="hint">Prices include VAT at 20%: €8.33 of the '
+    contains(s, '<tr><th scope="row">Shipping</th><td class="num" '
+             'data-quote="shipping_formatted">Free</td></tr>')
+    contains(s, '<span data-quote="tax_formatted">€8.33</span> of the '
              'total.</p>')
     # Express is never free.
     eq(page(c, "shipping=express")[2], "6290")
@@ -342,7 +356,7 @@ def guest_places_pays_and_sees_the_paid_order():
              '<td class="num">€34.95</td></tr>')
     contains(sec, '<p class="hint">The total includes VAT at 20%: €5.83.'
              '</p>')
-    contains(sec, "<address>Ann Lee<br>1 Rue X<br>75001 Paris<br>FR"
+    contains(sec, "<address>Ann Lee<br>1 Rue X<br>75001 Paris<br>France"
              "</address>")
     lacks(sec, PAY_FORM)
     lacks(sec, CONFIRMING)
@@ -523,10 +537,12 @@ def bad_changed_price_is_asked_about_not_charged():
         eq(total, "1995")
         said = ("The total for this address and shipping is €20.95, not "
                 "the €19.95 shown. Check the summary, then place your order.")
-        contains(r.text, '<div class="form-errors" role="alert">\n<h2>'
+        contains(r.text, '<div class="form-errors" id="form-errors" '
+                 'role="alert" tabindex="-1" autofocus>\n<h2>'
                  'Please check what you entered</h2>\n<ul>\n<li>' + said +
                  '</li>')
-        contains(r.text, "Place order and pay €20.95</button>")
+        contains(r.text, 'Place order and pay <span data-quote="'
+                 'total_formatted">€20.95</span></button>')
         eq(hidden(r.text, "total"), "2095")
         eq((orders(), stock()), (n, before))
         r = place(c, key, total)

@@ -238,16 +238,17 @@ START_TEST(layout)
 	ck_assert_ptr_nonnull(strstr(s, "<a class=\"brand\" href=\"/\">"
 	    "Tea &amp; Cake</a>"));
 	ck_assert_ptr_nonnull(strstr(s, "name=\"q\" value=\"&quot;mug&quot;\""));
-	ck_assert_ptr_nonnull(strstr(s, "<li><a href=\"/cart\">Cart</a></li>"));
-	ck_assert_ptr_nonnull(strstr(s, "<li><a href=\"/account\">Sign in"
-	    "</a></li>"));
+	ck_assert_ptr_nonnull(strstr(s, "<li class=\"nav-cart\"><a href=\"/cart\">"
+	    "Cart</a></li>"));
+	ck_assert_ptr_nonnull(strstr(s, "<li class=\"nav-account\"><a href=\""
+	    "/account\">Sign in</a></li>"));
 	ck_assert_ptr_nonnull(strstr(s, "<p>\xc2\xa9 2026 Tea &amp; Cake</p>"));
 	s = layout_render(true);
 	ck_assert_ptr_nonnull(strstr(s, "<a href=\"/cart\">Cart <span class="
 	    "\"badge\">3<span class=\"visually-hidden\"> items</span></span>"
 	    "</a>"));
-	ck_assert_ptr_nonnull(strstr(s, "<li><a href=\"/account\">Ada &lt;b&gt;"
-	    "</a></li>"));
+	ck_assert_ptr_nonnull(strstr(s, "<li class=\"nav-account\"><a href=\""
+	    "/account\">Ada &lt;b&gt;</a></li>"));
 	ck_assert_ptr_null(strstr(s, "Sign in"));
 }
 END_TEST
