@@ -8,6 +8,7 @@
  *   <td data-quote="total_formatted">      gets the quote's member as text
  *   <tr data-quote-if="tax_added">         shows while that member is true
  *   <input type="hidden" name="total">     the total the order is placed at
+ *   <div class="choice"> radios            the methods offered there
  *   <p data-quote-status role="status">    says the new total
  *
  * Loaded from the checkout page's head (no inline script: the CSP). With
@@ -52,38 +53,79 @@
 			status.textContent = message;
 	}
 
-	/*
-	 * Check the method the quote chose; false when the quote offers
-	 * other methods than the form's radios (another zone): the page
-	 * must be loaded again for them.
-	 */
-	function sameMethods(methods) {
-		var radios = form.querySelectorAll("input[name=shipping]"), i;
+	/* One radio of the shipping methods, as the page writes it. */
+	function methodChoice(m) {
+		var div = document.createElement("div");
+		var input = document.createElement("input");
+		var label = document.createElement("label");
+		var span;
 
-		if (!Array.isArray(methods) || methods.length !== radios.length)
+		div.className = "choice";
+		input.type = "radio";
+		input.id = "ship-" + String(m.code);
+		input.name = "shipping";
+		input.value = String(m.code);
+		input.required = true;
+		input.checked = m.selected === true;
+		label.htmlFor = input.id;
+		span = label.appendChild(document.createElement("span"));
+		span.className = "choice-name";
+		span.textContent = String(m.name);
+		label.appendChild(document.createTextNode(" "));
+		span = label.appendChild(document.createElement("span"));
+		span.className = "choice-price";
+		span.textContent = String(m.price_formatted);
+		if (m.free_over_formatted) {
+			label.appendChild(document.createTextNode(" "));
+			span = label.appendChild(document.createElement("span"));
+			span.className = "hint";
+			span.textContent = "free from " +
+			    String(m.free_over_formatted);
+		}
+		div.appendChild(input);
+		div.appendChild(label);
+		return div;
+	}
+
+	/*
+	 * The shipping methods the quote offers where the order goes: the
+	 * form's radios when they are the same (the one the quote chose
+	 * checked), or new ones in their place (another zone). False when
+	 * there are none to show.
+	 */
+	function showMethods(methods) {
+		var radios = form.querySelectorAll("input[name=shipping]");
+		var choices, parent, i, same;
+
+		if (!Array.isArray(methods) || methods.length === 0)
 			return false;
+		same = methods.length === radios.length;
+		for (i = 0; same && i < methods.length; i++)
+			same = radios[i].value === String(methods[i].code);
+		if (same) {
+			for (i = 0; i < methods.length; i++)
+				if (methods[i].selected === true)
+					radios[i].checked = true;
+			return true;
+		}
+		choices = form.querySelectorAll(".shipping-methods .choice");
+		if (choices.length === 0)
+			return false;
+		parent = choices[0].parentNode;
 		for (i = 0; i < methods.length; i++)
-			if (radios[i].value !== String(methods[i].code))
-				return false;
-		for (i = 0; i < methods.length; i++)
-			if (methods[i].selected === true)
-				radios[i].checked = true;
+			parent.insertBefore(methodChoice(methods[i]), choices[0]);
+		for (i = 0; i < choices.length; i++)
+			parent.removeChild(choices[i]);
 		return true;
 	}
 
 	function apply(data) {
-		var quote = data && data.quote, els, i, name, total, update;
+		var quote = data && data.quote, els, i, name, total;
 
 		if (!quote || typeof quote !== "object")
 			return fallback("The summary could not be updated.");
-		if (!sameMethods(data.shipping_methods)) {
-			/* The no-JavaScript way: the page for this country. */
-			update = button && button.querySelector("button");
-			if (update)
-				return update.click();
-			return fallback("The shipping methods are not the same " +
-			    "there: update the summary.");
-		}
+		if (!showMethods(data.shipping_methods))
+			return fallback("No shipping method is offered there.");
 		els = document.querySelectorAll("[data-quote]");
 		for (i = 0; i < els.length; i++) {
 			name = els[i].getAttribute("data-quote");

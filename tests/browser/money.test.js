@@ -9,40 +9,20 @@
  *
  *   node tests/browser/money.test.js [test-name...]
  *
- * The harness is tests/browser/shop.test.js's: it starts the shop with
- * tests/browser/env.py (gateway, lighttpd, shop-worker on free ports),
- * prints "ok NAME (Ns)" or "FAIL NAME" per test and ends with "N passed,
- * N failed". Screenshots go to build/test-artifacts/browser/NAME/.
- * playwright-core comes from tests/browser/node_modules (npm ci, or
- * tests/browser/run.sh once).
- *
- * Every page is watched: a console message about the Content Security
- * Policy, any other console error, or an uncaught JavaScript error fails
- * the test it happens in.
+ * It runs on tests/browser/lib.js (the shop, watched pages, the runner)
+ * and tests/browser/steps.js (the purchase), as the other files do; the
+ * summary follows the shipping method without a reload (static/
+ * checkout.js).
  */
 "use strict";
 
-const { chromium } = require("playwright-core");
-const { spawn, spawnSync } = require("node:child_process");
-const fs = require("node:fs");
-const path = require("node:path");
-const readline = require("node:readline");
-
-const ROOT = path.resolve(__dirname, "..", "..");
-const ARTIFACTS = path.resolve(process.env.SHOP_ARTIFACTS ||
-    path.join(ROOT, "build", "test-artifacts", "browser"));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-	"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update",
-	"--disable-sync", "--disable-default-apps", "--disable-extensions",
-	"--no-default-browser-check", "--metrics-recording-only",
-	"--password-store=basic",
-];
-const STEP_TIMEOUT = 10000;	/* ms: one click, one navigation */
-const TEST_TIMEOUT = 90000;	/* ms: a whole test */
-
-const CARD_OK = "4242 4242 4242 4242";
+const {
+	shop, expectText, expectEqual, shopctl, test, main,
+} = require("./lib");
+const {
+	CARD_OK, openProduct, addToCart, fillCheckout, placeOrder,
+	clickAndReload, payWith, orderStatus,
+} = require("./steps");
 
 const ADMIN = {
 	email: "owner@example.test",
@@ -57,124 +37,15 @@ const CUSTOMER = {
 	city: "Paris",
 	postcode: "75002",
 	country: "France",
+	shipping: /^Standard/,
 };
-
-let shop;		/* what env.py printed */
-let browser;
-
-/* ------------------------------------------------------------ helpers */
-
-function sleep(ms) {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/* The visible text of a locator, whitespace collapsed. */
-async function textOf(locator) {
-	return (await locator.innerText()).replace(/\s+/g, " ").trim();
-}
-
-/*
- * Wait until the text of the one element locator finds is exactly want
- * (a string) or matches it (a RegExp); throws with what it last saw.
- */
-async function expectText(locator, want, timeout = STEP_TIMEOUT) {
-	const end = Date.now() + timeout;
-	let got = "(no element)";
-
-	for (;;) {
-		try {
-			if (await locator.count() === 1)
-				got = await textOf(locator);
-			else
-				got = `(${await locator.count()} elements)`;
-		} catch (e) {
-			got = `(${e.message.split("\n")[0]})`;
-		}
-		if (typeof want === "string" ? got === want : want.test(got))
-			return got;
-		if (Date.now() > end)
-			throw new Error(`${locator}: text ${JSON.stringify(got)}, ` +
-			    `want ${want instanceof RegExp ? want :
-			    JSON.stringify(want)} (after ${timeout} ms)`);
-		await sleep(50);
-	}
-}
-
-function expectEqual(got, want, what) {
-	if (got !== want)
-		throw new Error(`${what}: got ${JSON.stringify(got)}, want ` +
-		    `${JSON.stringify(want)}`);
-}
-
-function expectMatch(got, re, what) {
-	if (!re.test(got))
-		throw new Error(`${what}: ${JSON.stringify(got)} does not ` +
-		    `match ${re}`);
-}
-
-/*
- * A test's browser context: its pages are watched for CSP reports,
- * console errors and uncaught errors, and shot() saves numbered
- * screenshots of a page under the test's artifact folder.
- */
-class Session {
-	constructor(t, name, options = {}) {
-		this.t = t;
-		this.name = name;
-		this.options = options;
-	}
-
-	async open() {
-		this.context = await browser.newContext({
-			baseURL: shop.shop,
-			viewport: { width: 1280, height: 900 },
-			locale: "en-GB",
-			...this.options,
-		});
-		this.context.setDefaultTimeout(STEP_TIMEOUT);
-		this.context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-		this.context.on("page", (p) => this.watch(p));
-		this.page = await this.context.newPage();
-		return this.page;
-	}
-
-	watch(page) {
-		const where = () => `${this.name} at ${page.url()}`;
-
-		page.on("console", (msg) => {
-			const text = msg.text();
-			if (/Content[- ]Security[- ]Policy/i.test(text))
-				this.t.problems.push(`CSP (${where()}): ${text}`);
-			else if (msg.type() === "error" &&
-			    !this.t.allowed.some((re) => re.test(text)))
-				this.t.problems.push(`console error (${where()}): ` +
-				    `${text} ${msg.location().url || ""}`);
-		});
-		page.on("pageerror", (err) =>
-		    this.t.problems.push(`JavaScript error (${where()}): ` +
-		    `${err.message}`));
-	}
-
-	async close() {
-		if (this.context)
-			await this.context.close();
-	}
-}
 
 /* ------------------------------------------------------------ steps */
 
 /* An administrator account in the shop's database, made by shopctl. */
 function makeAdmin(who) {
-	const p = spawnSync(path.join(process.env.SHOP_BUILD ||
-	    path.join(ROOT, "build"), "bin", "shopctl"),
-	    ["user", "add", "--admin", who.email, who.name], {
-		input: who.password + "\n",
-		env: { ...process.env, SHOP_DATA_DIR: shop.data,
-		    SHOP_INSECURE_FAST_PWHASH: "1" },
-		encoding: "utf8",
-	});
-	if (p.status !== 0)
-		throw new Error(`shopctl user add: ${p.status}: ${p.stderr}`);
+	shopctl(["user", "add", "--admin", who.email, who.name],
+	    who.password + "\n");
 }
 
 /* Sign in at the log-in page, sent on to next. */
@@ -204,17 +75,6 @@ async function submitTo(page, button, url) {
 	]);
 }
 
-/* Open a product page and add qty of its only variant to the cart. */
-async function addToCart(page, slug, name, qty) {
-	await page.goto(`/products/${slug}`);
-	await expectText(page.getByRole("heading", { level: 1 }), name);
-	await page.getByLabel("Quantity", { exact: true }).fill(String(qty));
-	await Promise.all([
-		page.waitForURL(/\/cart(\?notice=added)?$/),
-		page.getByRole("button", { name: "Add to cart" }).click(),
-	]);
-}
-
 /* The cart's discount form: give code, and land on the cart again. */
 async function applyCode(page, code) {
 	await page.getByLabel("Discount code").fill(code);
@@ -227,105 +87,7 @@ async function applyCode(page, code) {
 	return resp.status();
 }
 
-/* From the cart to the checkout form, the address filled in. */
-async function fillCheckout(page, who = CUSTOMER) {
-	await Promise.all([
-		page.waitForURL(/\/checkout$/),
-		page.getByRole("link", { name: "Check out" }).click(),
-	]);
-	await expectText(page.getByRole("heading", { level: 1 }), "Checkout");
-	await page.getByLabel("Email", { exact: true }).fill(who.email);
-	await page.getByLabel("Full name", { exact: true }).fill(who.name);
-	await page.getByLabel("Address", { exact: true }).fill(who.line1);
-	await page.getByLabel("City", { exact: true }).fill(who.city);
-	await page.getByLabel("Postcode", { exact: true }).fill(who.postcode);
-	await page.getByLabel("Country", { exact: true })
-	    .selectOption({ label: who.country });
-}
-
-/* "Update the summary": the checkout page again for what is chosen. */
-async function updateSummary(page) {
-	await Promise.all([
-		page.waitForURL(/\/checkout\?/),
-		page.getByRole("button",
-		    { name: "Update the summary for this country and shipping" })
-		    .click(),
-	]);
-}
-
-/* Place the order: the gateway's hosted page, "Pay €N". */
-async function placeOrder(page) {
-	const button = page.getByRole("button", { name: /^Place order and pay / });
-	const total = (await textOf(button)).replace(/^Place order and pay /, "");
-
-	await Promise.all([
-		page.waitForURL((u) => u.href.startsWith(shop.gateway + "/c/pay/")),
-		button.click(),
-	]);
-	await expectText(page.getByRole("heading", { level: 1 }),
-	    `Pay ${total}`);
-	return total;
-}
-
-/*
- * Click what loads the page at the same address again (a form posted to
- * itself, a "check again" link) and wait for the new document; returns
- * the HTTP status it came with.
- */
-async function clickAndReload(page, locator) {
-	const url = page.url().split("?")[0];
-	const [resp] = await Promise.all([
-		page.waitForResponse((r) => r.request().isNavigationRequest() &&
-		    r.url().split("?")[0] === url),
-		locator.click(),
-	]);
-	await page.waitForLoadState("load");
-	return resp.status();
-}
-
-/*
- * Fill the hosted payment page with a card and submit it: to the shop's
- * order page, or (landOnShop false) back to the payment page, whose
- * status is returned.
- */
-async function payWith(page, card, { landOnShop = true } = {}) {
-	await page.getByLabel("Card number").fill(card);
-	await page.getByLabel("Expiry date (MM / YY)").fill("12 / 34");
-	await page.getByLabel("Security code (CVC)").fill("123");
-	const pay = page.getByRole("button", { name: /^Pay / });
-	if (!landOnShop)
-		return clickAndReload(page, pay);
-	await Promise.all([
-		page.waitForURL(/\/orders\/[A-Za-z0-9_-]{32}$/),
-		pay.click(),
-	]);
-	expectEqual(new URL(page.url()).origin, shop.shop, "order page origin");
-}
-
-/* Pay on the gateway's hosted page, to the shop's order page. */
-async function payWith(page, card) {
-	await page.getByLabel("Card number").fill(card);
-	await page.getByLabel("Expiry date (MM / YY)").fill("12 / 34");
-	await page.getByLabel("Security code (CVC)").fill("123");
-	await Promise.all([
-		page.waitForURL(/\/orders\/[A-Za-z0-9_-]{32}$/),
-		page.getByRole("button", { name: /^Pay / }).click(),
-	]);
-	expectEqual(new URL(page.url()).origin, shop.shop, "order page origin");
-}
-
-/* The order page's status line, a live region. */
-function orderStatus(page) {
-	return page.getByRole("status").and(page.locator(".order-state"));
-}
-
 /* ------------------------------------------------------------ tests */
-
-const tests = [];
-
-function test(name, fn) {
-	tests.push({ name, fn });
-}
 
 test("ten_percent_code_and_eu_zone", async (t) => {
 	makeAdmin(ADMIN);
@@ -355,7 +117,7 @@ test("ten_percent_code_and_eu_zone", async (t) => {
 	    { name: "Create the method" }), /\/admin\/shipping\?done=created$/);
 	await expectText(admin.getByRole("heading", { level: 3, name: /^EU Post/ }),
 	    "EU Post eu-post, €3.00");
-	await t.shot(admin, "shipping");
+	await t.check(admin, "admin-shipping");
 
 	// A 10% code.
 	await admin.goto("/admin/discounts");
@@ -369,12 +131,13 @@ test("ten_percent_code_and_eu_zone", async (t) => {
 	    { name: "Create the code" }), /\/admin\/discounts\?done=created$/);
 	await expectText(admin.locator("table.admin-table tbody tr"),
 	    /^WELCOME10 10% off\s+0 Yes$/);
-	await t.shot(admin, "discounts");
+	await t.check(admin, "admin-discounts");
 
 	// A customer buys with it.
 	const b = await t.session("buyer");
 	const page = await b.open();
-	await addToCart(page, "recipe-journal", "Recipe Journal", 2);
+	await openProduct(page, "recipe-journal", "Recipe Journal");
+	await addToCart(page, null, 2);
 	await expectText(page.locator("table.cart-lines tfoot"),
 	    "Subtotal (2 items) €48.00");
 	expectEqual(await applyCode(page, "welcome10"), 200, "apply status");
@@ -386,7 +149,7 @@ test("ten_percent_code_and_eu_zone", async (t) => {
 	    /After the discount €43\.20$/);
 	await t.shot(page, "cart");
 
-	await fillCheckout(page);
+	await fillCheckout(page, CUSTOMER);
 	expectEqual(await page.getByLabel("Discount code")
 	    .inputValue(), "WELCOME10", "code carried to checkout");
 	// France is in the seed's EU zone and in the new one.
@@ -394,8 +157,8 @@ test("ten_percent_code_and_eu_zone", async (t) => {
 	    .allInnerTexts();
 	expectEqual(offered.join(" | "), "Standard (3-5 days) | Express " +
 	    "(next day) | EU Post", "methods offered to France");
+	// The summary follows the method chosen, without a reload.
 	await page.getByRole("radio", { name: /^EU Post/ }).check();
-	await updateSummary(page);
 	await expectText(page.locator(".order-summary tr.discount"),
 	    "Discount WELCOME10 (10% off) −€4.80");
 	await expectText(page.locator(".order-summary tr.total"),
@@ -425,7 +188,8 @@ test("bad_codes", async (t) => {
 	t.allowed.push(/status of 422/);
 	const b = await t.session("buyer");
 	const page = await b.open();
-	await addToCart(page, "recipe-journal", "Recipe Journal", 1);
+	await openProduct(page, "recipe-journal", "Recipe Journal");
+	await addToCart(page, null, 1);
 	expectEqual(await applyCode(page, "NOPE-CODE"), 422, "unknown code");
 	await expectText(page.locator(".field-error"),
 	    "There is no such discount code.");
@@ -435,9 +199,8 @@ test("bad_codes", async (t) => {
 
 	// At checkout the code is checked again, with the order's email.
 	await page.goto("/cart");
-	await fillCheckout(page);
+	await fillCheckout(page, CUSTOMER);
 	await page.getByLabel("Discount code").fill("NOPE");
-	await page.getByRole("radio", { name: /^Standard/ }).check();
 	const status = await clickAndReload(page, page.getByRole("button",
 	    { name: /^Place order and pay / }));
 	expectEqual(status, 422, "checkout with a bad code");
@@ -446,132 +209,4 @@ test("bad_codes", async (t) => {
 	await t.shot(page, "checkout-bad-code");
 });
 
-/* ------------------------------------------------------------ runner */
-
-function startShop() {
-	return new Promise((resolve, reject) => {
-		const env = spawn(process.env.PYTHON || "python3",
-		    [path.join(__dirname, "env.py")],
-		    { stdio: ["pipe", "pipe", "inherit"] });
-		const lines = readline.createInterface({ input: env.stdout });
-
-		env.on("exit", (code) => reject(new Error(`env.py exited ${code}`)));
-		lines.once("line", (line) => {
-			shop = JSON.parse(line);
-			shop.process = env;
-			resolve();
-		});
-	});
-}
-
-function stopShop() {
-	if (!shop || !shop.process || shop.process.exitCode !== null)
-		return Promise.resolve();
-	return new Promise((resolve) => {
-		shop.process.once("exit", resolve);
-		shop.process.stdin.end();
-	});
-}
-
-async function runTest(tc) {
-	const dir = path.join(ARTIFACTS, tc.name);
-	const sessions = [];
-	let step = 0;
-	const t = {
-		problems: [],
-		allowed: [],
-		async session(name, options) {
-			const s = new Session(t, name, options);
-			sessions.push(s);
-			return s;
-		},
-		async shot(page, label) {
-			const file = path.join(dir,
-			    `${String(++step).padStart(2, "0")}-${label}.png`);
-			await page.screenshot({ path: file, fullPage: true });
-			t.shots.push(file);
-		},
-		shots: [],
-	};
-	fs.rmSync(dir, { recursive: true, force: true });
-	fs.mkdirSync(dir, { recursive: true });
-
-	let timer;
-	try {
-		await Promise.race([
-			tc.fn(t),
-			new Promise((_, reject) => {
-				timer = setTimeout(() => reject(new Error(
-				    `test took over ${TEST_TIMEOUT} ms`)), TEST_TIMEOUT);
-			}),
-		]);
-		if (t.problems.length)
-			throw new Error(t.problems.join("\n"));
-	} catch (e) {
-		// The page as it was when the test failed.
-		for (const s of sessions)
-			for (const p of s.context ? s.context.pages() : [])
-				await t.shot(p, `failure-${s.name}`).catch(() => {});
-		throw Object.assign(e, { shots: t.shots });
-	} finally {
-		clearTimeout(timer);
-		for (const s of sessions)
-			await s.close().catch(() => {});
-	}
-	return t.shots;
-}
-
-async function main() {
-	const only = new Set(process.argv.slice(2));
-	const chosen = tests.filter((tc) => !only.size || only.has(tc.name));
-	let passed = 0, failed = 0;
-
-	if (only.size && chosen.length !== only.size) {
-		console.error(`unknown test among: ${[...only].join(" ")}`);
-		process.exit(2);
-	}
-	await startShop();
-	console.log(`shop ${shop.shop}, gateway ${shop.gateway}, ` +
-	    `data ${shop.data}`);
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: CHROMIUM_ARGS,
-	});
-	console.log(`Chromium ${browser.version()}`);
-	for (const tc of chosen) {
-		const t0 = Date.now();
-		try {
-			const shots = await runTest(tc);
-			passed++;
-			console.log(`ok   ${tc.name} (${((Date.now() - t0) / 1000)
-			    .toFixed(2)}s)`);
-			for (const f of shots)
-				console.log(`     ${path.relative(ROOT, f)}`);
-		} catch (e) {
-			failed++;
-			console.log(`FAIL ${tc.name} (${((Date.now() - t0) / 1000)
-			    .toFixed(2)}s)`);
-			for (const line of String(e.stack || e).split("\n"))
-				console.log(`     ${line}`);
-			for (const f of e.shots || [])
-				console.log(`     ${path.relative(ROOT, f)}`);
-		}
-	}
-	await browser.close();
-	await stopShop();
-	if (failed)
-		console.log(`logs: ${shop.shop_logs} ${shop.gateway_logs} ` +
-		    `${shop.worker_log} (removed unless SHOP_KEEP=1)`);
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed || !passed ? 1 : 0);
-}
-
-main().catch(async (e) => {
-	console.log(`error: ${e.stack || e}`);
-	if (browser)
-		await browser.close().catch(() => {});
-	await stopShop().catch(() => {});
-	console.log("0 passed, 1 failed");
-	process.exit(1);
-});
+main();

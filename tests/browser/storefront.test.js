@@ -370,11 +370,22 @@ test("live-checkout-total", async (t) => {
 	expectMatch(usTotal, /^€\d+\.\d\d$/, "the US total");
 	if (usTotal === "€36.90")
 		throw new Error("the US total did not change");
+	// The United States are in another zone: its methods replace
+	// France's, the first one chosen.
+	expectEqual((await page.locator(".shipping-methods .choice-name")
+	    .allInnerTexts()).join(" | "), "International (7-12 days)",
+	    "methods offered to the United States");
+	expectEqual(await page.getByRole("radio", { name: /^International/ })
+	    .isChecked(), true, "the international method, chosen");
 	expectEqual(await page.evaluate(() => window.sameDocument), true,
 	    "no page load");
 	await page.getByLabel("Country", { exact: true })
 	    .selectOption({ label: "France" });
+	await expectText(total, "€28.95");
+	await page.getByRole("radio", { name: /^Express/ }).check();
 	await expectText(total, "€36.90");
+	expectEqual(await page.evaluate(() => window.sameDocument), true,
+	    "no page load");
 	expectEqual(await aside.locator("tr[data-quote-if=tax_added]")
 	    .isVisible(), false, "the added-tax line, hidden again");
 	expectEqual(await page.locator("input[name=total]").inputValue(),
