@@ -199,4 +199,16 @@ int		 h_order_cancel(struct req *);
 int		 h_order_refund(struct req *);
 int		 h_order_note(struct req *);
 
+/*
+ * books.c: an order's invoice and credit notes, and the export of
+ * orders for the accountant. admin_documents_tval() puts the order's
+ * "invoice" {number, issued_at, url} and "credit_notes" [{...}] into
+ * data for its page.
+ */
+void		 admin_documents_tval(struct req *, struct tval *data,
+		    const struct order *);
+int		 h_order_invoice(struct req *);
+int		 h_order_credit_note(struct req *);
+int		 h_orders_csv(struct req *);
+
 #endif

@@ -16,6 +16,9 @@
  *   POST /admin/orders/{number}/cancel  cancel an unpaid order (cause)
  *   POST /admin/orders/{number}/refund  all, an amount, or lines (refunds.c)
  *   POST /admin/orders/{number}/notes   a note kept with its author
+ *   GET  /admin/orders/{number}/invoice the invoice (books.c)
+ *   GET  /admin/orders/{number}/credit-notes/{n}  a credit note
+ *   GET  /admin/orders.csv              ?from=&to=[&lines=1]: the export
  *
  *   GET  /admin/products                products, searched (?q=), filtered
  *                                       (?category=, ?state=), paged
@@ -81,6 +84,15 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_POST),
 	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/notes$", h_order_note,
 	  ROUTE_STAFF },
+	/* The books: books.c. */
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/invoice$",
+	  h_order_invoice, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/credit-notes/"
+	  "(?<n>[1-9][0-9]{0,5})$", h_order_credit_note, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/orders\\.csv$",
+	  h_orders_csv, ROUTE_STAFF },
 
 	/* The catalog: products.c, categories.c, images.c. */
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/products$",

@@ -288,7 +288,10 @@ int		 order_set_session(struct db *, long long id, int attempt,
  */
 int		 order_publish(struct db *, long long id, enum order_state);
 
-/* Move an order and record why (in a write). */
+/*
+ * Move an order and record why (in a write). A move to cancelled also
+ * queues the customer's "order cancelled" mail, once per order.
+ */
 int		 order_move(struct db *, const struct order *,
 		    enum order_state to, enum order_source, const char *cause,
 		    const char *ref);
