@@ -138,6 +138,27 @@ setting(const char *value, const char *fallback)
 	return value != NULL && *value != '\0' ? value : fallback;
 }
 
+/*
+ * An address as a setting gives it: lines parted by a line break or by
+ * the two characters "\n" (an environment file has no line breaks in a
+ * value). In the arena, with line breaks.
+ */
+static char *
+lines_of(struct arena *a, const char *s)
+{
+	char	*out = arena_alloc(a, strlen(s) + 1), *p = out;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] == 'n') {
+			*p++ = '\n';
+			s += 2;
+		} else
+			*p++ = *s++;
+	}
+	*p = '\0';
+	return out;
+}
+
 /* The year and the timestamp of now, as the database writes them. */
 static int
 now_year(struct arena *a, char **stamp)
@@ -172,8 +193,8 @@ bind_parties(struct arena *a, sqlite3_stmt *st, int first,
 {
 	sqlite3_bind_text(st, first, setting(getenv("SHOP_SELLER_NAME"),
 	    setting(getenv("SHOP_NAME"), "Shopfile")), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, first + 1, setting(getenv("SHOP_SELLER_ADDRESS"),
-	    ""), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, first + 1, lines_of(a,
+	    setting(getenv("SHOP_SELLER_ADDRESS"), "")), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, first + 2, setting(getenv("SHOP_SELLER_VAT"), ""),
 	    -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, first + 3, o->ship.name, -1, SQLITE_TRANSIENT);
