@@ -135,15 +135,18 @@ def completed_paid_marks_the_order_paid_once():
     eq(events(d), [(ev, COMPLETED, o["session_id"], o["id"], "applied")])
     # The raw event, byte for byte.
     eq(one(d, "SELECT payload FROM payment_events")[0], body.decode())
-    # The confirmation mail is queued in the same write, once.
+    # The confirmation mail is queued in the same write, once, and the
+    # merchant's.
     eq(q(d, "SELECT name, sub, unique_key FROM outbox WHERE target = "
-         "'job'"), [("send_mail", "mail",
-                     f"mail:order-confirmation:{o['id']}")])
+         "'job' ORDER BY id"), [
+        ("send_mail", "mail", f"mail:order-confirmation:{o['id']}"),
+        ("send_mail", "mail", f"mail:order-new:{o['id']}")])
     mail = json.loads(one(d, "SELECT payload FROM outbox WHERE target = "
-                          "'job'")[0])
+                          "'job' AND unique_key LIKE 'mail:order-conf%'")[0])
     eq((mail["to"], mail["template"], mail["data"]["number"],
-        mail["data"]["total"]), ("ann@example.test", "order_confirmation",
-                                 o["number"], "€34.95"))
+        mail["data"]["total"], mail["data"]["invoice_url"]),
+       ("ann@example.test", "order_confirmation", o["number"], "€34.95",
+        f"/orders/{o['token']}/invoice"))
     eq(q(d, "SELECT name, payload FROM outbox WHERE target = 'message' "
          "AND name = ?", (f"order:{o['id']}",)),
        [(f"order:{o['id']}", '{"state":"paid","label":"Paid"}')])
