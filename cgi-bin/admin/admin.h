@@ -132,6 +132,7 @@ int		 h_variant_create(struct req *);
 int		 h_variant(struct req *);
 int		 h_variant_update(struct req *);
 int		 h_variant_stock(struct req *);
+int		 h_variant_low_stock(struct req *);
 int		 h_categories(struct req *);
 int		 h_category_create(struct req *);
 int		 h_category(struct req *);

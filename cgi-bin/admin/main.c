@@ -33,6 +33,7 @@
  *   GET  /admin/variants/{id}           a variant's form and movements
  *   POST /admin/variants/{id}           change a variant
  *   POST /admin/variants/{id}/stock     change its stock, with a reason
+ *   POST /admin/variants/{id}/low-stock its low-stock threshold (mailed)
  *   GET  /admin/categories              categories, and a new one's form
  *   POST /admin/categories              create one
  *   GET  /admin/categories/{id}         one's form
@@ -119,6 +120,9 @@ static const struct route routes[] = {
 	  h_variant_update, ROUTE_ADMIN },
 	{ HTTP_BIT(HTTP_POST), "^/admin/variants/(?<id>[0-9]{1,18})/stock$",
 	  h_variant_stock, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST),
+	  "^/admin/variants/(?<id>[0-9]{1,18})/low-stock$",
+	  h_variant_low_stock, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/categories$",
 	  h_categories, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_POST), "^/admin/categories$", h_category_create,

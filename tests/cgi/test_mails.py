@@ -2,7 +2,8 @@
 that causes it and written by the worker (shop-worker -1, mail to
 <data>/mail/) with a text and an HTML part: the confirmation linking
 the invoice; the merchant's new order (SHOP_ORDER_NOTIFY); the order
-cancelled; low stock at a variant's threshold, once per crossing; and the
+cancelled; low stock at a variant's threshold (set in the back office),
+once per crossing; and the
 reminder of an unpaid order still within its payment window after
 SHOP_REMINDER_AFTER, once, with its pay link, the time moved with the
 test clock (SHOP_TEST_CLOCK) instead of waiting. The bad-* cases: no
@@ -19,6 +20,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import shoptest  # noqa: E402
 from shoptest import contains, eq, lacks, status, test  # noqa: E402
+import adminfixture as af  # noqa: E402
 import payfixture as pf  # noqa: E402
 import shopfixture as fx  # noqa: E402
 
@@ -28,6 +30,7 @@ HOOK_ENV = {"STRIPE_WEBHOOK_SECRET": SECRET,
             "STRIPE_API_BASE": "http://127.0.0.1:9"}
 MERCHANT = "orders@shop.example"
 BASE = "http://127.0.0.1:8080"
+SAME = {"Sec-Fetch-Site": "same-origin"}
 WORKER_ENV = {"SHOP_BASE_URL": BASE, "SHOP_NAME": "Hat Shop",
               "SHOP_ORDER_NOTIFY": MERCHANT}
 
@@ -183,6 +186,52 @@ def low_stock_to_the_merchant_once():
     # A variant without a threshold never mails.
     pf.pending_order(d, [(fx.SHIRT_M, 5)])      # 5 -> 0
     eq(len(mails(d)[MERCHANT]), 2)
+
+
+@test
+def low_stock_threshold_set_in_the_back_office():
+    d = datadir()
+    cookie = af.signed_in(d, "staff")
+    r = af.admin(d, f"/admin/variants/{fx.HAT}", cookie=cookie)
+    status(r, 200)
+    contains(r.text, f'<form action="/admin/variants/{fx.HAT}/low-stock" '
+             'method="post" novalidate>')
+    contains(r.text, 'name="threshold"')
+    r = af.admin(d, f"/admin/variants/{fx.HAT}/low-stock", "POST",
+                 cookie=cookie, body={"threshold": "99"}, headers=SAME)
+    status(r, 303)
+    eq(r.header("Location"), f"/admin/variants/{fx.HAT}?done=low_stock")
+    eq(sql(d, "SELECT low_stock_threshold FROM variants WHERE id = ?",
+           (fx.HAT,)), [(99,)])
+    eq(sql(d, "SELECT action, object_id, before, after FROM admin_log"),
+       [("variant.low_stock", fx.HAT, '{"low_stock_threshold":0}',
+         '{"low_stock_threshold":99}')])
+    r = af.admin(d, f"/admin/variants/{fx.HAT}", cookie=cookie, json=True)
+    eq(r.json()["variant"]["low_stock_threshold"], 99)
+    pf.pending_order(d, [(fx.HAT, 1)])          # 100 -> 99
+    eq(len(mails(d)[MERCHANT]), 1)
+
+
+@test
+def bad_low_stock_thresholds_are_refused():
+    d = datadir()
+    cookie = af.signed_in(d, "staff")
+    for v in ("", "-1", "1.5", "ten", "1000000001"):
+        r = af.admin(d, f"/admin/variants/{fx.HAT}/low-stock", "POST",
+                     cookie=cookie, body={"threshold": v}, headers=SAME,
+                     json=True)
+        status(r, 422)
+        eq(list(r.json()["errors"]), ["threshold"])
+    r = af.admin(d, "/admin/variants/999/low-stock", "POST", cookie=cookie,
+                 body={"threshold": "3"}, headers=SAME)
+    status(r, 404)
+    r = af.admin(d, f"/admin/variants/{fx.HAT}/low-stock", "POST",
+                 cookie=af.signed_in(d, None), body={"threshold": "3"},
+                 headers=SAME)
+    status(r, 403)
+    eq(sql(d, "SELECT count(*) FROM variants WHERE low_stock_threshold "
+           "!= 0"), [(0,)])
+    eq(sql(d, "SELECT count(*) FROM admin_log"), [(0,)])
 
 
 def remind(d, ahead, env=None):
