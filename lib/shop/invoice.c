@@ -37,7 +37,7 @@ static const char sql_inv_line[] =
     "quantity, unit_price, amount, tax, tax_name, tax_rate_bp) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_cn_of_refund[] =
-    "SELECT id FROM credit_notes WHERE refund_id = ?1";
+    "SELECT id, ordinal FROM credit_notes WHERE refund_id = ?1";
 static const char sql_cn_next[] =
     "SELECT (SELECT coalesce(max(seq), 0) + 1 FROM credit_notes "
     "WHERE year = ?1), (SELECT coalesce(max(ordinal), 0) + 1 "
@@ -312,7 +312,7 @@ invoice_issue(struct db *d, struct arena *a, const struct order *o)
 
 long long
 credit_note_issue(struct db *d, struct arena *a, const struct order *o,
-    const struct credit_note_input *in)
+    const struct credit_note_input *in, long long *ordinal_out)
 {
 	sqlite3_stmt	*st;
 	char		*stamp;
@@ -337,8 +337,17 @@ credit_note_issue(struct db *d, struct arena *a, const struct order *o,
 	if ((st = db_prep(d, sql_cn_of_refund)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, in->refund_id);
-	if ((id = one_id(d, st)) != 0)
+	rc = db_step(d, st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	ordinal = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	if (id != 0) {
+		if (ordinal_out != NULL)
+			*ordinal_out = ordinal;
 		return id;
+	}
 	year = now_year(a, &stamp);
 	if ((st = db_prep(d, sql_cn_next)) == NULL)
 		return -1;
@@ -376,6 +385,8 @@ credit_note_issue(struct db *d, struct arena *a, const struct order *o,
 			return -1;
 	log_info("order %s: credit note CN-%04d-%06lld issued for refund %lld",
 	    o->number, year, seq, in->refund_id);
+	if (ordinal_out != NULL)
+		*ordinal_out = ordinal;
 	return id;
 }
 

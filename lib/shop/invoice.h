@@ -120,10 +120,12 @@ struct credit_note_input {
  * order has one), the seller and buyer as for an invoice and in's lines.
  * Lines that do not add up to in->total are refused (-1). A refund that
  * has its credit note keeps it. Returns the credit note's id, or -1
- * (the caller rolls back).
+ * (the caller rolls back); *ordinal (may be NULL) gets its n for the
+ * order, as /orders/{token}/credit-notes/{n} names it.
  */
 long long	 credit_note_issue(struct db *, struct arena *,
-		    const struct order *o, const struct credit_note_input *in);
+		    const struct order *o, const struct credit_note_input *in,
+		    long long *ordinal);
 
 /* Documents with their lines and taxes (arena); NULL if none or on error. */
 struct invoice	*invoice_of_order(struct db *, struct arena *, long long order_id);

@@ -831,10 +831,13 @@ refund_send(struct stripe *c, struct arena *a, const struct refund *r,
 	}
 }
 
-/* The customer's "refund issued" mail, queued in the write, once. */
+/*
+ * The customer's "refund issued" mail, queued in the write, once, with
+ * the link to its credit note (the order's n-th; 0: none).
+ */
 static int
 refund_mail(struct db *d, struct arena *a, const struct order *o,
-    const struct refund *r, long long refunded)
+    const struct refund *r, long long refunded, long long credit_note)
 {
 	struct tval		*data = tval_map(a), *lines, *m;
 	struct notify_mail	 mail;
@@ -845,6 +848,9 @@ refund_mail(struct db *d, struct arena *a, const struct order *o,
 		tval_set_str(a, data, "name", o->ship.name);
 	tval_set_str(a, data, "number", o->number);
 	tval_set_str(a, data, "token", o->token);
+	if (credit_note > 0)
+		tval_set_str(a, data, "credit_note_url", arena_printf(a,
+		    "/orders/%s/credit-notes/%lld", o->token, credit_note));
 	tval_set_str(a, data, "amount", money_format(a, r->amount,
 	    o->currency));
 	tval_set_str(a, data, "refunded", money_format(a, refunded,
@@ -881,16 +887,17 @@ refund_mail(struct db *d, struct arena *a, const struct order *o,
  * The credit note of r, which has just succeeded for order o (in the
  * write): a line per refunded order line as the refund priced it, the
  * shipping with its tax, or for an amount alone one line with the tax
- * that amount holds at the order's rate. Returns 0 or -1.
+ * that amount holds at the order's rate. Returns its n for the order
+ * (1, 2, ...), or -1.
  */
-static int
+static long long
 credit_note(struct db *d, struct arena *a, const struct order *o,
     const struct refund *r)
 {
 	struct credit_line_input	*l;
 	struct credit_note_input	 in;
 	size_t				 i, n = 0;
-	long long			 rest = r->amount;
+	long long			 rest = r->amount, ordinal = 0;
 
 	l = arena_calloc(a, r->nlines + 2, sizeof(*l));
 	for (i = 0; i < r->nlines; i++, n++) {
@@ -927,7 +934,7 @@ credit_note(struct db *d, struct arena *a, const struct order *o,
 	in.total = r->amount;
 	in.lines = l;
 	in.nlines = n;
-	return credit_note_issue(d, a, o, &in) < 0 ? -1 : 0;
+	return credit_note_issue(d, a, o, &in, &ordinal) < 0 ? -1 : ordinal;
 }
 
 /* The refund succeeded (in the write): everything that follows, once. */
@@ -939,7 +946,7 @@ succeeded(struct db *d, struct arena *a, const struct refund *r,
 	struct sums		 s;
 	sqlite3_stmt		*st;
 	enum order_outcome	 out;
-	long long		 total, oid;
+	long long		 total, oid, cn;
 	size_t			 i;
 	int			 rc;
 
@@ -983,10 +990,10 @@ succeeded(struct db *d, struct arena *a, const struct refund *r,
 		    order_restock(d, r->order_id, r->lines[i].variant_id,
 		    r->lines[i].quantity) != 0)
 			return REFUND_ERROR;
-	if (credit_note(d, a, o, r) != 0)
+	if ((cn = credit_note(d, a, o, r)) < 0)
 		return REFUND_ERROR;
 	if (refund_mail(d, a, o, r, o->amount_refunded > s.succeeded ?
-	    o->amount_refunded : s.succeeded) != 0)
+	    o->amount_refunded : s.succeeded, cn) != 0)
 		return REFUND_ERROR;
 	log_info("refund %lld of order %s: %lld %s refunded (%s)", r->id,
 	    o->number, r->amount, r->currency, ans->gateway_id);

@@ -217,6 +217,10 @@ def an_invoice_and_a_credit_note_after_a_partial_refund():
     cn = f"CN-{YEAR}-000001"
     eq(sql(d, "SELECT number, refund_id, ordinal, invoice_id, total, tax "
            "FROM credit_notes"), [(cn, rid, 1, 1, 1500, 250)])
+    # The customer's "refund issued" mail links it.
+    eq(sql(d, "SELECT json_extract(payload, '$.data.credit_note_url') FROM "
+           "outbox WHERE unique_key = ?", (f"mail:refund-issued:{rid}",)),
+       [(f"/orders/{o['token']}/credit-notes/1",)])
     r = page(d, f"/orders/{o['token']}/credit-notes/1")
     status(r, 200)
     contains(r.text, f'<h1 id="page-title">Credit note {cn}</h1>')

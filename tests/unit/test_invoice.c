@@ -341,12 +341,12 @@ START_TEST(bad_credit_note_refused)
 	struct credit_line_input	 l = { "x", 1, 100, 10 };
 	struct credit_note_input	 in = { 1, 200, &l, 1 };
 
-	ck_assert_int_eq(credit_note_issue(d, a, o, &in), -1);	/* no write */
+	ck_assert_int_eq(credit_note_issue(d, a, o, &in, NULL), -1); /* no write */
 	ck_assert_int_eq(db_begin(d), 0);
-	ck_assert_int_eq(credit_note_issue(d, a, o, &in), -1);
+	ck_assert_int_eq(credit_note_issue(d, a, o, &in, NULL), -1);
 	in.nlines = 0;
 	in.total = 0;
-	ck_assert_int_eq(credit_note_issue(d, a, o, &in), -1);
+	ck_assert_int_eq(credit_note_issue(d, a, o, &in, NULL), -1);
 	db_rollback(d);
 	ck_assert_int_eq(count("SELECT count(*) FROM credit_notes"), 0);
 }
