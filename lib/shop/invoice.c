@@ -81,6 +81,13 @@ static const char sql_cn_lines[] =
     "tax_name, tax_rate_bp FROM credit_note_lines WHERE credit_note_id = ?1 "
     "ORDER BY position";
 
+/* Paid orders since the books began without their invoice, oldest first. */
+static const char sql_uninvoiced[] =
+    "SELECT o.id FROM orders o, books_start b "
+    "WHERE o.id >= b.first_order_id AND EXISTS (SELECT 1 FROM payments p "
+    "WHERE p.order_id = o.id) AND NOT EXISTS (SELECT 1 FROM invoices i "
+    "WHERE i.order_id = o.id) ORDER BY o.id LIMIT ?1";
+
 /* The audit's statements: numbers missing, then rows that disagree. */
 #define MISSING_SEQ(t) \
     "WITH RECURSIVE y(year, top) AS (SELECT year, max(seq) FROM " t \
@@ -308,6 +315,47 @@ invoice_issue(struct db *d, struct arena *a, const struct order *o)
 	log_info("order %s: invoice INV-%04d-%06lld issued", o->number, year,
 	    seq);
 	return id;
+}
+
+#define MISSING_BATCH	50
+
+long long
+invoice_issue_missing(struct db *d, struct arena *a)
+{
+	sqlite3_stmt	*st;
+	struct order	*o;
+	long long	 ids[MISSING_BATCH], total = 0;
+	size_t		 n, i;
+	int		 rc;
+
+	do {
+		n = 0;
+		if (db_begin(d) != 0)
+			return -1;
+		if ((st = db_prep(d, sql_uninvoiced)) == NULL)
+			goto fail;
+		sqlite3_bind_int(st, 1, MISSING_BATCH);
+		while ((rc = db_step(d, st)) == SQLITE_ROW && n < MISSING_BATCH)
+			ids[n++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc < 0)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			if ((o = order_by_id(d, a, ids[i])) == NULL ||
+			    invoice_issue(d, a, o) < 0)
+				goto fail;
+			log_warn("order %s was paid without its invoice (by a "
+			    "program older than invoices?): issued now",
+			    o->number);
+		}
+		if (db_commit(d) != 0)
+			return -1;
+		total += (long long)n;
+	} while (n == MISSING_BATCH);
+	return total;
+fail:
+	db_rollback(d);
+	return -1;
 }
 
 long long

@@ -98,6 +98,16 @@ struct invoice {
  */
 long long	 invoice_issue(struct db *, struct arena *, const struct order *o);
 
+/*
+ * Issue the invoices that paid orders lack: orders since the books
+ * began (books_start) with a payment and no invoice, which a program
+ * older than invoices paid while sharing the files during a deploy. Each
+ * is issued by invoice_issue() in a write of its own, oldest order
+ * first, numbered and dated now, and logged. Reconcile runs it. Returns
+ * how many, or -1 on a database error.
+ */
+long long	 invoice_issue_missing(struct db *, struct arena *);
+
 /* A line of a credit note to issue: money given back, tax included. */
 struct credit_line_input {
 	const char	*description;

@@ -449,6 +449,34 @@ START_TEST(bad_number_skipped_found)
 }
 END_TEST
 
+/* An order paid by a program older than invoices gets its invoice late. */
+START_TEST(missing_invoice_issued_by_reconcile)
+{
+	struct order	*o1 = paid("FR", 1, 1, "pi_m1");
+	struct order	*o2 = pending("FR", 1, 1, "Old", 1800);
+	struct buf	 out = { 0 };
+	int		 y = this_year();
+
+	(void)o1;
+	/* What such a program writes: the payment and the move, no invoice. */
+	ck_assert_int_eq(db_exec(d, "UPDATE orders SET state = 'paid', "
+	    "amount_paid = total, stock_held = 0, paid_at = '2026-01-01T00:00:00Z' "
+	    "WHERE state = 'pending_payment'; INSERT INTO payments (order_id, "
+	    "session_id, amount, currency, source) SELECT id, 'cs_old', total, "
+	    "'EUR', 'webhook' FROM orders WHERE session_id IS NULL AND "
+	    "amount_paid > 0 AND id NOT IN (SELECT order_id FROM payments)"), 0);
+	ck_assert_int_eq(audit(&out), 1);
+	ck_assert_str_eq(buf_str(&out), arena_printf(a, "order %s is paid but "
+	    "has no invoice\n", o2->number));
+	ck_assert_int_eq(invoice_issue_missing(d, a), 1);
+	ck_assert_str_eq(invoice_of_order(d, a, o2->id)->number,
+	    arena_printf(a, "INV-%d-000002", y));
+	ck_assert_int_eq(invoice_issue_missing(d, a), 0);
+	ck_assert_msg(audit(&out) == 0, "%s", buf_str(&out));
+	buf_free(&out);
+}
+END_TEST
+
 START_TEST(export_csv_quotes)
 {
 	struct order			*o = pay(pending("FR", 2, 1,
@@ -584,6 +612,7 @@ main(void)
 	tcase_add_test(tc, bad_credit_note_refused);
 	tcase_add_test(tc, bad_sequences_found_by_audit);
 	tcase_add_test(tc, bad_number_skipped_found);
+	tcase_add_test(tc, missing_invoice_issued_by_reconcile);
 	tcase_add_test(tc, export_csv_quotes);
 	tcase_add_test(tc, reminder_once_within_window);
 	tcase_add_test(tc, low_stock_mail_once);
