@@ -1,6 +1,7 @@
 /*
  * checkout: the checkout page, placing an order, paying for it at the
- * gateway, the success page, and the order page (DESIGN.md, "Payments").
+ * gateway, the success page, and the order page (DESIGN.md, "Payments")
+ * with its invoice and credit notes (shop/invoice.h).
  *
  * POST /checkout creates the order first (stock reserved, cart emptied,
  * one transaction), then asks the gateway for a Checkout Session outside
@@ -10,6 +11,7 @@
  * key and pays for it with the same session.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,6 +32,7 @@
 #include "shop/cart.h"
 #include "shop/country.h"
 #include "shop/discount.h"
+#include "shop/invoice.h"
 #include "shop/order.h"
 #include "shop/pricing.h"
 #include "shop/session.h"
@@ -46,6 +49,8 @@ static int	h_place(struct req *);
 static int	h_success(struct req *);
 static int	h_order(struct req *);
 static int	h_pay(struct req *);
+static int	h_invoice(struct req *);
+static int	h_credit_note(struct req *);
 
 #define GET	(HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD))
 #define POST	HTTP_BIT(HTTP_POST)
@@ -56,6 +61,9 @@ static const struct route routes[] = {
 	{ GET,	"^/checkout/success$", h_success, 0 },
 	{ GET,	"^/orders/" TOKEN "$", h_order, 0 },
 	{ POST,	"^/orders/" TOKEN "/pay$", h_pay, 0 },
+	{ GET,	"^/orders/" TOKEN "/invoice$", h_invoice, 0 },
+	{ GET,	"^/orders/" TOKEN "/credit-notes/(?<n>[1-9][0-9]{0,5})$",
+	  h_credit_note, 0 },
 };
 
 static const struct form_field checkout_fields[] = {
@@ -418,6 +426,36 @@ h_form(struct req *r)
 	return checkout_page(r, 200, &f, NULL);
 }
 
+/*
+ * The order's invoice and credit notes, when it has them, into t:
+ * "invoice" {number, url} and "credit_notes" [{number, url}].
+ */
+static void
+documents_tval(struct req *r, struct tval *t, const struct order *o)
+{
+	struct arena	*a = r->arena;
+	struct db	*d = req_db(r, DB_PRIMARY);
+	struct invoice	*v;
+	struct tval	*m, *l;
+	size_t		 i, n;
+
+	if ((v = invoice_of_order(d, a, o->id)) != NULL) {
+		m = tval_set_map(a, t, "invoice");
+		tval_set_str(a, m, "number", v->number);
+		tval_set_str(a, m, "url", arena_printf(a, "/orders/%s/invoice",
+		    o->token));
+	}
+	if ((v = credit_notes_of_order(d, a, o->id, &n)) == NULL || n == 0)
+		return;
+	l = tval_set_list(a, t, "credit_notes");
+	for (i = 0; i < n; i++) {
+		m = tval_push_map(a, l);
+		tval_set_str(a, m, "number", v[i].number);
+		tval_set_str(a, m, "url", arena_printf(a,
+		    "/orders/%s/credit-notes/%lld", o->token, v[i].ordinal));
+	}
+}
+
 /* An order for its page and for JSON. */
 static struct tval *
 order_tval(struct req *r, const struct order *o)
@@ -482,6 +520,7 @@ order_tval(struct req *r, const struct order *o)
 		tval_set_str(a, t, "paid_at", o->paid_at);
 		tval_set_str(a, t, "paid_label", page_date(r, o->paid_at, DATEFMT_LONG));
 	}
+	documents_tval(r, t, o);
 	ad = tval_set_map(a, t, "address");
 	tval_set_str(a, ad, "name", o->ship.name);
 	tval_set_str(a, ad, "line1", o->ship.line1);
@@ -867,6 +906,54 @@ h_pay(struct req *r)
 	sr = settle_start(req_db(r, DB_PRIMARY), c, r->arena, r->shop->cfg, o,
 	    &url, &err);
 	return payment_answer(r, o, sr, url, &err, 0);
+}
+
+/* A document's printable page (and its JSON) for the order's holder. */
+static int
+document_page(struct req *r, const struct order *o, const struct invoice *v)
+{
+	struct arena	*a = r->arena;
+	struct tval	*data = page_data(r);
+
+	tval_set_str(a, data, "title", arena_printf(a, "%s %s",
+	    v->kind == INVOICE_KIND_INVOICE ? "Invoice" : "Credit note",
+	    v->number));
+	tval_set_str(a, data, "token", o->token);
+	tval_set(a, data, "doc", invoice_tval(a, v));
+	r->cache_control = "no-store";
+	return page_render(r, 200, "books/invoice", data);
+}
+
+/*
+ * GET /orders/{token}/invoice: the order's invoice, for whoever has the
+ * order's address, as its page is; 404 until the order is paid.
+ */
+static int
+h_invoice(struct req *r)
+{
+	struct order	*o;
+	struct invoice	*v;
+
+	if ((o = path_order(r)) == NULL ||
+	    (v = invoice_of_order(req_db(r, DB_PRIMARY), r->arena,
+	    o->id)) == NULL)
+		return 404;
+	return document_page(r, o, v);
+}
+
+/* GET /orders/{token}/credit-notes/{n}: the order's n-th credit note. */
+static int
+h_credit_note(struct req *r)
+{
+	struct order	*o;
+	struct invoice	*v;
+	long long	 n = strtoll(req_param(r, "n"), NULL, 10);
+
+	if ((o = path_order(r)) == NULL ||
+	    (v = credit_note_of_order(req_db(r, DB_PRIMARY), r->arena, o->id,
+	    n)) == NULL)
+		return 404;
+	return document_page(r, o, v);
 }
 
 int

@@ -25,7 +25,10 @@ export_usage(FILE *f)
 {
 	fprintf(f, "usage: shopctl export products [-o FILE]\n"
 	    "  every category, product, variant and image row as XML\n"
-	    "  (share/shopfile/catalog.rng), to FILE or standard output\n");
+	    "  (share/shopfile/catalog.rng), to FILE or standard output\n"
+	    "       shopctl export orders --from DATE --to DATE [--csv] "
+	    "[--lines]\n"
+	    "  orders for the accountant (see shopctl(8))\n");
 }
 
 /*
@@ -42,6 +45,8 @@ ctl_export(struct ctl *c, int argc, char **argv)
 	long		 n = 0;
 	int		 ch, rc;
 
+	if (argc >= 2 && strcmp(argv[1], "orders") == 0)
+		return ctl_export_orders(c, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "products") != 0) {
 		export_usage(stderr);
 		return 2;

@@ -47,8 +47,10 @@ static const struct ctl_cmd cmds[] = {
 	  "create the databases and apply every pending migration" },
 	{ "seed", ctl_seed, "[--if-empty]",
 	  "fill an empty store with a demo catalog" },
-	{ "export", ctl_export, "products [-o FILE]",
-	  "write the catalog as XML (share/shopfile/catalog.rng)" },
+	{ "export", ctl_export, "products [-o FILE] | "
+	  "orders --from DATE --to DATE [--csv] [--lines]",
+	  "write the catalog as XML (share/shopfile/catalog.rng); orders, "
+	  "or their invoice and credit-note lines, for the accountant" },
 	{ "import", ctl_import, "products FILE [--dry-run] [--images DIR] | "
 	  "shopify FILE [--dry-run] [--images DIR] [--fetch-images]",
 	  "read a catalog, XML or Shopify's product CSV, all or nothing" },

@@ -158,7 +158,9 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    "  there for the same amount, every refund of those hours that\n"
 	    "  succeeded here one refund of its amount there, no order\n"
 	    "  refunded past what was paid or in a state its refunds disagree\n"
-	    "  with, no negative stock, totals the sum of their lines; --local\n"
+	    "  with, no negative stock, totals the sum of their lines, the\n"
+	    "  invoice and credit-note sequences without a gap, each document\n"
+	    "  its order's or refund's; --local\n"
 	    "  skips the gateway. Then what audit_log recorded in those hours.\n"
 	    "  Exit 1 on any finding.\n";
 	struct audit_report	 r;
@@ -227,11 +229,16 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	    "refunds past the order's refunded total: %lld\n"
 	    "refund states not matching totals: %lld\n"
 	    "refunds waiting for the gateway: %lld\n"
-	    "events matching no order: %lld\nfindings: %lld\n",
+	    "events matching no order: %lld\n"
+	    "invoices issued: %lld\ncredit notes issued: %lld\n"
+	    "invoice and credit note numbers missing: %lld\n"
+	    "invoices and credit notes not matching: %lld\n"
+	    "paid or refunded without a document: %lld\nfindings: %lld\n",
 	    r.negative_stock, r.bad_totals, r.paid_without_payment,
 	    r.payment_not_paid, r.payment_amount, r.refunds_over_paid,
 	    r.refunds_unrecorded, r.refund_states, r.refunds_waiting,
-	    r.unknown_events, r.findings);
+	    r.unknown_events, r.invoices, r.credit_notes, r.document_gaps,
+	    r.document_mismatches, r.documents_missing, r.findings);
 	printf("recorded in audit_log: %lld\n", recorded);
 	if (out.len > 0)
 		printf("\n%s", buf_str(&out));

@@ -43,6 +43,7 @@ int		 ctl_orders(struct ctl *, int, char **);
 int		 ctl_refund(struct ctl *, int, char **);
 int		 ctl_error_pages(struct ctl *, int, char **);
 int		 ctl_export(struct ctl *, int, char **);
+int		 ctl_export_orders(struct ctl *, int, char **);
 int		 ctl_import(struct ctl *, int, char **);
 int		 ctl_restore(struct ctl *, int, char **);
 

@@ -134,6 +134,7 @@ int		 h_variant_create(struct req *);
 int		 h_variant(struct req *);
 int		 h_variant_update(struct req *);
 int		 h_variant_stock(struct req *);
+int		 h_variant_low_stock(struct req *);
 int		 h_categories(struct req *);
 int		 h_category_create(struct req *);
 int		 h_category(struct req *);
@@ -211,5 +212,17 @@ int		 h_order_ship(struct req *);
 int		 h_order_cancel(struct req *);
 int		 h_order_refund(struct req *);
 int		 h_order_note(struct req *);
+
+/*
+ * books.c: an order's invoice and credit notes, and the export of
+ * orders for the accountant. admin_documents_tval() puts the order's
+ * "invoice" {number, issued_at, url} and "credit_notes" [{...}] into
+ * data for its page.
+ */
+void		 admin_documents_tval(struct req *, struct tval *data,
+		    const struct order *);
+int		 h_order_invoice(struct req *);
+int		 h_order_credit_note(struct req *);
+int		 h_orders_csv(struct req *);
 
 #endif

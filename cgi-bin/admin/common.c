@@ -52,6 +52,7 @@ static const struct {
 	{ "retried", "The job is queued again." },
 	{ "discarded", "The job is discarded." },
 	{ "stock", "The stock is changed." },
+	{ "low_stock", "The low-stock threshold is saved." },
 	{ "image", "The image is added." },
 	{ "images", "The images are changed." },
 };

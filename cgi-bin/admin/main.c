@@ -16,6 +16,9 @@
  *   POST /admin/orders/{number}/cancel  cancel an unpaid order (cause)
  *   POST /admin/orders/{number}/refund  all, an amount, or lines (refunds.c)
  *   POST /admin/orders/{number}/notes   a note kept with its author
+ *   GET  /admin/orders/{number}/invoice the invoice (books.c)
+ *   GET  /admin/orders/{number}/credit-notes/{n}  a credit note
+ *   GET  /admin/orders.csv              ?from=&to=[&lines=1]: the export
  *
  *   GET  /admin/products                products, searched (?q=), filtered
  *                                       (?category=, ?state=), paged
@@ -30,6 +33,7 @@
  *   GET  /admin/variants/{id}           a variant's form and movements
  *   POST /admin/variants/{id}           change a variant
  *   POST /admin/variants/{id}/stock     change its stock, with a reason
+ *   POST /admin/variants/{id}/low-stock its low-stock threshold (mailed)
  *   GET  /admin/discounts               discount codes, and a new one's form
  *   POST /admin/discounts               create one (discounts.c)
  *   GET  /admin/discounts/{id}          one's form
@@ -91,6 +95,15 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_POST),
 	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/notes$", h_order_note,
 	  ROUTE_STAFF },
+	/* The books: books.c. */
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/invoice$",
+	  h_order_invoice, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/orders/(?<number>[A-Za-z0-9-]{1,40})/credit-notes/"
+	  "(?<n>[1-9][0-9]{0,5})$", h_order_credit_note, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/orders\\.csv$",
+	  h_orders_csv, ROUTE_STAFF },
 
 	/* Money: discounts.c, shipping.c. */
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/discounts$",
@@ -137,6 +150,9 @@ static const struct route routes[] = {
 	  h_variant_update, ROUTE_ADMIN },
 	{ HTTP_BIT(HTTP_POST), "^/admin/variants/(?<id>[0-9]{1,18})/stock$",
 	  h_variant_stock, ROUTE_STAFF },
+	{ HTTP_BIT(HTTP_POST),
+	  "^/admin/variants/(?<id>[0-9]{1,18})/low-stock$",
+	  h_variant_low_stock, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/categories$",
 	  h_categories, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_POST), "^/admin/categories$", h_category_create,

@@ -369,6 +369,7 @@ admin_order_page(struct req *r, int status, const struct order *o,
 	tval_set_bool(a, data, "refund_shipping", o->shipping > 0);
 	refund_failed = failed != NULL && strcmp(failed, "refund") == 0;
 	lines_tval(r, data, o, left, nleft, refund_failed, bad_lines);
+	admin_documents_tval(r, data, o);
 	if (history_tval(r, data, o) != 0)
 		return 503;
 	if (!r->want_json) {

@@ -938,9 +938,19 @@ h_variant_create(struct req *r)
 	    "created", data);
 }
 
-/* A variant's page: its form (f, or from the row) and its movements. */
+static const struct form_field low_stock_fields[] = {
+	{ "threshold", "Mail me when the stock falls to", FORM_INT,
+	  FORM_REQUIRED, 0, INVENTORY_STOCK_MAX, "off",
+	  "Units; 0: never. The mail goes to SHOP_ORDER_NOTIFY.", NULL },
+};
+
+/*
+ * A variant's page: its form (f, or from the row), its low-stock form
+ * (low, when it is the one that failed), and its movements.
+ */
 static int
-variant_page(struct req *r, int status, long long vid, struct form *f)
+variant_page_with(struct req *r, int status, long long vid, struct form *f,
+    struct form *low)
 {
 	struct arena		*a = r->arena;
 	struct db		*d = req_db(r, DB_PRIMARY);
@@ -949,14 +959,15 @@ variant_page(struct req *r, int status, long long vid, struct form *f)
 	struct product_input	 p;
 	struct variant_input	 v;
 	struct form		 blank;
-	long long		 pid;
+	long long		 pid, threshold = 0;
 	size_t			 n, i;
 	int			 found;
 
 	if (db_read_begin(d) != 0)
 		return 503;
 	if ((found = variant_get(d, a, vid, &pid, &v)) != 1 ||
-	    (found = product_get(d, a, pid, &p)) != 1) {
+	    (found = product_get(d, a, pid, &p)) != 1 ||
+	    (found = stock_threshold(d, vid, &threshold)) != 1) {
 		db_read_end(d);
 		return found == 0 ? 404 : 503;
 	}
@@ -971,6 +982,16 @@ variant_page(struct req *r, int status, long long vid, struct form *f)
 	tval_set(a, m, "price", price_tval(a, v.price, v.currency));
 	tval_set_int(a, m, "stock", v.stock);
 	tval_set_str(a, m, "stock_label", stock_label(a, v.stock));
+	tval_set_int(a, m, "low_stock_threshold", threshold);
+	if (!r->want_json && low != NULL)
+		tval_set(a, data, "low_stock_form", form_tval(a, low));
+	else if (!r->want_json) {
+		form_init(&blank, a, low_stock_fields,
+		    nitems(low_stock_fields));
+		form_set(&blank, "threshold", arena_printf(a, "%lld",
+		    threshold));
+		tval_set(a, data, "low_stock_form", form_tval(a, &blank));
+	}
 	m = tval_set_map(a, data, "product");
 	tval_set_int(a, m, "id", pid);
 	tval_set_str(a, m, "name", p.name);
@@ -978,10 +999,10 @@ variant_page(struct req *r, int status, long long vid, struct form *f)
 	for (i = 0; i < n; i++)
 		tval_push(a, l, movement_tval(a, &mv[i]));
 	tval_set_bool(a, data, "has_movements", n > 0);
-	if (f != NULL)
+	if (f != NULL || low != NULL)
 		return admin_form_fail(r, status, "admin/variant", data,
 		    arena_printf(a, "%s, %s", p.name, v.sku), SECTION_PRODUCTS,
-		    f);
+		    f != NULL ? f : low);
 	if (!r->want_json) {
 		form_init(&blank, a, variant_fields, nitems(variant_fields));
 		variant_prefill(a, &blank, &v);
@@ -989,6 +1010,65 @@ variant_page(struct req *r, int status, long long vid, struct form *f)
 	}
 	return admin_render(r, status, "admin/variant", data,
 	    arena_printf(a, "%s, %s", p.name, v.sku), SECTION_PRODUCTS);
+}
+
+static int
+variant_page(struct req *r, int status, long long vid, struct form *f)
+{
+	return variant_page_with(r, status, vid, f, NULL);
+}
+
+/*
+ * POST /admin/variants/{id}/low-stock: the variant's low-stock threshold
+ * (threshold, 0 to INVENTORY_STOCK_MAX units; 0: never), recorded in the
+ * admin log ("variant.low_stock") in the same write.
+ */
+int
+h_variant_low_stock(struct req *r)
+{
+	struct arena		*a = r->arena;
+	struct db		*d = req_db(r, DB_PRIMARY);
+	struct actor		 who = admin_actor(r);
+	struct variant_input	 v;
+	struct form		 f;
+	struct tval		*data, *before, *after;
+	enum inventory_result	 rc;
+	long long		 vid = admin_param_id(r, "id"), pid, was = 0, now;
+	int			 found;
+
+	if (vid == 0)
+		return 404;
+	form_init(&f, a, low_stock_fields, nitems(low_stock_fields));
+	if (!form_read(&f, a, &r->form))
+		return variant_page_with(r, 422, vid, NULL, &f);
+	now = form_int(&f, "threshold");
+	if (db_begin(d) != 0)
+		return 503;
+	if ((found = variant_get(d, a, vid, &pid, &v)) != 1 ||
+	    (found = stock_threshold(d, vid, &was)) != 1) {
+		db_rollback(d);
+		return found == 0 ? 404 : 503;
+	}
+	if ((rc = stock_threshold_set(d, vid, now)) != INVENTORY_OK) {
+		db_rollback(d);
+		return rc == INVENTORY_NOT_FOUND ? 404 : 503;
+	}
+	before = tval_map(a);
+	tval_set_int(a, before, "low_stock_threshold", was);
+	after = tval_map(a);
+	tval_set_int(a, after, "low_stock_threshold", now);
+	if (now != was && adminlog_write(d, &who, "variant.low_stock",
+	    "variant", vid, v.sku, before, after) < 0) {
+		db_rollback(d);
+		return 503;
+	}
+	if (db_commit(d) != 0)
+		return 503;
+	data = tval_map(a);
+	tval_set_int(a, data, "id", vid);
+	tval_set_int(a, data, "low_stock_threshold", now);
+	return admin_done(r, arena_printf(a, "/admin/variants/%lld", vid),
+	    "low_stock", data);
 }
 
 int

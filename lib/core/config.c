@@ -61,6 +61,25 @@ config_load(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 
+	c->order_notify = env("SHOP_ORDER_NOTIFY", NULL);
+	if (c->order_notify != NULL && (strchr(c->order_notify, '@') == NULL ||
+	    strpbrk(c->order_notify, " \t\r\n<>,;") != NULL)) {
+		snprintf(err, errlen, "SHOP_ORDER_NOTIFY must be one address: "
+		    "%s", c->order_notify);
+		return -1;
+	}
+	p = env("SHOP_REMINDER_AFTER", "3600");
+	if (strcmp(p, "off") == 0)
+		p = "0";
+	c->reminder_after = 0;
+	for (; *p >= '0' && *p <= '9' && c->reminder_after < 100000000; p++)
+		c->reminder_after = c->reminder_after * 10 + (*p - '0');
+	if (*p != '\0' || c->reminder_after > 7 * 86400) {
+		snprintf(err, errlen, "SHOP_REMINDER_AFTER must be 0 to 604800 "
+		    "seconds, or off");
+		return -1;
+	}
+
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7)) {
 		snprintf(err, errlen, "SHOP_BASE_URL must start with http:// "
 		    "or https://: %s", base);

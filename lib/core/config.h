@@ -38,6 +38,13 @@ struct config {
 	const char	*smtp_url;	/* SMTP_URL; unset: mail to files */
 	const char	*mail_from;	/* SHOP_MAIL_FROM */
 	int		 payment_window; /* SHOP_PAYMENT_WINDOW: seconds to pay */
+	/* SHOP_ORDER_NOTIFY: the merchant's address for new orders and low
+	   stock; unset: those mails are not sent. */
+	const char	*order_notify;
+	/* SHOP_REMINDER_AFTER: seconds after which an unpaid order still
+	   within its payment window is reminded of once; 0 ("off"): never.
+	   Default 3600. */
+	int		 reminder_after;
 	char		 base_buf[512];	/* base_url without a trailing "/" */
 	char		 host_buf[256];	/* host of base_url */
 	char		 media_buf[1024]; /* the default media_dir */

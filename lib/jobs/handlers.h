@@ -21,10 +21,12 @@ enum job_result	 job_reconcile(struct job_ctx *);
 enum job_result	 job_release_holds(struct job_ctx *);
 /* job_backup.c: {"keep": N}: the online backup of the four databases. */
 enum job_result	 job_backup(struct job_ctx *);
-/* job_upkeep.c: trim cable.db, evict cache.db, sweep ended sessions. */
+/* job_upkeep.c: trim cable.db, evict cache.db, sweep ended sessions;
+   remind unpaid orders (SHOP_REMINDER_AFTER). */
 enum job_result	 job_trim_cable(struct job_ctx *);
 enum job_result	 job_evict_cache(struct job_ctx *);
 enum job_result	 job_sweep_sessions(struct job_ctx *);
+enum job_result	 job_remind_unpaid(struct job_ctx *);
 /* job_admin.c: an admin log entry (shop/adminlog.h) copied to shop.db. */
 enum job_result	 job_admin_log(struct job_ctx *);
 

@@ -25,6 +25,7 @@ const char *const job_kind_names[JOB_KIND__MAX] = {
 	NOTIFY_RESET_KIND,
 	NOTIFY_SIGNUP_KIND,
 	"admin_log",
+	"remind_unpaid",
 };
 
 /* Indexed by enum job_kind. */
@@ -39,6 +40,7 @@ static const job_fn kinds[JOB_KIND__MAX] = {
 	job_send_reset_mail,
 	job_send_signup_mail,
 	job_admin_log,
+	job_remind_unpaid,
 };
 
 /*
@@ -53,6 +55,7 @@ const struct job_recurring job_recurring[] = {
 	{ "sweep_sessions", JOB_SWEEP_SESSIONS, "every 15m" },
 	{ "reconcile_payments", JOB_RECONCILE, "every 10m" },
 	{ "release_reservations", JOB_RELEASE_HOLDS, "every 1m" },
+	{ "remind_unpaid", JOB_REMIND_UNPAID, "every 5m" },
 };
 
 const size_t job_recurring_count =

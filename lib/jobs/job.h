@@ -23,6 +23,7 @@ enum job_kind {
 	JOB_SEND_RESET_MAIL,	/* a password-reset link, made as it is sent */
 	JOB_SEND_SIGNUP_MAIL,	/* the link that finishes a sign-up, likewise */
 	JOB_ADMIN_LOG,		/* copy an admin log entry made in queue.db */
+	JOB_REMIND_UNPAID,	/* remind unpaid orders of their pay link */
 	JOB_KIND__MAX
 };
 

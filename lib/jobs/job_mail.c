@@ -8,6 +8,9 @@
  *	 "template": "order_confirmation", "data": {...},
  *	 "subject": "..."}			(subject optional)
  *
+ * with {"merchant": true} in place of "to" for the merchant's mails
+ * (notify_merchant_mail()): sent to SHOP_ORDER_NOTIFY, or dropped as
+ * done when it is not set;
  * rendered from templates/mail/<template>.txt.mustache (required),
  * .html.mustache (optional) and .subject.mustache (unless "subject" is
  * given), with "data" and "shop" (name, base_url) as the context; or
@@ -166,6 +169,15 @@ job_send_mail(struct job_ctx *c)
 	m.to = job_str(c, "$.to");
 	m.to_name = job_str(c, "$.to_name");
 	m.subject = job_str(c, "$.subject");
+	if (m.to == NULL && tval_truthy(job_tval(c, "$.merchant"))) {
+		if ((m.to = c->cfg->order_notify) == NULL) {
+			log_info("job %lld: send_mail: a mail to the merchant, "
+			    "and SHOP_ORDER_NOTIFY is not set: not sent",
+			    c->job->id);
+			return JOB_OK;
+		}
+		m.to_name = c->cfg->name;
+	}
 	if (m.to == NULL) {
 		snprintf(c->err, sizeof(c->err), "payload: \"to\" is missing "
 		    "or not a string");

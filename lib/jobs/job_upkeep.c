@@ -1,15 +1,17 @@
 /*
  * The upkeep jobs: trimming live messages, evicting the cache, sweeping
- * ended sessions (see handlers.h).
+ * ended sessions, reminding unpaid orders (see handlers.h).
  */
 #include <stdio.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "data/db.h"
 #include "side/cable.h"
 #include "side/cache.h"
 #include "side/queue.h"
+#include "shop/reminder.h"
 #include "shop/session.h"
 #include "jobs/handlers.h"
 #include "jobs/payload.h"
@@ -77,5 +79,28 @@ job_sweep_sessions(struct job_ctx *c)
 	} while (n == batch);
 	log_info("job %lld: sweep_sessions: %ld ended sessions deleted",
 	    c->job->id, total);
+	return JOB_OK;
+}
+
+/*
+ * Payload: {}: the reminders of unpaid orders placed SHOP_REMINDER_AFTER
+ * ago and still within their payment window (shop/reminder.h); nothing
+ * when it is "off".
+ */
+enum job_result
+job_remind_unpaid(struct job_ctx *c)
+{
+	long long	n;
+
+	if (c->cfg->reminder_after <= 0)
+		return JOB_OK;
+	if ((n = reminder_send_due(c->db[DB_PRIMARY], c->arena, clock_now(),
+	    c->cfg->reminder_after)) < 0) {
+		snprintf(c->err, sizeof(c->err), "shop.db: %s",
+		    db_errmsg(c->db[DB_PRIMARY]));
+		return JOB_RETRY;
+	}
+	log_info("job %lld: remind_unpaid: %lld order(s) reminded",
+	    c->job->id, n);
 	return JOB_OK;
 }

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "data/db.h"
 #include "shop/audit.h"
+#include "shop/invoice.h"
 #include "shop/order.h"
 #include "shop/payment.h"
 
@@ -173,7 +174,9 @@ int
 audit_books(struct db *d, struct arena *a, struct audit_report *r,
     struct buf *out)
 {
+	struct invoice_audit	 ia;
 	sqlite3_stmt	*st;
+	long long	 n;
 	int		 t, rc;
 
 	memset(r, 0, sizeof(*r));
@@ -273,6 +276,14 @@ audit_books(struct db *d, struct arena *a, struct audit_report *r,
 	if (db_step(d, st) == SQLITE_ROW)
 		r->orders_paid = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if ((n = invoice_audit(d, a, &ia, out)) < 0)
+		goto fail;
+	r->invoices = ia.invoices;
+	r->credit_notes = ia.credit_notes;
+	r->document_gaps = ia.gaps;
+	r->document_mismatches = ia.mismatches;
+	r->documents_missing = ia.missing;
+	r->findings += n;
 	db_read_end(d);
 	return 0;
 fail:

@@ -4,7 +4,9 @@
  * paid session at the gateway has exactly one paid order, every refund
  * that succeeded here is one refund of the same amount at the gateway, no
  * order has more refunded than paid nor a state its refunds disagree
- * with, no stock is negative, every total is the sum of its lines.
+ * with, no stock is negative, every total is the sum of its lines; and
+ * the invoices and credit notes (invoice.h): both sequences without a
+ * gap, each document its order's or refund's.
  */
 #ifndef SHOP_AUDIT_H
 #define SHOP_AUDIT_H
@@ -43,6 +45,11 @@ struct audit_report {
 	long long	refund_states;		/* state against totals */
 	long long	refunds_waiting;	/* requested: not a finding */
 	long long	orders_paid;		/* orders holding money */
+	long long	invoices;		/* issued: not a finding */
+	long long	credit_notes;		/* issued: not a finding */
+	long long	document_gaps;		/* numbers missing, rows gone */
+	long long	document_mismatches;	/* not their order's, refund's */
+	long long	documents_missing;	/* paid or refunded without one */
 	/* Filled by audit_sessions() from the gateway's own record. */
 	long long	sessions_paid;		/* paid sessions seen */
 	long long	sessions_lost;		/* paid there, not paid here */

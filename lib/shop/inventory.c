@@ -56,6 +56,10 @@ const char *const inventory_result_fields[INVENTORY_RESULT__MAX] = {
 	NULL,
 };
 
+static const char sql_threshold[] =
+    "SELECT low_stock_threshold FROM variants WHERE id = ?1";
+static const char sql_threshold_set[] =
+    "UPDATE variants SET low_stock_threshold = ?2 WHERE id = ?1";
 static const char sql_stock[] =
     "SELECT stock FROM variants WHERE id = ?1";
 /* ?3: the stock read in the same write; nothing else can have moved it. */
@@ -275,4 +279,44 @@ stock_movements(struct db *d, struct arena *a, long long vid, size_t limit,
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+int
+stock_threshold(struct db *d, long long vid, long long *threshold)
+{
+	sqlite3_stmt	*st = db_prep(d, sql_threshold);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, vid);
+	rc = db_step(d, st);
+	if (rc == SQLITE_ROW)
+		*threshold = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum inventory_result
+stock_threshold_set(struct db *d, long long vid, long long threshold)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (!db_in_write(d)) {
+		log_error("stock_threshold_set: not inside a write transaction");
+		return INVENTORY_ERROR;
+	}
+	if (threshold < 0 || threshold > INVENTORY_STOCK_MAX)
+		return INVENTORY_BAD_AMOUNT;
+	if ((st = db_prep(d, sql_threshold_set)) == NULL)
+		return INVENTORY_ERROR;
+	sqlite3_bind_int64(st, 1, vid);
+	sqlite3_bind_int64(st, 2, threshold);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return INVENTORY_ERROR;
+	return sqlite3_changes(db_handle(d)) == 1 ? INVENTORY_OK :
+	    INVENTORY_NOT_FOUND;
 }

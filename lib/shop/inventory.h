@@ -139,4 +139,20 @@ int		 stock_movements(struct db *, struct arena *,
 		    long long variant_id, size_t limit,
 		    struct stock_movement **out, size_t *n);
 
+/*
+ * The low-stock threshold of a variant: the stock at or below which the
+ * merchant is mailed (SHOP_ORDER_NOTIFY), once each time the stock falls
+ * to it; 0: never (sql/primary/0116_order_mails.sql queues the mail, in
+ * the write that takes the stock, whatever takes it).
+ *
+ * stock_threshold() reads it into *threshold: 1, 0 when no such
+ * variant, -1 on error. stock_threshold_set() changes it (in a write) to
+ * 0 to INVENTORY_STOCK_MAX: INVENTORY_OK, INVENTORY_NOT_FOUND,
+ * INVENTORY_BAD_AMOUNT (nothing written) or INVENTORY_ERROR.
+ */
+int		 stock_threshold(struct db *, long long variant_id,
+		    long long *threshold);
+enum inventory_result stock_threshold_set(struct db *, long long variant_id,
+		    long long threshold);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * Queuing the shop's mail through the outbox (notify.h).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +15,10 @@
 #include "shop/notify.h"
 #include "shop/outbox.h"
 
-long long
-notify_mail(struct db *d, struct arena *a, const struct notify_mail *m)
+/* Queue m, to its address or (merchant) to the merchant's. */
+static long long
+queue_mail(struct db *d, struct arena *a, const struct notify_mail *m,
+    bool merchant)
 {
 	struct tval		*p;
 	struct buf		 json = { 0 };
@@ -23,13 +26,16 @@ notify_mail(struct db *d, struct arena *a, const struct notify_mail *m)
 	long long		 id;
 
 	if (m == NULL || m->template == NULL || *m->template == '\0' ||
-	    m->to == NULL || *m->to == '\0') {
+	    (!merchant && (m->to == NULL || *m->to == '\0'))) {
 		log_error("notify_mail: no template or no address");
 		return -1;
 	}
 	p = tval_map(a);
-	tval_set_str(a, p, "to", m->to);
-	if (m->to_name != NULL && *m->to_name != '\0')
+	if (merchant)
+		tval_set_bool(a, p, "merchant", true);
+	else
+		tval_set_str(a, p, "to", m->to);
+	if (!merchant && m->to_name != NULL && *m->to_name != '\0')
 		tval_set_str(a, p, "to_name", m->to_name);
 	tval_set_str(a, p, "template", m->template);
 	tval_set(a, p, "data", m->data != NULL ? m->data : tval_map(a));
@@ -46,6 +52,18 @@ notify_mail(struct db *d, struct arena *a, const struct notify_mail *m)
 		sodium_memzero(json.p, json.len);
 	buf_free(&json);
 	return id;
+}
+
+long long
+notify_mail(struct db *d, struct arena *a, const struct notify_mail *m)
+{
+	return queue_mail(d, a, m, false);
+}
+
+long long
+notify_merchant_mail(struct db *d, struct arena *a, const struct notify_mail *m)
+{
+	return queue_mail(d, a, m, true);
 }
 
 long long

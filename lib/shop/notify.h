@@ -49,6 +49,15 @@ long long	 notify_mail(struct db *primary, struct arena *,
 		    const struct notify_mail *m);
 
 /*
+ * Queue mail m to the merchant (in a write on shop.db), whose address is
+ * not known here: m->to is ignored, the payload says {"merchant": true}
+ * instead of "to", and the worker sends it to SHOP_ORDER_NOTIFY (or,
+ * when that is unset, drops it as done). Returns as notify_mail().
+ */
+long long	 notify_merchant_mail(struct db *primary, struct arena *,
+		    const struct notify_mail *m);
+
+/*
  * Queue a mail of one of the secret kinds above for row (a reset's or a
  * sign-up's id) and its key (in a write on shop.db): {"row", "key"}.
  * Returns the outbox row's id, or -1 (the caller rolls back).

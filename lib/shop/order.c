@@ -746,6 +746,40 @@ order_publish_paid(struct db *d, struct arena *a, const struct order *o)
 	return rc;
 }
 
+/*
+ * The customer's "order cancelled" mail for o (in the write), once per
+ * order: why in words for them (the shop's own cause may be internal,
+ * so it is not shown), and the cart to order again.
+ */
+static int
+cancelled_mail(struct db *d, const struct order *o, enum order_source src)
+{
+	struct arena		*a;
+	struct tval		*data;
+	struct notify_mail	 mail;
+	int			 rc;
+
+	if ((a = arena_new()) == NULL)
+		return -1;
+	data = tval_map(a);
+	if (*o->ship.name != '\0')
+		tval_set_str(a, data, "name", o->ship.name);
+	tval_set_str(a, data, "number", o->number);
+	tval_set_str(a, data, "token", o->token);
+	tval_set_str(a, data, "total", money_format(a, o->total, o->currency));
+	tval_set_bool(a, data, "by_shop", src == SOURCE_ADMIN);
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "order_cancelled";
+	mail.to = o->email;
+	mail.to_name = o->ship.name;
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:order-cancelled:%lld", o->id);
+	mail.priority = 5;
+	rc = notify_mail(d, a, &mail) < 0 ? -1 : 0;
+	arena_free(a);
+	return rc;
+}
+
 int
 order_move(struct db *d, const struct order *o, enum order_state to,
     enum order_source src, const char *cause, const char *ref)
@@ -771,6 +805,8 @@ order_move(struct db *d, const struct order *o, enum order_state to,
 	if (to == ORDER_CANCELLED && discount_use_release(d, o->id) != 0)
 		return -1;
 	if (o->state == ORDER_CANCELLED && discount_use_retake(d, o->id) != 0)
+		return -1;
+	if (to == ORDER_CANCELLED && cancelled_mail(d, o, src) != 0)
 		return -1;
 	return order_publish(d, o->id, to);
 }

@@ -308,7 +308,9 @@ int		 order_publish(struct db *, long long id, enum order_state);
 
 /*
  * Move an order and record why (in a write). A move to cancelled gives
- * its discount code's use back; cancelled to paid takes it again.
+ * its discount code's use back and queues the customer's "order
+ * cancelled" mail, once per order; cancelled to paid takes the code's
+ * use again.
  */
 int		 order_move(struct db *, const struct order *,
 		    enum order_state to, enum order_source, const char *cause,

@@ -14,6 +14,7 @@
 #include "data/db.h"
 #include "ext/stripe.h"
 #include "shop/order.h"
+#include "shop/invoice.h"
 #include "shop/notify.h"
 #include "shop/payment.h"
 
@@ -139,15 +140,11 @@ amounts_agree(struct db *d, struct arena *a, const struct order *o,
 	return false;
 }
 
-/*
- * The order confirmation, queued with the payment that triggers it (in
- * the write), once per order whatever path paid it.
- */
-static int
-confirmation(struct db *d, struct arena *a, const struct order *o)
+/* The order's summary for its mails: number, total, lines, address. */
+static struct tval *
+order_mail_data(struct arena *a, const struct order *o)
 {
 	struct tval		*data = tval_map(a), *lines, *ship, *m;
-	struct notify_mail	 mail;
 	size_t			 i;
 
 	if (*o->ship.name != '\0')
@@ -182,6 +179,24 @@ confirmation(struct db *d, struct arena *a, const struct order *o)
 		tval_set_str(a, ship, "city", o->ship.city);
 		tval_set_str(a, ship, "country", o->ship.country);
 	}
+	return data;
+}
+
+/*
+ * The order confirmation, queued with the payment that triggers it (in
+ * the write), once per order whatever path paid it, with the link to
+ * its invoice (invoice the invoice's id, issued in the same write).
+ */
+static int
+confirmation(struct db *d, struct arena *a, const struct order *o,
+    long long invoice)
+{
+	struct tval		*data = order_mail_data(a, o);
+	struct notify_mail	 mail;
+
+	if (invoice > 0)
+		tval_set_str(a, data, "invoice_url", arena_printf(a,
+		    "/orders/%s/invoice", o->token));
 	memset(&mail, 0, sizeof(mail));
 	mail.template = "order_confirmation";
 	mail.to = o->email;
@@ -190,6 +205,28 @@ confirmation(struct db *d, struct arena *a, const struct order *o)
 	mail.unique_key = arena_printf(a, "mail:order-confirmation:%lld", o->id);
 	mail.priority = 10;
 	return notify_mail(d, a, &mail) < 0 ? -1 : 0;
+}
+
+/*
+ * The merchant's "new order" mail (SHOP_ORDER_NOTIFY), queued with the
+ * payment (in the write), once per order: who ordered, what, the total
+ * and the order's page in the back office.
+ */
+static int
+merchant_new_order(struct db *d, struct arena *a, const struct order *o)
+{
+	struct tval		*data = order_mail_data(a, o);
+	struct notify_mail	 mail;
+
+	tval_set_str(a, data, "email", o->email);
+	tval_set_str(a, data, "admin_url", arena_printf(a, "/admin/orders/%s",
+	    o->number));
+	memset(&mail, 0, sizeof(mail));
+	mail.template = "order_new";
+	mail.data = data;
+	mail.unique_key = arena_printf(a, "mail:order-new:%lld", o->id);
+	mail.priority = 5;
+	return notify_merchant_mail(d, a, &mail) < 0 ? -1 : 0;
 }
 
 static void
@@ -207,7 +244,7 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 {
 	struct order	*o;
 	sqlite3_stmt	*st;
-	long long	 short_units;
+	long long	 short_units, invoice;
 	int		 rc;
 	const char	*src = order_source_names[f->source], *first;
 
@@ -278,9 +315,12 @@ payment_apply_paid(struct db *d, struct arena *a, const struct payment_fact *f,
 		/* Paid, shipped or refunded already by an earlier record. */
 		return OUTCOME_ALREADY;
 	}
+	/* The one move to paid: its invoice is numbered in this write. */
 	if (order_move(d, o, ORDER_PAID, f->source, arena_printf(a,
 	    "payment of %lld %s received", f->amount, o->currency),
-	    ref_or(f)) != 0 || confirmation(d, a, o) != 0 ||
+	    ref_or(f)) != 0 || (invoice = invoice_issue(d, a, o)) < 0 ||
+	    confirmation(d, a, o, invoice) != 0 ||
+	    merchant_new_order(d, a, o) != 0 ||
 	    order_publish_paid(d, a, o) != 0)
 		return OUTCOME_ERROR;
 	return OUTCOME_APPLIED;

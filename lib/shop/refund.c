@@ -17,6 +17,7 @@
 #include "ext/stripe.h"
 #include "shop/adminlog.h"
 #include "shop/audit.h"
+#include "shop/invoice.h"
 #include "shop/notify.h"
 #include "shop/order.h"
 #include "shop/outbox.h"
@@ -858,10 +859,13 @@ refund_send(struct stripe *c, struct arena *a, const struct refund *r,
 	}
 }
 
-/* The customer's "refund issued" mail, queued in the write, once. */
+/*
+ * The customer's "refund issued" mail, queued in the write, once, with
+ * the link to its credit note (the order's n-th; 0: none).
+ */
 static int
 refund_mail(struct db *d, struct arena *a, const struct order *o,
-    const struct refund *r, long long refunded)
+    const struct refund *r, long long refunded, long long credit_note)
 {
 	struct tval		*data = tval_map(a), *lines, *m;
 	struct notify_mail	 mail;
@@ -872,6 +876,9 @@ refund_mail(struct db *d, struct arena *a, const struct order *o,
 		tval_set_str(a, data, "name", o->ship.name);
 	tval_set_str(a, data, "number", o->number);
 	tval_set_str(a, data, "token", o->token);
+	if (credit_note > 0)
+		tval_set_str(a, data, "credit_note_url", arena_printf(a,
+		    "/orders/%s/credit-notes/%lld", o->token, credit_note));
 	tval_set_str(a, data, "amount", money_format(a, r->amount,
 	    o->currency));
 	tval_set_str(a, data, "refunded", money_format(a, refunded,
@@ -904,6 +911,60 @@ refund_mail(struct db *d, struct arena *a, const struct order *o,
 	return rc;
 }
 
+/*
+ * The credit note of r, which has just succeeded for order o (in the
+ * write): a line per refunded order line as the refund priced it, the
+ * shipping with its tax, or for an amount alone one line with the tax
+ * that amount holds at the order's rate. Returns its n for the order
+ * (1, 2, ...), or -1.
+ */
+static long long
+credit_note(struct db *d, struct arena *a, const struct order *o,
+    const struct refund *r)
+{
+	struct credit_line_input	*l;
+	struct credit_note_input	 in;
+	size_t				 i, n = 0;
+	long long			 rest = r->amount, ordinal = 0;
+
+	l = arena_calloc(a, r->nlines + 2, sizeof(*l));
+	for (i = 0; i < r->nlines; i++, n++) {
+		l[n].description = r->lines[i].name;
+		l[n].quantity = r->lines[i].quantity;
+		l[n].amount = r->lines[i].amount;
+		l[n].tax = r->lines[i].tax;
+		rest -= r->lines[i].amount;
+	}
+	if (r->shipping > 0) {
+		l[n].description = arena_printf(a, "Shipping: %s",
+		    o->shipping_name);
+		l[n].quantity = 1;
+		l[n].amount = r->shipping;
+		l[n].tax = o->tax_inclusive ? tax_on(r->shipping,
+		    o->tax_rate_bp, true) : r->shipping - o->shipping;
+		if (l[n].tax < 0)
+			l[n].tax = 0;
+		rest -= r->shipping;
+		n++;
+	}
+	if (rest > 0) {
+		l[n].description = arena_printf(a, "Refund on order %s",
+		    o->number);
+		l[n].quantity = 1;
+		l[n].amount = rest;
+		l[n].tax = tax_on(rest, o->tax_rate_bp, true);
+		if (l[n].tax < 0)
+			l[n].tax = 0;
+		n++;
+	}
+	memset(&in, 0, sizeof(in));
+	in.refund_id = r->id;
+	in.total = r->amount;
+	in.lines = l;
+	in.nlines = n;
+	return credit_note_issue(d, a, o, &in, &ordinal) < 0 ? -1 : ordinal;
+}
+
 /* The refund succeeded (in the write): everything that follows, once. */
 static enum refund_result
 succeeded(struct db *d, struct arena *a, const struct refund *r,
@@ -913,7 +974,7 @@ succeeded(struct db *d, struct arena *a, const struct refund *r,
 	struct sums		 s;
 	sqlite3_stmt		*st;
 	enum order_outcome	 out;
-	long long		 total, oid;
+	long long		 total, oid, cn;
 	size_t			 i;
 	int			 rc;
 
@@ -957,8 +1018,10 @@ succeeded(struct db *d, struct arena *a, const struct refund *r,
 		    order_restock(d, r->order_id, r->lines[i].variant_id,
 		    r->lines[i].quantity) != 0)
 			return REFUND_ERROR;
+	if ((cn = credit_note(d, a, o, r)) < 0)
+		return REFUND_ERROR;
 	if (refund_mail(d, a, o, r, o->amount_refunded > s.succeeded ?
-	    o->amount_refunded : s.succeeded) != 0)
+	    o->amount_refunded : s.succeeded, cn) != 0)
 		return REFUND_ERROR;
 	log_info("refund %lld of order %s: %lld %s refunded (%s)", r->id,
 	    o->number, r->amount, r->currency, ans->gateway_id);

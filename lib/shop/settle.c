@@ -15,6 +15,7 @@
 #include "data/db.h"
 #include "ext/stripe.h"
 #include "side/cache.h"
+#include "shop/invoice.h"
 #include "shop/order.h"
 #include "shop/payment.h"
 #include "shop/settle.h"
@@ -632,6 +633,9 @@ settle_reconcile(struct db *d, struct stripe *c, struct arena *a,
 			q.starting_after = l.v[l.n - 1].id;
 	} while (l.has_more && l.n > 0);
 	if (payment_events_resolve(d, &rep->unresolved) < 0)
+		rep->errors++;
+	/* Orders a program older than invoices paid get theirs now. */
+	if (invoice_issue_missing(d, a) < 0)
 		rep->errors++;
 	return 0;
 }

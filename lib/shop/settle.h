@@ -132,6 +132,8 @@ struct settle_report {
  * expired there but still held here (cancelled, stock released), an open
  * session whose id never reached the order (attached). Each repair is
  * recorded in audit_log; a line per repair goes to out (may be NULL).
+ * Last, paid orders without their invoice (paid by a program older than
+ * invoices, during a deploy) get it (invoice_issue_missing()).
  * Returns 0, or -1 if the gateway could not be listed.
  */
 int		 settle_reconcile(struct db *, struct stripe *, struct arena *,

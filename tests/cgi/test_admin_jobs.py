@@ -132,8 +132,8 @@ def the_page_lists_workers_jobs_failures_and_tasks():
        (lost, "shipped", "bob@example.com", 'no mail template "shiped"', 5))
     tasks = {t["task"]: t for t in j["recurring"]}
     eq(sorted(tasks), ["backup", "evict_cache", "reconcile_payments",
-                       "release_reservations", "sweep_sessions",
-                       "trim_cable"])
+                       "release_reservations", "remind_unpaid",
+                       "sweep_sessions", "trim_cable"])
     eq(tasks["backup"]["schedule"], "cron 30 3 * * *")
     eq(tasks["backup"]["ran"], False)
     eq(tasks["trim_cable"]["next_run_at"] > now_ms(), True)

@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import shoptest  # noqa: E402
-from shoptest import contains, eq, status, test  # noqa: E402
+from shoptest import contains, eq, lacks, status, test  # noqa: E402
 import adminfixture as af  # noqa: E402
 import shopfixture as fx  # noqa: E402
 import payfixture as pf  # noqa: E402
@@ -348,6 +348,16 @@ def a_purchase_with_a_code_is_charged_its_discounted_total():
     p = shoptest.shopctl("audit", data_dir=d, check=False, env=GW)
     if "lines sum to" in p.stdout + p.stderr:
         raise AssertionError(p.stdout + p.stderr)
+    # Its invoice: each line net of its share, the subtotal after the
+    # code, the books' audit of it clean.
+    eq(sql(d, "SELECT subtotal, shipping, tax, total FROM invoices"),
+       [(3780, 495, 713, 4275)])
+    eq(sql(d, "SELECT description, amount, tax FROM invoice_lines "
+              "ORDER BY position"),
+       [("Wool hat, less €3.00 with code SAVE10", 2700, 450),
+        (fx.SCRIPT_NAME + ", less €1.20 with code SAVE10", 1080, 180),
+        ("Shipping: Standard (3-5 days)", 495, 83)])
+    lacks(p.stdout + p.stderr, "does not add up")
     # A line refunded unit by unit gives back what it was charged: 13.50
     # each of the hats' 27.00, never their 15.00 price.
     for _ in range(2):

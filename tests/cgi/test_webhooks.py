@@ -135,15 +135,18 @@ def completed_paid_marks_the_order_paid_once():
     eq(events(d), [(ev, COMPLETED, o["session_id"], o["id"], "applied")])
     # The raw event, byte for byte.
     eq(one(d, "SELECT payload FROM payment_events")[0], body.decode())
-    # The confirmation mail is queued in the same write, once.
+    # The confirmation mail is queued in the same write, once, and the
+    # merchant's.
     eq(q(d, "SELECT name, sub, unique_key FROM outbox WHERE target = "
-         "'job'"), [("send_mail", "mail",
-                     f"mail:order-confirmation:{o['id']}")])
+         "'job' ORDER BY id"), [
+        ("send_mail", "mail", f"mail:order-confirmation:{o['id']}"),
+        ("send_mail", "mail", f"mail:order-new:{o['id']}")])
     mail = json.loads(one(d, "SELECT payload FROM outbox WHERE target = "
-                          "'job'")[0])
+                          "'job' AND unique_key LIKE 'mail:order-conf%'")[0])
     eq((mail["to"], mail["template"], mail["data"]["number"],
-        mail["data"]["total"]), ("ann@example.test", "order_confirmation",
-                                 o["number"], "€34.95"))
+        mail["data"]["total"], mail["data"]["invoice_url"]),
+       ("ann@example.test", "order_confirmation", o["number"], "€34.95",
+        f"/orders/{o['token']}/invoice"))
     eq(q(d, "SELECT name, payload FROM outbox WHERE target = 'message' "
          "AND name = ?", (f"order:{o['id']}",)),
        [(f"order:{o['id']}", '{"state":"paid","label":"Paid"}')])
@@ -310,7 +313,8 @@ def refund_before_payment_is_stored_and_raised():
                    "payment pi_unseen matches no paid order")])
     p = shoptest.shopctl("audit", "--local", data_dir=d, check=False)
     eq(p.returncode, 1, p.stdout + p.stderr)
-    contains(p.stdout, "\nevents matching no order: 1\nfindings: 1\n")
+    contains(p.stdout, "\nevents matching no order: 1\n")
+    contains(p.stdout, "\nfindings: 1\n")
     contains(p.stdout, f"event {pf.event_id(body)} (charge.refunded, "
              "session ) matches no order\n")
 
@@ -346,7 +350,8 @@ def event_for_unknown_order_is_stored_and_audited():
     eq(q(d, "SELECT count(*) FROM payments"), [(0,)])
     p = shoptest.shopctl("audit", "--local", data_dir=d, check=False)
     eq(p.returncode, 1, p.stdout + p.stderr)
-    contains(p.stdout, "\nevents matching no order: 2\nfindings: 2\n")
+    contains(p.stdout, "\nevents matching no order: 2\n")
+    contains(p.stdout, "\nfindings: 2\n")
     contains(p.stdout, f"event {pf.event_id(body)} ({COMPLETED}, session "
              f"{s['id']}) matches no order\n")
 

@@ -93,11 +93,15 @@ def bad_amount_paid_here_differs_from_the_session():
     p = ctl("audit")
     eq(p.returncode, 1, p.stdout + p.stderr)
     n = counts(p.stdout)
+    # The invoice, issued for the total that was paid, tells too.
     eq((n["totals not matching lines"], n["payments not matching totals"],
-        n["paid here, another amount there"], n["findings"]),
-       (0, 0, 1, 1), p.stdout)
+        n["paid here, another amount there"],
+        n["invoices and credit notes not matching"], n["findings"]),
+       (0, 0, 1, 1, 2), p.stdout)
     contains(p.stdout, f"\norder {num} is paid {total + 100} EUR here but "
              f"its session {sid} was paid {total} eur at the gateway\n")
+    contains(p.stdout, f" is for order {num}, {total} EUR, but the order "
+             f"({num}) is {total + 100} EUR\n")
     sql("UPDATE payments SET amount = amount - 100 WHERE order_id = ?",
         (oid,))
     sql("UPDATE orders SET shipping = shipping - 100, total = total - 100, "
@@ -145,14 +149,18 @@ def bad_order_marked_paid_without_payment_at_the_gateway():
     p = ctl("audit")
     eq(p.returncode, 1, p.stdout + p.stderr)
     n = counts(p.stdout)
-    # The books alone look right; only the gateway's side tells.
+    # The payments alone look right: the gateway's side tells, and so
+    # does the invoice the order lacks (a payment applied here issues one).
     eq((n["paid without a payment"], n["payments not matching totals"],
         n["lost paid orders"], n["paid here, not at the gateway"],
-        n["findings"]), (0, 0, 0, 1, 1), p.stdout)
+        n["paid or refunded without a document"], n["findings"]),
+       (0, 0, 0, 1, 1, 2), p.stdout)
     contains(p.stdout, f"\norder {num} is paid here by session cs_forged_1, "
              "which the gateway does not report paid\n")
+    contains(p.stdout, f"\norder {num} is paid but has no invoice\n")
     p = ctl("audit", "--local")
-    eq(p.returncode, 0, p.stdout)
+    eq(p.returncode, 1, p.stdout)
+    eq(counts(p.stdout)["findings"], 1, p.stdout)
     lacks(p.stdout, "not at the gateway")
     # Placed before the window: not looked at.
     sql("UPDATE orders SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', "

@@ -121,7 +121,13 @@ def clean_audit():
         "refunds past the order's refunded total: 0",
         "refund states not matching totals: 0",
         "refunds waiting for the gateway: 0",
-        "events matching no order: 0", "findings: 0"]
+        "events matching no order: 0",
+        f"invoices issued: {sql('SELECT count(*) FROM invoices')[0][0]}",
+        "credit notes issued: "
+        f"{sql('SELECT count(*) FROM credit_notes')[0][0]}",
+        "invoice and credit note numbers missing: 0",
+        "invoices and credit notes not matching: 0",
+        "paid or refunded without a document: 0", "findings: 0"]
     # What audit_log recorded (the repairs): shown, not findings.
     log = sql("SELECT a.created_at, a.kind, coalesce(' order ' || o.number, "
               "''), a.actor, a.detail FROM audit_log a LEFT JOIN orders o "

@@ -454,9 +454,16 @@ def audit_catches_a_tampered_refund():
     sql("UPDATE refunds SET amount = 1400 WHERE id = ?", (rid,))
     p, got = audit()
     eq(p.returncode, 1, p.stdout)
+    # Its credit note, issued for 400, is not the refund's any more.
     eq((got["refunds not matching the gateway"],
-        got["refunds past the order's refunded total"], got["findings"]),
-       (1, 1, 2), p.stdout)
+        got["refunds past the order's refunded total"],
+        got["invoices and credit notes not matching"], got["findings"]),
+       (1, 1, 1, 3), p.stdout)
+    (cn,), = sql("SELECT number FROM credit_notes WHERE refund_id = ?",
+                 (rid,))
+    contains(p.stdout, f"\ncredit note {cn} of 400 is not refund {rid}'s, "
+             "which is succeeded, of 1400, or of another order or "
+             "currency\n")
     contains(p.stdout, f"\norder {o['number']}: its refunds that succeeded "
              "add up to 1400, but only 400 is refunded\n")
     contains(p.stdout, f"\nrefund {rid} of order {o['number']} is 1400 of "

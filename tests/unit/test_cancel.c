@@ -142,9 +142,13 @@ START_TEST(pending_order_cancelled_stock_released)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE target = "
 	    "'message' AND name = 'product:1' AND sub = 'stock' AND "
 	    "json_extract(payload, '$.label') = 'In stock'"), 2);
-	/* No mail for it. */
+	/* The customer's mail says so, once. */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE target = "
-	    "'job'"), 0);
+	    "'job'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE target = "
+	    "'job' AND unique_key = 'mail:order-cancelled:1' AND "
+	    "json_extract(payload, '$.template') = 'order_cancelled' AND "
+	    "json_extract(payload, '$.data.by_shop') = 1"), 1);
 }
 END_TEST
 

@@ -158,13 +158,18 @@ START_TEST(paid_stored_once_with_its_effect)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE "
 	    "target = 'job' AND name = 'send_mail' AND unique_key = "
 	    "'mail:order-confirmation:1'"), 1);
+	/* And the merchant's, to the address the worker knows. */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE "
+	    "target = 'job' AND name = 'send_mail' AND unique_key = "
+	    "'mail:order-new:1' AND json_extract(payload, '$.merchant') = 1 "
+	    "AND json_extract(payload, '$.to') IS NULL"), 1);
 	/* The same event again: acknowledged, nothing written. */
 	receive(&ev, "{\"id\":\"evt_1\"}", RECEIPT_DUPLICATE, OUTCOME_ERROR,
 	    0);
 	ck_assert_int_eq(count("SELECT count(*) FROM payment_events"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM order_events"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE "
-	    "target = 'job'"), 1);
+	    "target = 'job'"), 2);
 	/* Another event telling the same: stored, changes nothing. */
 	ev.id = "evt_2";
 	ev.type = STRIPE_EVENT_SESSION_ASYNC_SUCCEEDED;
