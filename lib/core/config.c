@@ -68,16 +68,27 @@ config_load(struct config *c, char *err, size_t errlen)
 		    "%s", c->order_notify);
 		return -1;
 	}
-	p = env("SHOP_REMINDER_AFTER", "3600");
-	if (strcmp(p, "off") == 0)
-		p = "0";
-	c->reminder_after = 0;
-	for (; *p >= '0' && *p <= '9' && c->reminder_after < 100000000; p++)
-		c->reminder_after = c->reminder_after * 10 + (*p - '0');
-	if (*p != '\0' || c->reminder_after > 7 * 86400) {
-		snprintf(err, errlen, "SHOP_REMINDER_AFTER must be 0 to 604800 "
-		    "seconds, or off");
-		return -1;
+	/*
+	 * An hour by default, or half the payment window when that is
+	 * shorter (the default window is 31 minutes): a reminder after the
+	 * window would find no order left to pay.
+	 */
+	if ((p = env("SHOP_REMINDER_AFTER", NULL)) == NULL)
+		c->reminder_after = c->payment_window / 2 < 3600 ?
+		    c->payment_window / 2 : 3600;
+	else {
+		if (strcmp(p, "off") == 0)
+			p = "0";
+		c->reminder_after = 0;
+		for (; *p >= '0' && *p <= '9' &&
+		    c->reminder_after < 100000000; p++)
+			c->reminder_after = c->reminder_after * 10 +
+			    (*p - '0');
+		if (*p != '\0' || c->reminder_after > 7 * 86400) {
+			snprintf(err, errlen, "SHOP_REMINDER_AFTER must be 0 "
+			    "to 604800 seconds, or off");
+			return -1;
+		}
 	}
 
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7)) {

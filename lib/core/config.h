@@ -43,7 +43,7 @@ struct config {
 	const char	*order_notify;
 	/* SHOP_REMINDER_AFTER: seconds after which an unpaid order still
 	   within its payment window is reminded of once; 0 ("off"): never.
-	   Default 3600. */
+	   Default 3600, or half the payment window when that is shorter. */
 	int		 reminder_after;
 	char		 base_buf[512];	/* base_url without a trailing "/" */
 	char		 host_buf[256];	/* host of base_url */

@@ -262,6 +262,23 @@ def abandoned_checkout_reminded_once():
 
 
 @test
+def default_reminder_within_the_default_payment_window():
+    # The default waits an hour, or half the payment window when that is
+    # shorter: with the 31-minute window, 930 s, in time to pay.
+    d = datadir()
+    pf.pending_order(d, [(fx.HAT, 1)], hold=1860)
+    eq(remind(d, 900, {"SHOP_PAYMENT_WINDOW": "1860"}), {})
+    got = remind(d, 931, {"SHOP_PAYMENT_WINDOW": "1860"})
+    eq(len(got["ann@example.test"]), 1)
+    # A window of two hours or more: the hour.
+    d = datadir()
+    pf.pending_order(d, [(fx.HAT, 1)], hold=7200)
+    eq(remind(d, 3599, {"SHOP_PAYMENT_WINDOW": "7200"}), {})
+    eq(len(remind(d, 3601, {"SHOP_PAYMENT_WINDOW": "7200"})
+           ["ann@example.test"]), 1)
+
+
+@test
 def bad_reminder_off_or_out_of_the_window():
     d = datadir()
     pf.pending_order(d, [(fx.HAT, 1)], hold=7200)
