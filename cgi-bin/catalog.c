@@ -25,6 +25,8 @@
 #include "side/cache.h"
 #include "shop/catalog.h"
 #include "shop/catalog_io.h"
+#include "shop/content.h"
+#include "shop/pricing.h"
 #include "app/app.h"
 #include "app/page.h"
 
@@ -55,6 +57,7 @@ static int	h_category(struct req *);
 static int	h_search(struct req *);
 static int	h_sitemap(struct req *);
 static int	h_feed(struct req *);
+static int	h_page(struct req *);
 
 static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET), "^/$", h_home, 0 },
@@ -67,6 +70,7 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET), "^/search$", h_search, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/sitemap\\.xml$", h_sitemap, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/feed\\.xml$", h_feed, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/pages/(?<slug>[a-z0-9-]{1,40})$", h_page, 0 },
 };
 
 /* {amount, currency, formatted}: a price for JSON and for the page. */
@@ -568,6 +572,23 @@ variant_tval(struct arena *a, const struct variant *v, bool selected)
 }
 
 /*
+ * What a product page says of tax and shipping, from the tax rate of the
+ * shop's country (SHOP_COUNTRY), in the arena.
+ */
+static const char *
+tax_note(struct arena *a, const struct tax_rate *t)
+{
+	if (t->rate_bp <= 0)
+		return "Shipping calculated at checkout.";
+	if (t->inclusive)
+		return arena_printf(a, "%s included. Shipping calculated at "
+		    "checkout.", t->name != NULL && *t->name != '\0' ?
+		    t->name : "Tax");
+	return arena_printf(a, "%s and shipping calculated at checkout.",
+	    t->name != NULL && *t->name != '\0' ? t->name : "Tax");
+}
+
+/*
  * A product page: its variants to choose from with their prices and
  * stock, and the add-to-cart form the cart program answers.
  */
@@ -577,6 +598,7 @@ h_product(struct req *r)
 	struct arena	*a = r->arena;
 	struct db	*db = req_db(r, DB_PRIMARY);
 	struct product	 p;
+	struct tax_rate	 tax;
 	struct tval	*d, *m, *l;
 	size_t		 i;
 	long long	 most = 0, id, version;
@@ -600,6 +622,8 @@ h_product(struct req *r)
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = product_by_slug(db, a, req_param(r, "slug"), &p);
+	if (rc > 0 && tax_rate_for(db, a, r->shop->cfg->country, &tax) != 0)
+		rc = -1;
 	db_read_end(db);
 	if (rc < 0)
 		return 500;
@@ -632,6 +656,7 @@ h_product(struct req *r)
 	for (i = 1; i < p.nimages; i++)
 		tval_push(a, l, image_tval(a, &p.images[i]));
 	tval_set_bool(a, m, "has_gallery", p.nimages > 1);
+	tval_set_str(a, m, "tax_note", tax_note(a, &tax));
 	tval_set_int(a, m, "max_quantity", most < MAX_QUANTITY ? most :
 	    MAX_QUANTITY);
 	tval_set(a, m, "meta", catalog_meta_tval(a, &p,
@@ -930,6 +955,46 @@ h_feed(struct req *r)
 		log_error("feed: the feed could not be written whole");
 	buf_free(&o.chunk);
 	return 0;
+}
+
+/*
+ * One of the shop's own pages (shop/content.h): its title, and its
+ * Markdown body as HTML, rendered once per version and kept in cache.db.
+ * What it shows is the same for everyone.
+ */
+static int
+h_page(struct req *r)
+{
+	struct arena		*a = r->arena;
+	struct db		*db = req_db(r, DB_PRIMARY);
+	struct content_page	 p;
+	struct tval		*d, *m;
+	char			*html;
+	int			 rc;
+
+	if (db_read_begin(db) != 0)
+		return 500;
+	rc = content_page_get(db, a, req_param(r, "slug"), &p);
+	db_read_end(db);
+	if (rc < 0)
+		return 500;
+	if (rc == 0) {
+		r->error = "There is no page at this address.";
+		return 404;
+	}
+	if (content_page_html(req_db(r, DB_CACHE), a, &p, &html) != 0)
+		return 500;
+	d = page_data(r);
+	tval_set_str(a, d, "title", p.title);
+	m = tval_set_map(a, d, "page");
+	tval_set_str(a, m, "slug", p.slug);
+	tval_set_str(a, m, "title", p.title);
+	tval_set_str(a, m, "html", html);
+	tval_set_int(a, m, "version", p.version);
+	tval_set_str(a, m, "updated_at", p.updated_at);
+	tval_set_str(a, m, "updated", arena_strndup(a, p.updated_at, 10));
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/page", d);
 }
 
 int

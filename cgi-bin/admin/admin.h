@@ -28,6 +28,7 @@ enum admin_section {
 	SECTION_ORDERS,
 	SECTION_PRODUCTS,
 	SECTION_CATEGORIES,
+	SECTION_PAGES,
 	SECTION_CUSTOMERS,
 	SECTION_JOBS,
 	SECTION_AUDIT,
@@ -139,6 +140,11 @@ int		 h_category_update(struct req *);
 int		 h_image_add(struct req *);
 int		 h_image_move(struct req *);
 int		 h_image_delete(struct req *);
+
+/* The shop's own pages (pages.c). */
+int		 h_content_pages(struct req *);
+int		 h_content_page(struct req *);
+int		 h_content_page_update(struct req *);
 
 /* Handlers, by section. */
 int		 h_dashboard(struct req *);

@@ -26,6 +26,7 @@ static const struct {
 	{ "orders", "Orders", "/admin/orders", false },
 	{ "products", "Products", "/admin/products", false },
 	{ "categories", "Categories", "/admin/categories", false },
+	{ "pages", "Pages", "/admin/pages", true },
 	{ "customers", "Customers", "/admin/customers", false },
 	{ "jobs", "Jobs", "/admin/jobs", false },
 	{ "audit", "Audit", "/admin/audit", false },
