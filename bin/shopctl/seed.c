@@ -30,6 +30,7 @@
 #include "ext/image.h"
 #include "ext/image_draw.h"
 #include "shop/catalog_edit.h"
+#include "shop/content.h"
 #include "shop/pricing.h"
 #include "shopctl.h"
 
@@ -895,6 +896,66 @@ add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
 }
 
 /*
+ * The demo store's own texts for the shop's pages that nobody has
+ * changed since the migration wrote them (version 1): its name and what
+ * it sells. "%s" is the shop's name (SHOP_NAME).
+ */
+static const struct {
+	const char	*slug;
+	const char	*title;
+	const char	*body;
+} demo_pages[] = {
+	{ "about", "About us",
+	  "%s is a small independent shop of things for everyday life: "
+	  "mugs, candles, notebooks, tees, socks, plants, prints and "
+	  "kitchen goods, eight shelves of eight.\n\n"
+	  "## How we work\n\n"
+	  "- We choose every product ourselves, and keep the range small "
+	  "so that we know each one well.\n"
+	  "- Prices include tax: what a product page says is what you pay, "
+	  "apart from shipping, which checkout shows before you pay.\n"
+	  "- A question before or after you order? "
+	  "[Write to us](/pages/contact).\n" },
+	{ "contact", "Contact",
+	  "We answer every message to %s within two working days.\n\n"
+	  "- **Email:** shop@example.com\n"
+	  "- **Post:** 1 Example Street, 75000 Paris, France\n\n"
+	  "Please give your order number if your message is about an "
+	  "order. For a return, see [Returns and refunds](/pages/returns)."
+	  "\n" },
+};
+
+/* The demo texts of demo_pages (in the write). Returns 0 or -1. */
+static int
+seed_pages(struct ctl *c, struct db *d)
+{
+	struct content_page	 p;
+	enum content_result	 rc;
+	size_t			 i;
+	int			 found;
+
+	for (i = 0; i < sizeof(demo_pages) / sizeof(demo_pages[0]); i++) {
+		if ((found = content_page_get(d, c->arena, demo_pages[i].slug,
+		    &p)) < 0) {
+			ctl_err("seed: cannot read the page %s: %s",
+			    demo_pages[i].slug, db_errmsg(d));
+			return -1;
+		}
+		if (found == 0 || p.version != 1)
+			continue;
+		rc = content_page_save(d, c->arena, demo_pages[i].slug,
+		    demo_pages[i].title, arena_printf(c->arena,
+		    demo_pages[i].body, c->cfg.name), 1, NULL);
+		if (rc != CONTENT_OK) {
+			ctl_err("seed: cannot write the page %s: %s",
+			    demo_pages[i].slug, content_result_names[rc]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Everything, inside the open write transaction. Returns 0, 1 when the
  * store already has products, or -1 after saying why.
  */
@@ -953,7 +1014,7 @@ seed_all(struct ctl *c, struct db *d, const char *images,
 		}
 	ctl_say(c, "  %zu shipping methods, %zu tax rates\n", NSHIPPING,
 	    NTAXES);
-	return 0;
+	return seed_pages(c, d);
 }
 
 static void

@@ -70,7 +70,8 @@ def the_product_page_offers_the_form():
     contains(r.text, f'<input type="hidden" name="variant_id" '
                      f'value="{vid}">')
     contains(r.text, '<input id="notify-email" type="email" name="email" '
-                     'required maxlength="254" autocomplete="email">')
+                     'required maxlength="254" autocomplete="email" '
+                     'aria-describedby="notify-hint">')
     # Several options, some in stock: a choice of the sold-out ones.
     slug, vid, title, pid = sold_out(d, one=False)
     r = shoptest.cgi("catalog", f"/products/{slug}", data_dir=d)

@@ -51,6 +51,30 @@ def every_page_is_there_from_the_migration():
 
 
 @test
+def the_demo_store_writes_its_own_texts_over_untouched_ones():
+    d = shoptest.datadir(seed=True)
+    got = dict(shoptest.sql(d, "SELECT slug, version FROM content_pages"))
+    eq(got, {"about": 2, "shipping": 1, "returns": 1, "privacy": 1,
+             "terms": 1, "contact": 2, "legal-notice": 1})
+    r = page(d, "about")
+    contains(r.text, "<p>Shopfile is a small independent shop of things "
+                     "for everyday life")
+    r = shoptest.cgi("catalog", "/pages/contact", data_dir=d,
+                     env={"SHOP_NAME": "Ignored Later"})
+    contains(r.text, "We answer every message to Shopfile within two "
+                     "working days.")
+    # A page changed before the seed is the merchant's: left alone.
+    e = shoptest.datadir()
+    shoptest.sql(e, "UPDATE content_pages SET body = 'Ours.' WHERE slug = "
+                    "'about'")
+    shoptest.shopctl("seed", "--no-gallery", data_dir=e,
+                     env={"SHOP_NAME": "Nook & Co"})
+    eq(body_of(e, "about")[1:], ("Ours.", 2))
+    eq(body_of(e, "contact")[2], 2)
+    contains(page(e, "contact").text, "message to Nook &amp; Co within")
+
+
+@test
 def markdown_is_rendered_with_h1_kept_for_the_title():
     d = shoptest.datadir()
     shoptest.sql(d, "UPDATE content_pages SET body = '# One\n\n### Three\n\n"
