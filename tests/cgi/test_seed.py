@@ -154,7 +154,8 @@ def seed_usage_and_errors():
     eq(p.returncode, 2)
     contains(p.stderr, 'shopctl: seed: unexpected argument "extra"')
     p = shopctl("-h", check=False)
-    contains(p.stdout, "  seed [--if-empty]\n      fill an empty store")
+    contains(p.stdout, "  seed [--if-empty] [--no-gallery]\n      fill an empty "
+                       "store")
     # Not migrated: a clear message, nothing written.
     d = tempdir("shopseed-")
     p = shopctl("seed", "--no-gallery", data_dir=d, check=False)
