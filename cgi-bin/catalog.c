@@ -801,9 +801,10 @@ h_sitemap(struct req *r)
 	const char		*base = r->shop->cfg->base_url, *latest = "";
 	struct category		*cats;
 	struct product		*prods;
+	struct content_page	*pages;
 	struct sitemap_url	*u;
 	struct tval		*d, *l, *m;
-	size_t			 ncats, nprods, n = 0, i;
+	size_t			 ncats, nprods, npages = 0, n = 0, i;
 	int			 rc;
 
 	if (db_read_begin(db) != 0)
@@ -811,13 +812,15 @@ h_sitemap(struct req *r)
 	rc = category_list(db, a, &cats, &ncats);
 	if (rc == 0)
 		rc = product_index(db, a, &prods, &nprods);
+	if (rc == 0)
+		rc = content_page_list(db, a, &pages, &npages);
 	db_read_end(db);
 	if (rc != 0)
 		return 500;
 	for (i = 0; i < nprods; i++)
 		if (strcmp(prods[i].updated_at, latest) > 0)
 			latest = prods[i].updated_at;
-	u = arena_calloc(a, 2 + ncats + nprods, sizeof(*u));
+	u = arena_calloc(a, 2 + ncats + nprods + npages, sizeof(*u));
 	u[n].loc = arena_printf(a, "%s/", base);
 	u[n++].lastmod = latest;
 	u[n].loc = arena_printf(a, "%s/products", base);
@@ -831,6 +834,12 @@ h_sitemap(struct req *r)
 		u[n].loc = arena_printf(a, "%s/products/%s", base,
 		    prods[i].slug);
 		u[n++].lastmod = prods[i].updated_at;
+	}
+	/* The shop's own pages last. */
+	for (i = 0; i < npages; i++) {
+		u[n].loc = arena_printf(a, "%s/pages/%s", base,
+		    pages[i].slug);
+		u[n++].lastmod = pages[i].updated_at;
 	}
 	if (n > SITEMAP_MAX_URLS) {
 		log_warn("sitemap: %zu addresses, only the first %d listed",
