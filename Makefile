@@ -38,7 +38,8 @@ O	 = $(B)/obj
 T	 = $(B)/test
 G	 = $(B)/gen
 
-PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi vips libwebpmux
+PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi vips libwebpmux \
+	   libcmark
 # Evaluated once, on first use, after the deps step has run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)

@@ -20,11 +20,17 @@
 #include "core/tval.h"
 #include "data/db.h"
 #include "ext/sitemap.h"
+#include "web/form.h"
 #include "web/http.h"
 #include "web/route.h"
 #include "side/cache.h"
+#include "side/throttle.h"
 #include "shop/catalog.h"
 #include "shop/catalog_io.h"
+#include "shop/content.h"
+#include "shop/pricing.h"
+#include "shop/restock.h"
+#include "shop/user.h"
 #include "app/app.h"
 #include "app/page.h"
 
@@ -55,6 +61,9 @@ static int	h_category(struct req *);
 static int	h_search(struct req *);
 static int	h_sitemap(struct req *);
 static int	h_feed(struct req *);
+static int	h_page(struct req *);
+static int	h_notify(struct req *);
+static int	h_notify_page(struct req *);
 
 static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET), "^/$", h_home, 0 },
@@ -67,6 +76,11 @@ static const struct route routes[] = {
 	{ HTTP_BIT(HTTP_GET), "^/search$", h_search, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/sitemap\\.xml$", h_sitemap, 0 },
 	{ HTTP_BIT(HTTP_GET), "^/feed\\.xml$", h_feed, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/pages/(?<slug>[a-z0-9-]{1,40})$", h_page, 0 },
+	{ HTTP_BIT(HTTP_GET), "^/products/(?<slug>[a-z0-9-]{1,80})/notify$",
+	  h_notify_page, 0 },
+	{ HTTP_BIT(HTTP_POST), "^/products/(?<slug>[a-z0-9-]{1,80})/notify$",
+	  h_notify, 0 },
 };
 
 /* {amount, currency, formatted}: a price for JSON and for the page. */
@@ -568,6 +582,54 @@ variant_tval(struct arena *a, const struct variant *v, bool selected)
 }
 
 /*
+ * Into product page data m, "notify" when some of p's variants are sold
+ * out: {url, one (the product has a single variant: then variant_id
+ * is its id), variants [{id, title}] (the sold-out ones, to choose
+ * from)}, for the "Notify me" form.
+ */
+static void
+notify_tval(struct arena *a, struct tval *m, const struct product *p)
+{
+	struct tval	*n = NULL, *l = NULL, *v;
+	size_t		 i, out = 0;
+
+	for (i = 0; i < p->nvariants; i++) {
+		if (p->variants[i].stock > 0)
+			continue;
+		if (n == NULL) {
+			n = tval_set_map(a, m, "notify");
+			tval_set(a, n, "url", tval_strf(a, "/products/%s/notify",
+			    p->slug));
+			tval_set_int(a, n, "variant_id", p->variants[i].id);
+			l = tval_set_list(a, n, "variants");
+		}
+		v = tval_push_map(a, l);
+		tval_set_int(a, v, "id", p->variants[i].id);
+		tval_set_str(a, v, "title", p->variants[i].title);
+		out++;
+	}
+	if (n != NULL)
+		tval_set_bool(a, n, "one", out == 1 && p->nvariants == 1);
+}
+
+/*
+ * What a product page says of tax and shipping, from the tax rate of the
+ * shop's country (SHOP_COUNTRY), in the arena.
+ */
+static const char *
+tax_note(struct arena *a, const struct tax_rate *t)
+{
+	if (t->rate_bp <= 0)
+		return "Shipping calculated at checkout.";
+	if (t->inclusive)
+		return arena_printf(a, "%s included. Shipping calculated at "
+		    "checkout.", t->name != NULL && *t->name != '\0' ?
+		    t->name : "Tax");
+	return arena_printf(a, "%s and shipping calculated at checkout.",
+	    t->name != NULL && *t->name != '\0' ? t->name : "Tax");
+}
+
+/*
  * A product page: its variants to choose from with their prices and
  * stock, and the add-to-cart form the cart program answers.
  */
@@ -577,6 +639,7 @@ h_product(struct req *r)
 	struct arena	*a = r->arena;
 	struct db	*db = req_db(r, DB_PRIMARY);
 	struct product	 p;
+	struct tax_rate	 tax;
 	struct tval	*d, *m, *l;
 	size_t		 i;
 	long long	 most = 0, id, version;
@@ -600,6 +663,8 @@ h_product(struct req *r)
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = product_by_slug(db, a, req_param(r, "slug"), &p);
+	if (rc > 0 && tax_rate_for(db, a, r->shop->cfg->country, &tax) != 0)
+		rc = -1;
 	db_read_end(db);
 	if (rc < 0)
 		return 500;
@@ -632,6 +697,8 @@ h_product(struct req *r)
 	for (i = 1; i < p.nimages; i++)
 		tval_push(a, l, image_tval(a, &p.images[i]));
 	tval_set_bool(a, m, "has_gallery", p.nimages > 1);
+	tval_set_str(a, m, "tax_note", tax_note(a, &tax));
+	notify_tval(a, m, &p);
 	tval_set_int(a, m, "max_quantity", most < MAX_QUANTITY ? most :
 	    MAX_QUANTITY);
 	tval_set(a, m, "meta", catalog_meta_tval(a, &p,
@@ -734,9 +801,10 @@ h_sitemap(struct req *r)
 	const char		*base = r->shop->cfg->base_url, *latest = "";
 	struct category		*cats;
 	struct product		*prods;
+	struct content_page	*pages;
 	struct sitemap_url	*u;
 	struct tval		*d, *l, *m;
-	size_t			 ncats, nprods, n = 0, i;
+	size_t			 ncats, nprods, npages = 0, n = 0, i;
 	int			 rc;
 
 	if (db_read_begin(db) != 0)
@@ -744,13 +812,15 @@ h_sitemap(struct req *r)
 	rc = category_list(db, a, &cats, &ncats);
 	if (rc == 0)
 		rc = product_index(db, a, &prods, &nprods);
+	if (rc == 0)
+		rc = content_page_list(db, a, &pages, &npages);
 	db_read_end(db);
 	if (rc != 0)
 		return 500;
 	for (i = 0; i < nprods; i++)
 		if (strcmp(prods[i].updated_at, latest) > 0)
 			latest = prods[i].updated_at;
-	u = arena_calloc(a, 2 + ncats + nprods, sizeof(*u));
+	u = arena_calloc(a, 2 + ncats + nprods + npages, sizeof(*u));
 	u[n].loc = arena_printf(a, "%s/", base);
 	u[n++].lastmod = latest;
 	u[n].loc = arena_printf(a, "%s/products", base);
@@ -764,6 +834,12 @@ h_sitemap(struct req *r)
 		u[n].loc = arena_printf(a, "%s/products/%s", base,
 		    prods[i].slug);
 		u[n++].lastmod = prods[i].updated_at;
+	}
+	/* The shop's own pages last. */
+	for (i = 0; i < npages; i++) {
+		u[n].loc = arena_printf(a, "%s/pages/%s", base,
+		    pages[i].slug);
+		u[n++].lastmod = pages[i].updated_at;
 	}
 	if (n > SITEMAP_MAX_URLS) {
 		log_warn("sitemap: %zu addresses, only the first %d listed",
@@ -929,6 +1005,247 @@ h_feed(struct req *r)
 	if (n < 0 && !o.gone)
 		log_error("feed: the feed could not be written whole");
 	buf_free(&o.chunk);
+	return 0;
+}
+
+/*
+ * One of the shop's own pages (shop/content.h): its title, and its
+ * Markdown body as HTML, rendered once per version and kept in cache.db.
+ * What it shows is the same for everyone.
+ */
+static int
+h_page(struct req *r)
+{
+	struct arena		*a = r->arena;
+	struct db		*db = req_db(r, DB_PRIMARY);
+	struct content_page	 p;
+	struct tval		*d, *m;
+	char			*html;
+	int			 rc;
+
+	if (db_read_begin(db) != 0)
+		return 500;
+	rc = content_page_get(db, a, req_param(r, "slug"), &p);
+	db_read_end(db);
+	if (rc < 0)
+		return 500;
+	if (rc == 0) {
+		r->error = "There is no page at this address.";
+		return 404;
+	}
+	if (content_page_html(req_db(r, DB_CACHE), a, &p, &html) != 0)
+		return 500;
+	d = page_data(r);
+	tval_set_str(a, d, "title", p.title);
+	m = tval_set_map(a, d, "page");
+	tval_set_str(a, m, "slug", p.slug);
+	tval_set_str(a, m, "title", p.title);
+	tval_set_str(a, m, "html", html);
+	tval_set_int(a, m, "version", p.version);
+	tval_set_str(a, m, "updated_at", p.updated_at);
+	tval_set_str(a, m, "updated", arena_strndup(a, p.updated_at, 10));
+	r->cache_control = CACHE_PAGE;
+	return page_render(r, 200, "catalog/page", d);
+}
+
+/*
+ * "Notify me" (shop/restock.h): the form of a sold-out variant's email,
+ * posted from the product page, answered 303 to a page that says the
+ * same whether the address had asked already or not. Each request from
+ * an address, and for an email, counts against a throttle (side/
+ * throttle.h): past a few, 429 with Retry-After; 503 when the throttles
+ * cannot be read (they fail closed).
+ */
+static const struct form_field notify_fields[] = {
+	{ "variant_id", "Option", FORM_CHOICE, FORM_REQUIRED, 0, 0, NULL,
+	  NULL, "Choose one of the options that are sold out." },
+	{ "email", "Email", FORM_EMAIL, FORM_REQUIRED, 3, RESTOCK_EMAIL_MAX,
+	  "email", "We write to it once, when it is back in stock.", NULL },
+};
+
+/* Requests an address or an email may make before waiting. */
+static const struct throttle_rule notify_rule = {
+	.free = 5, .base = 60, .max = 3600, .memory = 86400,
+};
+
+/*
+ * The sold-out variants of p as choices of the form (ids and titles,
+ * then NULL), in the arena; *n gets how many.
+ */
+static const char *const *
+notify_choices(struct arena *a, const struct product *p, size_t *n)
+{
+	const char	**c;
+	size_t		  i, k = 0;
+
+	c = arena_calloc(a, p->nvariants * 2 + 1, sizeof(*c));
+	for (i = 0; i < p->nvariants; i++)
+		if (p->variants[i].stock <= 0) {
+			c[k++] = arena_printf(a, "%lld", p->variants[i].id);
+			c[k++] = p->variants[i].title;
+		}
+	c[k] = NULL;
+	*n = k / 2;
+	return c;
+}
+
+/*
+ * The variant chosen in f, which passed form_read(): one of the ids
+ * notify_choices() made, so digits that strtoll() reads whole.
+ */
+static long long
+chosen_variant(const struct form *f)
+{
+	return strtoll(form_str(f, "variant_id"), NULL, 10);
+}
+
+/* The product of the route's slug, read in a read transaction: 1, 0, -1. */
+static int
+notify_product(struct req *r, struct product *p)
+{
+	struct db	*db = req_db(r, DB_PRIMARY);
+	int		 rc;
+
+	if (db_read_begin(db) != 0)
+		return -1;
+	rc = product_by_slug(db, r->arena, req_param(r, "slug"), p);
+	db_read_end(db);
+	if (rc == 0)
+		r->error = "There is no product at this address. It may have "
+		    "been renamed or taken off sale.";
+	return rc;
+}
+
+/*
+ * The notify page of p: the form f (NULL: blank) with status, or, sent,
+ * the confirmation.
+ */
+static int
+notify_render(struct req *r, int status, const struct product *p,
+    struct form *f, bool sent)
+{
+	struct arena	*a = r->arena;
+	struct tval	*d = page_data(r), *m;
+	struct form	 blank;
+	size_t		 n;
+
+	tval_set_str(a, d, "title", arena_printf(a, "Email me when %s is "
+	    "back", p->name));
+	m = tval_set_map(a, d, "product");
+	tval_set_str(a, m, "name", p->name);
+	tval_set(a, m, "url", tval_strf(a, "/products/%s", p->slug));
+	tval_set(a, m, "notify_url", tval_strf(a, "/products/%s/notify",
+	    p->slug));
+	tval_set_bool(a, d, "sent", sent);
+	r->cache_control = "no-store";
+	if (f != NULL) {
+		tval_set_bool(a, d, "has_form", true);
+		return page_form_fail(r, status, "catalog/notify", d, f);
+	}
+	form_init(&blank, a, notify_fields, sizeof(notify_fields) / sizeof(notify_fields[0]));
+	form_choices(&blank, "variant_id", notify_choices(a, p, &n));
+	tval_set_bool(a, d, "none", n == 0);
+	if (!sent && n > 0) {
+		tval_set_bool(a, d, "has_form", true);
+		tval_set(a, d, "form", form_tval(a, &blank));
+	}
+	return page_render(r, status, "catalog/notify", d);
+}
+
+static int
+h_notify_page(struct req *r)
+{
+	struct product	p;
+	const char	*sent = req_query(r, "sent");
+	int		rc;
+
+	if ((rc = notify_product(r, &p)) <= 0)
+		return rc < 0 ? 500 : 404;
+	return notify_render(r, 200, &p, NULL, sent != NULL &&
+	    strcmp(sent, "1") == 0);
+}
+
+/* Seconds before a request under both keys may be made, or -1. */
+static int
+notify_wait(struct db *cache, const char *k1, const char *k2)
+{
+	int	w1, w2;
+
+	if ((w1 = throttle_wait(cache, k1)) < 0 ||
+	    (w2 = throttle_wait(cache, k2)) < 0)
+		return -1;
+	return w1 > w2 ? w1 : w2;
+}
+
+static int
+h_notify(struct req *r)
+{
+	struct arena		*a = r->arena;
+	struct db		*db = req_db(r, DB_PRIMARY);
+	struct db		*cache = req_db(r, DB_CACHE);
+	struct product		 p;
+	struct form		 f;
+	struct tval		*d;
+	enum restock_result	 res;
+	char			*kaddr, *kmail;
+	size_t			 n;
+	int			 rc, wait;
+
+	if ((rc = notify_product(r, &p)) <= 0)
+		return rc < 0 ? 500 : 404;
+	form_init(&f, a, notify_fields, sizeof(notify_fields) / sizeof(notify_fields[0]));
+	form_choices(&f, "variant_id", notify_choices(a, &p, &n));
+	if (!form_read(&f, a, &r->form))
+		return notify_render(r, 422, &p, &f, false);
+
+	kaddr = arena_printf(a, "restock:addr:%s", r->remote_addr != NULL ?
+	    r->remote_addr : "-");
+	kmail = arena_printf(a, "restock:email:%s", form_str(&f, "email"));
+	if ((wait = notify_wait(cache, kaddr, kmail)) < 0) {
+		resp_header(r, "Retry-After", "60");
+		r->error = "Requests cannot be taken at the moment. Please try "
+		    "again in a minute.";
+		return 503;
+	}
+	if (wait > 0) {
+		resp_header(r, "Retry-After", arena_printf(a, "%d", wait));
+		form_error(&f, NULL, arena_printf(a, "Too many requests. "
+		    "Please wait %d minute%s and try again.", (wait + 59) / 60,
+		    (wait + 59) / 60 == 1 ? "" : "s"));
+		return notify_render(r, 429, &p, &f, false);
+	}
+	if (throttle_fail(cache, kaddr, &notify_rule) < 0 ||
+	    throttle_fail(cache, kmail, &notify_rule) < 0) {
+		resp_header(r, "Retry-After", "60");
+		r->error = "Requests cannot be taken at the moment. Please try "
+		    "again in a minute.";
+		return 503;
+	}
+
+	if (db_begin(db) != 0)
+		return 503;
+	res = restock_request(db, p.id, chosen_variant(&f), form_str(&f,
+	    "email"));
+	if (res != RESTOCK_OK) {
+		db_rollback(db);
+		if (res == RESTOCK_ERROR)
+			return 503;
+		form_error(&f, res == RESTOCK_BAD_EMAIL ? "email" :
+		    "variant_id", restock_result_msgs[res]);
+		return notify_render(r, 422, &p, &f, false);
+	}
+	if (db_commit(db) != 0)
+		return 503;
+	r->cache_control = "no-store";
+	if (r->want_json) {
+		d = tval_map(a);
+		tval_set_bool(a, d, "ok", true);
+		tval_set_str(a, d, "message", restock_result_msgs[RESTOCK_OK]);
+		page_json(r, 200, d);
+		return 0;
+	}
+	resp_redirect(r, 303, arena_printf(a, "/products/%s/notify?sent=1",
+	    p.slug));
 	return 0;
 }
 

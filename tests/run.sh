@@ -145,6 +145,7 @@ for s in $suites; do
 		run_unit build/asan/test asan
 		prun_py tests/cgi asan SHOP_BUILD=build/asan/test \
 		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+		    LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp \
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		    SHOP_WRAP=env ;;
 	fuzz)	log=$LOGDIR/fuzz.log

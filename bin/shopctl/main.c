@@ -45,7 +45,7 @@ static int	cmd_doctor(struct ctl *, int, char **);
 static const struct ctl_cmd cmds[] = {
 	{ "migrate", cmd_migrate, "",
 	  "create the databases and apply every pending migration" },
-	{ "seed", ctl_seed, "[--if-empty]",
+	{ "seed", ctl_seed, "[--if-empty] [--no-gallery]",
 	  "fill an empty store with a demo catalog" },
 	{ "export", ctl_export, "products [-o FILE] | "
 	  "orders --from DATE --to DATE [--csv] [--lines]",

@@ -4,8 +4,12 @@
  * Eight categories of eight products, each with variants (sizes,
  * colours, weights), prices in the store's currency, stock levels that
  * include low and sold-out variants and products, and a placeholder
- * image drawn as SVG into the media directory. Everything is derived
- * from the tables below, so two runs make the same store.
+ * image drawn as SVG into the media directory, then a gallery of
+ * PHOTOS more pictures per product, drawn by libvips (ext/image_draw.h)
+ * in the category's colour with a shape and the product's name of their
+ * own, and written by image_ingest() at every width, as an upload is.
+ * Everything is derived from the tables below, so two runs make the
+ * same store.
  */
 #include <sys/stat.h>
 
@@ -23,12 +27,18 @@
 #include "core/money.h"
 #include "core/text.h"
 #include "data/db.h"
+#include "ext/image.h"
+#include "ext/image_draw.h"
 #include "shop/catalog_edit.h"
+#include "shop/content.h"
 #include "shop/pricing.h"
 #include "shop/shipping.h"
 #include "shopctl.h"
 
 #define IMAGE_SIZE	600
+/* The gallery's drawn pictures: how many per product, and their side. */
+#define PHOTOS		2
+#define PHOTO_SIZE	640
 #define MAX_VALUES	5
 
 /* 2025-01-06T09:00:00Z: products were added one day apart from here. */
@@ -463,6 +473,12 @@ struct seed_count {
 	int	low;
 };
 
+/* A gallery picture, written before the transaction that adds its row. */
+struct seed_photo {
+	char			 base[IMAGE_MAX_BASE + 1];
+	struct image_info	 info;
+};
+
 /* How many values an option of a scheme has (0 when it is absent). */
 static int
 nvalues(const struct seed_option *o)
@@ -709,10 +725,145 @@ add_variants(struct ctl *c, struct db *d, size_t i, long long pid,
 	return 0;
 }
 
+/* "#b5651d" into rgb. */
+static void
+colour_of(const char *hex, unsigned char rgb[3])
+{
+	unsigned int	r = 0x80, g = 0x80, b = 0x80;
+
+	(void)sscanf(hex, "#%02x%02x%02x", &r, &g, &b);
+	rgb[0] = (unsigned char)r;
+	rgb[1] = (unsigned char)g;
+	rgb[2] = (unsigned char)b;
+}
+
+/* The base name of product i's picture k (1..PHOTOS), into out. */
+static void
+photo_base(size_t i, int k, char out[IMAGE_MAX_BASE + 1])
+{
+	snprintf(out, IMAGE_MAX_BASE + 1, "seed-p%02zu-%d", i + 1, k);
+}
+
+/*
+ * Draw and write the gallery pictures of every product into images
+ * (products/ of the media directory), outside any transaction, as
+ * image.h asks; files a previous seed left under the same names are
+ * replaced. Returns 0, or -1 after saying why, with what it wrote
+ * removed.
+ */
+static int
+photos_make(struct seed_photo *photos, const char *images)
+{
+	struct image_drawing	 dr;
+	enum image_err		 e;
+	size_t			 i, len;
+	void			*png;
+	char			 err[256];
+	int			 k;
+
+	for (i = 0; i < NPRODUCTS; i++)
+		for (k = 1; k <= PHOTOS; k++) {
+			struct seed_photo *ph = &photos[i * PHOTOS + k - 1];
+			const struct seed_category *cat =
+			    &categories[products[i].category];
+
+			memset(&dr, 0, sizeof(dr));
+			dr.width = dr.height = PHOTO_SIZE;
+			colour_of(cat->colour, dr.background);
+			/* A lighter wash of it for the second picture. */
+			if (k == 2) {
+				dr.background[0] = (unsigned char)(255 -
+				    (255 - dr.background[0]) / 2);
+				dr.background[1] = (unsigned char)(255 -
+				    (255 - dr.background[1]) / 2);
+				dr.background[2] = (unsigned char)(255 -
+				    (255 - dr.background[2]) / 2);
+			}
+			dr.ink[0] = k == 2 ? 40 : 253;
+			dr.ink[1] = k == 2 ? 35 : 248;
+			dr.ink[2] = k == 2 ? 30 : 240;
+			dr.shape = (enum image_shape)((i + (size_t)k) %
+			    IMAGE_SHAPE__MAX);
+			dr.x = 220 + (int)((i * 37 + (size_t)k * 61) % 200);
+			dr.y = 200 + (int)((i * 23 + (size_t)k * 41) % 120);
+			dr.size = 90 + (int)((i * 13 + (size_t)k * 29) % 70);
+			dr.caption = products[i].name;
+			photo_base(i, k, ph->base);
+			(void)image_remove(images, ph->base, err, sizeof(err));
+			e = image_draw_png(&dr, &png, &len, err, sizeof(err));
+			if (e == IMAGE_OK) {
+				e = image_ingest(png, len, images, ph->base,
+				    &ph->info, err, sizeof(err));
+				free(png);
+			}
+			if (e != IMAGE_OK) {
+				ctl_err("seed: cannot draw a picture of %s: "
+				    "%s: %s", products[i].name,
+				    image_err_names[e], err);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* Remove every gallery picture photos_make() wrote. */
+static void
+photos_remove(const char *images)
+{
+	char	base[IMAGE_MAX_BASE + 1], err[256];
+	size_t	i;
+	int	k;
+
+	for (i = 0; i < NPRODUCTS; i++)
+		for (k = 1; k <= PHOTOS; k++) {
+			photo_base(i, k, base);
+			(void)image_remove(images, base, err, sizeof(err));
+		}
+}
+
+/* The rows of product i's gallery pictures (pid), after its drawing. */
+static int
+add_photos(struct ctl *c, struct db *d, size_t i, long long pid,
+    const struct seed_photo *photos, struct seed_count *n)
+{
+	static const char *const views[PHOTOS] = { "close up", "on a light "
+	    "background" };
+	const struct seed_photo	*ph;
+	const struct image_size	*big;
+	enum catalog_result	 rc;
+	int			 widths[IMAGE_MAX_SIZES], k;
+	size_t			 j;
+
+	if (photos[i * PHOTOS].info.nsizes == 0)	/* --no-gallery */
+		return 0;
+	for (k = 1; k <= PHOTOS; k++) {
+		ph = &photos[i * PHOTOS + k - 1];
+		big = &ph->info.sizes[ph->info.nsizes - 1];
+		for (j = 0; j < ph->info.nsizes; j++)
+			widths[j] = ph->info.sizes[j].width;
+		rc = image_add(d, pid, &(struct image_input){
+		    .path = arena_printf(c->arena, "products/%s", big->jpeg),
+		    .alt = arena_printf(c->arena, "Illustration of the %s, %s",
+		        products[i].name, views[k - 1]),
+		    .width = big->width,
+		    .height = big->height,
+		    .position = k,
+		    .base = arena_printf(c->arena, "products/%s", ph->base),
+		    .widths = widths,
+		    .nwidths = ph->info.nsizes,
+		}, NULL);
+		if (rc != CATALOG_OK)
+			return refused(ph->base, rc);
+		n->images++;
+	}
+	return 0;
+}
+
 /* Product i with its variants and its image (file and row). */
 static int
 add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
-    const char *images, const char *currency, struct seed_count *n)
+    const char *images, const struct seed_photo *photos,
+    const char *currency, struct seed_count *n)
 {
 	const struct seed_product	*sp = &products[i];
 	const struct seed_category	*cat = &categories[sp->category];
@@ -757,6 +908,66 @@ add_product(struct ctl *c, struct db *d, size_t i, const long long *catid,
 	if (rc != CATALOG_OK)
 		return refused(path, rc);
 	n->images++;
+	return add_photos(c, d, i, pid, photos, n);
+}
+
+/*
+ * The demo store's own texts for the shop's pages that nobody has
+ * changed since the migration wrote them (version 1): its name and what
+ * it sells. "%s" is the shop's name (SHOP_NAME).
+ */
+static const struct {
+	const char	*slug;
+	const char	*title;
+	const char	*body;
+} demo_pages[] = {
+	{ "about", "About us",
+	  "%s is a small independent shop of things for everyday life: "
+	  "mugs, candles, notebooks, tees, socks, plants, prints and "
+	  "kitchen goods, eight shelves of eight.\n\n"
+	  "## How we work\n\n"
+	  "- We choose every product ourselves, and keep the range small "
+	  "so that we know each one well.\n"
+	  "- Prices include tax: what a product page says is what you pay, "
+	  "apart from shipping, which checkout shows before you pay.\n"
+	  "- A question before or after you order? "
+	  "[Write to us](/pages/contact).\n" },
+	{ "contact", "Contact",
+	  "We answer every message to %s within two working days.\n\n"
+	  "- **Email:** shop@example.com\n"
+	  "- **Post:** 1 Example Street, 75000 Paris, France\n\n"
+	  "Please give your order number if your message is about an "
+	  "order. For a return, see [Returns and refunds](/pages/returns)."
+	  "\n" },
+};
+
+/* The demo texts of demo_pages (in the write). Returns 0 or -1. */
+static int
+seed_pages(struct ctl *c, struct db *d)
+{
+	struct content_page	 p;
+	enum content_result	 rc;
+	size_t			 i;
+	int			 found;
+
+	for (i = 0; i < sizeof(demo_pages) / sizeof(demo_pages[0]); i++) {
+		if ((found = content_page_get(d, c->arena, demo_pages[i].slug,
+		    &p)) < 0) {
+			ctl_err("seed: cannot read the page %s: %s",
+			    demo_pages[i].slug, db_errmsg(d));
+			return -1;
+		}
+		if (found == 0 || p.version != 1)
+			continue;
+		rc = content_page_save(d, c->arena, demo_pages[i].slug,
+		    demo_pages[i].title, arena_printf(c->arena,
+		    demo_pages[i].body, c->cfg.name), 1, NULL);
+		if (rc != CONTENT_OK) {
+			ctl_err("seed: cannot write the page %s: %s",
+			    demo_pages[i].slug, content_result_names[rc]);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -824,7 +1035,8 @@ fail:
  * store already has products, or -1 after saying why.
  */
 static int
-seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
+seed_all(struct ctl *c, struct db *d, const char *images,
+    const struct seed_photo *photos, struct seed_count *n)
 {
 	const char		*currency = c->cfg.currency;
 	enum catalog_result	 rc;
@@ -851,7 +1063,8 @@ seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
 	}
 	ctl_say(c, "  %d categories\n", n->categories);
 	for (i = 0; i < NPRODUCTS; i++) {
-		if (add_product(c, d, i, catid, images, currency, n) != 0)
+		if (add_product(c, d, i, catid, images, photos, currency,
+		    n) != 0)
 			return -1;
 		if ((i + 1) % 16 == 0 || i + 1 == NPRODUCTS)
 			ctl_say(c, "  %zu of %zu products\n", i + 1, NPRODUCTS);
@@ -878,15 +1091,17 @@ seed_all(struct ctl *c, struct db *d, const char *images, struct seed_count *n)
 		}
 	ctl_say(c, "  %zu shipping methods, %zu tax rates\n", NSHIPPING + 1,
 	    NTAXES);
-	return 0;
+	return seed_pages(c, d);
 }
 
 static void
 seed_usage(FILE *f)
 {
-	fprintf(f, "usage: shopctl seed [--if-empty]\n"
+	fprintf(f, "usage: shopctl seed [--if-empty] [--no-gallery]\n"
 	    "  fill an empty store with a demo catalog; --if-empty does\n"
-	    "  nothing (and succeeds) when the store has products\n");
+	    "  nothing (and succeeds) when the store has products;\n"
+	    "  --no-gallery gives each product its drawing alone, without\n"
+	    "  the pictures of its gallery (quicker)\n");
 }
 
 int
@@ -894,19 +1109,24 @@ ctl_seed(struct ctl *c, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		{ "if-empty", no_argument, NULL, 'e' },
+		{ "no-gallery", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct seed_count		 n = { 0 };
+	struct seed_photo		*photos;
 	struct db			*d;
 	const char			*media, *images;
-	int				 ch, if_empty = 0, rc;
+	int				 ch, if_empty = 0, gallery = 1, rc;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 			if_empty = 1;
+			break;
+		case 'g':
+			gallery = 0;
 			break;
 		case 'h':
 			seed_usage(stdout);
@@ -933,12 +1153,29 @@ ctl_seed(struct ctl *c, int argc, char **argv)
 	images = arena_printf(c->arena, "%s/products", media);
 	if (mkdir_one(media) != 0 || mkdir_one(images) != 0)
 		return 1;
-	if (db_begin(d) != 0) {
-		ctl_err("seed: %s", db_errmsg(d));
+	/* The pictures first, outside the write; only for an empty store. */
+	if ((rc = catalog_has_products(d)) < 0) {
+		ctl_err("seed: cannot count the products: %s", db_errmsg(d));
 		return 1;
 	}
-	if ((rc = seed_all(c, d, images, &n)) != 0) {
+	photos = arena_calloc(c->arena, NPRODUCTS * PHOTOS, sizeof(*photos));
+	if (rc == 0 && gallery) {
+		ctl_say(c, "  drawing %zu pictures\n", NPRODUCTS * PHOTOS);
+		if (photos_make(photos, images) != 0) {
+			photos_remove(images);
+			return 1;
+		}
+	}
+	if (db_begin(d) != 0) {
+		ctl_err("seed: %s", db_errmsg(d));
+		if (photos[0].info.nsizes > 0)
+			photos_remove(images);
+		return 1;
+	}
+	if ((rc = seed_all(c, d, images, photos, &n)) != 0) {
 		db_rollback(d);
+		if (rc < 0 || photos[0].info.nsizes > 0)
+			photos_remove(images);
 		if (rc < 0)
 			return 1;
 		if (if_empty)
@@ -949,6 +1186,8 @@ ctl_seed(struct ctl *c, int argc, char **argv)
 	}
 	if (db_commit(d) != 0) {
 		ctl_err("seed: commit failed: %s", db_errmsg(d));
+		if (photos[0].info.nsizes > 0)
+			photos_remove(images);
 		return 1;
 	}
 	ctl_say(c, "seed: %d categories, %d products (%d sold out, %d low "

@@ -28,6 +28,7 @@ enum admin_section {
 	SECTION_ORDERS,
 	SECTION_PRODUCTS,
 	SECTION_CATEGORIES,
+	SECTION_PAGES,
 	SECTION_CUSTOMERS,
 	SECTION_DISCOUNTS,
 	SECTION_SHIPPING,
@@ -153,6 +154,11 @@ int		 h_zone_create(struct req *);
 int		 h_zone_update(struct req *);
 int		 h_method_create(struct req *);
 int		 h_method_update(struct req *);
+
+/* The shop's own pages (pages.c). */
+int		 h_content_pages(struct req *);
+int		 h_content_page(struct req *);
+int		 h_content_page_update(struct req *);
 
 /* Handlers, by section. */
 int		 h_dashboard(struct req *);

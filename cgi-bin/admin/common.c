@@ -26,6 +26,7 @@ static const struct {
 	{ "orders", "Orders", "/admin/orders", false },
 	{ "products", "Products", "/admin/products", false },
 	{ "categories", "Categories", "/admin/categories", false },
+	{ "pages", "Pages", "/admin/pages", true },
 	{ "customers", "Customers", "/admin/customers", false },
 	{ "discounts", "Discounts", "/admin/discounts", false },
 	{ "shipping", "Shipping", "/admin/shipping", false },

@@ -48,6 +48,9 @@
  *   POST /admin/categories              create one
  *   GET  /admin/categories/{id}         one's form
  *   POST /admin/categories/{id}         change it
+ *   GET  /admin/pages                   the shop's own pages (pages.c)
+ *   GET  /admin/pages/{slug}            one's form (Markdown)
+ *   POST /admin/pages/{slug}            preview it, or save it
  *
  * Every route needs a signed-in account of the shop's staff (ROUTE_STAFF)
  * or an administrator (ROUTE_ADMIN), checked by the request loop from
@@ -161,6 +164,15 @@ static const struct route routes[] = {
 	  "^/admin/categories/(?<id>[0-9]{1,18})$", h_category, ROUTE_STAFF },
 	{ HTTP_BIT(HTTP_POST), "^/admin/categories/(?<id>[0-9]{1,18})$",
 	  h_category_update, ROUTE_ADMIN },
+
+	/* The shop's own pages: pages.c. */
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD), "^/admin/pages$",
+	  h_content_pages, ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_GET) | HTTP_BIT(HTTP_HEAD),
+	  "^/admin/pages/(?<slug>[a-z0-9-]{1,40})$", h_content_page,
+	  ROUTE_ADMIN },
+	{ HTTP_BIT(HTTP_POST), "^/admin/pages/(?<slug>[a-z0-9-]{1,40})$",
+	  h_content_page_update, ROUTE_ADMIN },
 };
 
 int

@@ -13,6 +13,7 @@
 #include "data/db.h"
 #include "shop/catalog.h"
 #include "shop/inventory.h"
+#include "shop/restock.h"
 #include "shop/outbox.h"
 
 const char *const stock_mode_names[STOCK_MODE__MAX] = {
@@ -132,6 +133,9 @@ stock_record(struct db *d, long long vid, long long delta, const char *reason,
 		log_error("stock_record: variant %lld is gone", vid);
 		return -1;
 	}
+	/* Back in stock: the mails of "Notify me" go with the rise. */
+	if (delta > 0 && restock_notify(d, vid) < 0)
+		return -1;
 	return 0;
 }
 

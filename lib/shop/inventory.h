@@ -116,7 +116,9 @@ enum inventory_result stock_adjust(struct db *, long long variant_id,
  * to the stock of variant_id (in a write), with the stock it left,
  * reason, actor, and the order that caused it (0: none). For the shop's
  * own changes (order holds, the initial stock of a new variant); reason
- * and actor are trusted. Returns 0, or -1 (logged): roll back.
+ * and actor are trusted. A rise queues the mails of the variant's
+ * "Notify me" requests (restock_notify(), shop/restock.h) in the same
+ * write. Returns 0, or -1 (logged): roll back.
  */
 int		 stock_record(struct db *, long long variant_id,
 		    long long delta, const char *reason, const char *actor,

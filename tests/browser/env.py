@@ -74,7 +74,9 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        data = datadir(seed=True)
+        # SHOP_SEED_GALLERY=1: the demo store with its galleries' pictures.
+        data = datadir(seed="gallery" if os.environ.get(
+            "SHOP_SEED_GALLERY") == "1" else True)
         shop_port = free_port()
         shop_url = f"http://127.0.0.1:{shop_port}"
         gw = Gateway(webhook_url=shop_url + "/webhooks/stripe",

@@ -553,7 +553,7 @@ def sitemap():
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     eq(root.tag, ns + "urlset")
     urls = root.findall(ns + "url")
-    eq(len(urls), 2 + 8 + 64)
+    eq(len(urls), 2 + 8 + 64 + 7)
     got = {u.find(ns + "loc").text: u.find(ns + "lastmod").text
            for u in urls}
     base = "http://127.0.0.1:8080"
@@ -565,9 +565,11 @@ def sitemap():
         want[f"{base}/categories/{slug}"] = upd
     for slug, upd in sql(D, "SELECT slug, updated_at FROM products"):
         want[f"{base}/products/{slug}"] = upd
+    for slug, upd in sql(D, "SELECT slug, updated_at FROM content_pages"):
+        want[f"{base}/pages/{slug}"] = upd
     eq(got, want)
     j = get("/sitemap.xml", accept=JSON).json()
-    eq(len(j["urls"]), 74)
+    eq(len(j["urls"]), 81)
     eq(j["urls"][0], {"loc": base + "/", "lastmod": latest})
 
 
@@ -597,7 +599,8 @@ def empty_store():
     contains(r.text, "There is no page 2 of products: there is only 1.")
     r = get("/sitemap.xml", data_dir=d)
     status(r, 200)
-    eq(len(ET.fromstring(r.body)), 2)
+    # The home page, the product list and the shop's own seven pages.
+    eq(len(ET.fromstring(r.body)), 2 + 7)
 
 
 run()

@@ -2,7 +2,8 @@
 """shopctl seed: the demo catalog it writes (categories, products,
 variants with options and distinct SKUs, prices in the store currency,
 stock with low and sold-out items, featured products, SVG images with
-their rows), that it is the same every time, that it refuses a store
+their rows; the gallery's pictures are test_gallery.py's), that it is
+the same every time, that it refuses a store
 with products unless --if-empty, and its usage and errors."""
 
 import hashlib
@@ -31,7 +32,7 @@ def one(d, query, params=()):
 @test
 def seed_writes_the_demo_store():
     d = migrated()
-    p = shopctl("seed", data_dir=d)
+    p = shopctl("seed", "--no-gallery", data_dir=d)
     eq(p.returncode, 0)
     eq(p.stderr, "")
     contains(p.stdout, "  8 categories\n")
@@ -77,7 +78,7 @@ def seed_writes_the_demo_store():
 @test
 def seed_images():
     d = migrated()
-    shopctl("seed", data_dir=d)
+    shopctl("seed", "--no-gallery", data_dir=d)
     rows = sql(d, "SELECT p.slug, p.name, i.path, i.alt, i.width, i.height"
                   " FROM images i JOIN products p ON p.id = i.product_id")
     eq(len(rows), 64)
@@ -110,17 +111,17 @@ def fingerprint(d):
 @test
 def seed_is_deterministic():
     a, b = migrated(), migrated()
-    shopctl("seed", data_dir=a)
-    shopctl("seed", data_dir=b)
+    shopctl("seed", "--no-gallery", data_dir=a)
+    shopctl("seed", "--no-gallery", data_dir=b)
     eq(fingerprint(a), fingerprint(b))
 
 
 @test
 def seed_refuses_a_store_with_products():
     d = migrated()
-    shopctl("seed", data_dir=d)
+    shopctl("seed", "--no-gallery", data_dir=d)
     before = fingerprint(d)
-    p = shopctl("seed", data_dir=d, check=False)
+    p = shopctl("seed", "--no-gallery", data_dir=d, check=False)
     eq(p.returncode, 1)
     eq(p.stdout, "")
     eq(p.stderr, "shopctl: seed: the store already has products; seed only "
@@ -136,7 +137,7 @@ def seed_refuses_a_store_with_products():
 @test
 def seed_if_empty_seeds_an_empty_store():
     d = migrated()
-    p = shopctl("seed", "--if-empty", data_dir=d)
+    p = shopctl("seed", "--if-empty", "--no-gallery", data_dir=d)
     eq(p.returncode, 0)
     eq(one(d, "SELECT count(*) FROM products"), 64)
 
@@ -145,7 +146,7 @@ def seed_if_empty_seeds_an_empty_store():
 def seed_usage_and_errors():
     p = shopctl("seed", "--help", check=False)
     eq(p.returncode, 0)
-    contains(p.stdout, "usage: shopctl seed [--if-empty]")
+    contains(p.stdout, "usage: shopctl seed [--if-empty] [--no-gallery]")
     p = shopctl("seed", "--nope", data_dir=migrated(), check=False)
     eq(p.returncode, 2)
     contains(p.stderr, "usage: shopctl seed [--if-empty]")
@@ -153,15 +154,16 @@ def seed_usage_and_errors():
     eq(p.returncode, 2)
     contains(p.stderr, 'shopctl: seed: unexpected argument "extra"')
     p = shopctl("-h", check=False)
-    contains(p.stdout, "  seed [--if-empty]\n      fill an empty store")
+    contains(p.stdout, "  seed [--if-empty] [--no-gallery]\n      fill an empty "
+                       "store")
     # Not migrated: a clear message, nothing written.
     d = tempdir("shopseed-")
-    p = shopctl("seed", data_dir=d, check=False)
+    p = shopctl("seed", "--no-gallery", data_dir=d, check=False)
     eq(p.returncode, 1)
     contains(p.stderr, "shopctl migrate")
     eq(os.listdir(d), [])
-    p = shopctl("seed", data_dir=migrated(), env={"SHOP_CURRENCY": "XYZ"},
-                check=False)
+    p = shopctl("seed", "--no-gallery", data_dir=migrated(),
+                env={"SHOP_CURRENCY": "XYZ"}, check=False)
     eq(p.returncode, 1)
     eq(p.stderr, "shopctl: seed: SHOP_CURRENCY XYZ is not a currency this "
                  "shop can show and charge\n")
@@ -170,7 +172,7 @@ def seed_usage_and_errors():
 @test
 def seed_uses_the_store_currency():
     d = migrated()
-    shopctl("seed", data_dir=d, env={"SHOP_CURRENCY": "USD"})
+    shopctl("seed", "--no-gallery", data_dir=d, env={"SHOP_CURRENCY": "USD"})
     eq(sql(d, "SELECT DISTINCT currency FROM variants"), [("USD",)])
     r = cgi("catalog", "/products/stoneware-mug", data_dir=d,
             headers={"Accept": "application/json"})
@@ -178,7 +180,7 @@ def seed_uses_the_store_currency():
     eq(r.json()["product"]["price"],
        {"amount": 1800, "currency": "USD", "formatted": "$18.00"})
     d = migrated()
-    shopctl("seed", data_dir=d, env={"SHOP_CURRENCY": "JPY"})
+    shopctl("seed", "--no-gallery", data_dir=d, env={"SHOP_CURRENCY": "JPY"})
     eq(one(d, "SELECT price FROM variants WHERE sku = 'MUG-01-WHITE'"), 18)
 
 

@@ -214,14 +214,18 @@ _template_dirs = {}
 
 def datadir(seed=False):
     """A fresh data directory, migrated, and seeded with the demo store
-    when seed is true. The first one of each kind is built with shopctl;
+    when seed is true: without the pictures of its products' galleries
+    (shopctl seed --no-gallery, seconds quicker), or with them when seed
+    is "gallery". The first one of each kind is built with shopctl;
     later ones are copies of it."""
-    key = "seeded" if seed else "empty"
+    key = "gallery" if seed == "gallery" else "seeded" if seed else "empty"
     if key not in _template_dirs:
         d = tempdir("shopdata-tmpl-")
         shopctl("migrate", data_dir=d)
-        if seed:
+        if seed == "gallery":
             shopctl("seed", data_dir=d)
+        elif seed:
+            shopctl("seed", "--no-gallery", data_dir=d)
         _template_dirs[key] = d
     d = tempdir("shopdata-")
     src = _template_dirs[key]

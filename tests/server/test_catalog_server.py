@@ -81,9 +81,11 @@ def sitemap_over_http():
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     locs = [u.find(ns + "loc").text
             for u in ET.fromstring(r.body).findall(ns + "url")]
-    eq(len(locs), 74)
+    # Home, products, 8 categories, 64 products, the shop's 7 pages.
+    eq(len(locs), 81)
     eq(locs[0], f"http://127.0.0.1:{server.port}/")
     contains(locs, f"http://127.0.0.1:{server.port}/products/earl-grey-creme")
+    eq(locs[-1], f"http://127.0.0.1:{server.port}/pages/legal-notice")
 
 
 @test
