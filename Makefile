@@ -38,7 +38,7 @@ O	 = $(B)/obj
 T	 = $(B)/test
 G	 = $(B)/gen
 
-PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi vips libwebpmux
+PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi vips libwebpmux zlib
 # Evaluated once, on first use, after the deps step has run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
@@ -297,6 +297,8 @@ install: build
 	install -m 755 $(CGI) $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin
 	cp -R templates static $(DESTDIR)$(PREFIX)/share/shopfile/
 	install -m 644 $(SCHEMA) $(DESTDIR)$(PREFIX)/share/shopfile
+	install -d $(DESTDIR)$(PREFIX)/share/shopfile/httpd-conf
+	install -m 644 httpd-conf/*.lua $(DESTDIR)$(PREFIX)/share/shopfile/httpd-conf
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/shopfile
 	install -d $(DESTDIR)$(PREFIX)/share/shopfile/errors
 	install -m 644 $(B)/errors/*.html $(DESTDIR)$(PREFIX)/share/shopfile/errors

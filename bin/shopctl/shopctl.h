@@ -45,5 +45,6 @@ int		 ctl_error_pages(struct ctl *, int, char **);
 int		 ctl_export(struct ctl *, int, char **);
 int		 ctl_import(struct ctl *, int, char **);
 int		 ctl_restore(struct ctl *, int, char **);
+int		 ctl_cache(struct ctl *, int, char **);
 
 #endif

@@ -301,7 +301,7 @@ def the_code_reads_the_names_counted():
                  "SHOP_SCHEDULE_RELEASE_RESERVATIONS"):
         contains(worker, name)
     contains(code_vars("cgi-bin"), "SHOP_LIVE_POLL_MS")
-    eq(len(code_vars("lib", "bin", "cgi-bin")), 37)
+    eq(len(code_vars("lib", "bin", "cgi-bin")), 38)
 
 
 @test
@@ -397,8 +397,8 @@ def the_usage_is_parsed_whole():
         ("jobs", "retry")])
     eq(sorted(usage[("import", "shopify")]), ["--dry-run",
                                               "--fetch-images", "--images"])
-    eq(len(usage), 21)
-    eq(len(man_commands("man/shopctl.8")), 21)
+    eq(len(usage), 22)
+    eq(len(man_commands("man/shopctl.8")), 22)
 
 
 run()
