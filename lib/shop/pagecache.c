@@ -602,7 +602,7 @@ pagecache_clear(void)
 struct page_file {
 	char		*path;
 	long long	 size;
-	long long	 mtime;
+	long long	 mtime;		/* ns */
 };
 
 /* Every page file with its size and time, into *v (malloc'd); -1 on error. */
@@ -639,7 +639,8 @@ list_files(struct page_file **v, long long *total)
 			if (((*v)[n].path = strdup(path)) == NULL)
 				break;
 			(*v)[n].size = (long long)st.st_size;
-			(*v)[n].mtime = (long long)st.st_mtime;
+			(*v)[n].mtime = (long long)st.st_mtim.tv_sec *
+			    1000000000LL + st.st_mtim.tv_nsec;
 			*total += (long long)st.st_size;
 			n++;
 		}
