@@ -683,7 +683,7 @@ h_search(struct req *r)
 {
 	struct arena	*a = r->arena;
 	struct db	*db = req_db(r, DB_PRIMARY);
-	const char	*raw = req_query(r, "q");
+	const char	*raw = req_query(r, "q"), *title, *key;
 	char		*q, *match = NULL;
 	struct tval	*d, *l, *m;
 	struct product	*v = NULL;
@@ -704,6 +704,22 @@ h_search(struct req *r)
 	if ((rc = query_page(r, &page)) != 0)
 		return rc;
 	q = text_trim(a, raw != NULL ? raw : "");
+	if (q[0] == '\0')
+		title = "Search";
+	else if (page > 1)
+		title = arena_printf(a, "Search: %s, page %lld", q, page);
+	else
+		title = arena_printf(a, "Search: %s", q);
+	/*
+	 * Results are the same for everyone until the catalog changes: kept
+	 * per query and page under the catalog's version, so any change
+	 * to a product or category makes them anew.
+	 */
+	key = fragment_key(r, arena_printf(a, "search:%lld:%s", page, q),
+	    catalog_version(db));
+	r->cache_control = CACHE_PAGE;
+	if (key != NULL && page_cached(r, key, title))
+		return 0;
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = 0;
@@ -726,13 +742,7 @@ h_search(struct req *r)
 
 	d = page_data(r);
 	tval_set_str(a, d, "q", q);
-	if (q[0] == '\0')
-		tval_set_str(a, d, "title", "Search");
-	else if (page > 1)
-		tval_set(a, d, "title", tval_strf(a, "Search: %s, page %lld",
-		    q, page));
-	else
-		tval_set(a, d, "title", tval_strf(a, "Search: %s", q));
+	tval_set_str(a, d, "title", title);
 	tval_set_bool(a, d, "asked", q[0] != '\0');
 	tval_set_int(a, d, "total", total);
 	tval_set_str(a, d, "total_label", plural(a, total, "result",
@@ -751,8 +761,8 @@ h_search(struct req *r)
 		tval_push(a, l, category_tval(a, &cats[i]));
 	tval_set(a, d, "pagination", pager_tval(a, "/search", q, SORT_NAME,
 	    page, pages));
-	r->cache_control = CACHE_PAGE;
-	return page_render(r, 200, "catalog/search", d);
+	return page_render_cached(r, 200, "catalog/search-body", d, key,
+	    FRAGMENT_TTL);
 }
 
 /*
