@@ -12,13 +12,15 @@ each, in the same minutes on the same server:
             cache does not know, ?nocache=1, sends it there)
 
 printed as requests/s, p99 and the ratio to the static file of the same
-size (the goal: cached >= 0.5). Then search, and add to cart as a new
-guest (a POST without a cookie: a session and a cart made each time),
-as requests/s and p99; and the resident size (RSS, KiB) of every
+size (the goal: cached >= 0.5). Then search, add to cart as a new
+guest (a POST without a cookie: a session and a cart made each time)
+and, under lighttpd with the test gateway, checkout of prepared carts
+(each POST a new order and a gateway session), as requests/s and p99; and the resident size (RSS, KiB) of every
 program before and after the runs, largest process of each.
 
 usage: bench-pages.py BUILD SECONDS CONNECTIONS THREADS"""
 
+import json
 import os
 import re
 import subprocess
@@ -79,6 +81,75 @@ def get(url, headers=None):
         return r.read(), r.headers
 
 
+CHECKOUT_LUA = """
+-- One prepared cart per request, in turn across the threads: each is
+-- its cookie, form key and total (filled in below).
+local carts = {%s}
+local next_cart = 0
+local step = 1
+function setup(thread)
+	thread:set("first", next_cart)
+	next_cart = next_cart + 1
+end
+function init(args)
+	step = %d
+	i = first
+end
+function request()
+	i = i + step
+	local c = carts[(i %% #carts) + 1]
+	return wrk.format("POST", "/checkout", {
+		["Cookie"] = c[1],
+		["Content-Type"] = "application/x-www-form-urlencoded",
+		["Sec-Fetch-Site"] = "same-origin",
+		["Accept"] = "application/json",
+	}, c[2])
+end
+"""
+
+ADDRESS = ("email=ann%40example.test&name=Ann+Lee&line1=1+Rue+X&line2="
+           "&city=Paris&postcode=75001&country=FR&shipping=standard")
+
+
+def prepared_carts(base, vid, n):
+    """n guests, each with one unit of vid in the cart and its checkout
+    page read: (cookie, form body) each."""
+    out = []
+    for _ in range(n):
+        c = shoptest.Client(int(base.rsplit(":", 1)[1]))
+        c.post("/cart/items", {"variant_id": vid, "quantity": 1},
+               headers={"Sec-Fetch-Site": "same-origin"})
+        r = c.get("/checkout")
+        key = re.search(r'name="checkout_key" value="([^"]*)"', r.text)
+        total = re.search(r'name="total" value="([^"]*)"', r.text)
+        if key is None or total is None:
+            raise SystemExit("bench: the checkout page has no form")
+        out.append(("; ".join(f"{k}={v}" for k, v in c.cookies.items()),
+                    f"{ADDRESS}&checkout_key={key.group(1)}"
+                    f"&total={total.group(1)}"))
+    return out
+
+
+def bench_checkout(kind, base, vid, secs, conns, threads):
+    """Checkout of prepared carts with the test gateway: requests/s and
+    p99 of POST /checkout, each a new order and a session at the
+    gateway. Carts for about 500 orders/s are prepared first."""
+    n = max(200, int(secs) * 500)
+    carts = prepared_carts(base, vid, n)
+    lua = CHECKOUT_LUA % (",".join("{%s,%s}" % (json.dumps(c), json.dumps(b))
+                                   for c, b in carts), int(threads))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as s:
+        s.write(lua)
+    try:
+        r, p99, bad = wrk(f"{base}/checkout", conns, secs, threads,
+                          script=s.name)
+    finally:
+        os.unlink(s.name)
+    print(f"{kind:<9} {'checkout':<9} {'prepared':<9} {r:>11.0f} "
+          f"{p99:>9}" + (f"  ({bad} non-2xx: carts ran out or refused)"
+                         if bad else ""), flush=True)
+
+
 def bench_server(kind, build, secs, conns, threads):
     d = shoptest.datadir(seed=True)
     slug = shoptest.sql(d, "SELECT slug FROM products WHERE active "
@@ -97,8 +168,17 @@ def bench_server(kind, build, secs, conns, threads):
     media = os.path.join(d, "media", "bench")
     os.makedirs(media, exist_ok=True)
     os.chmod(media, 0o755)
-    srv = (shoptest.Lighttpd(d, build=build) if kind == "lighttpd" else
-           shoptest.Apache(d, build=build))
+    gw = None
+    if kind == "lighttpd":
+        from gateway import Gateway
+        port = shoptest.free_port()
+        # The test gateway is built with the tests (make bench does).
+        gw = Gateway(webhook_url=f"http://127.0.0.1:{port}/webhooks/"
+                     "stripe", build=os.path.join(build, "test")).start()
+        srv = shoptest.Lighttpd(d, build=build, port=port,
+                                env=gw.shop_env())
+    else:
+        srv = shoptest.Apache(d, build=build)
     srv.start()
     base = f"http://127.0.0.1:{srv.port}"
     try:
@@ -151,12 +231,16 @@ def bench_server(kind, build, secs, conns, threads):
         print(f"{kind:<9} {'add-cart':<9} {'new guest':<9} {r:>11.0f} "
               f"{p99:>9}" + (f"  ({bad} non-2xx, 303 expected)"
                              if bad else ""), flush=True)
+        if gw is not None:
+            bench_checkout(kind, base, vid, secs, conns, threads)
         after = rss(roots)
         for prog in sorted(set(before) | set(after)):
             print(f"{kind:<9} rss {prog:<10} before {before.get(prog, 0):>7} "
                   f"KiB  after {after.get(prog, 0):>7} KiB", flush=True)
     finally:
         srv.stop()
+        if gw is not None:
+            gw.stop()
 
 
 def main():
