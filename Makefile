@@ -39,7 +39,7 @@ T	 = $(B)/test
 G	 = $(B)/gen
 
 PKGS	 = sqlite3 libpcre2-8 libsodium libcurl libxml-2.0 fcgi vips libwebpmux \
-	   libcmark
+	   libcmark zlib
 # Evaluated once, on first use, after the deps step has run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
@@ -298,6 +298,8 @@ install: build
 	install -m 755 $(CGI) $(DESTDIR)$(PREFIX)/lib/shopfile/cgi-bin
 	cp -R templates static $(DESTDIR)$(PREFIX)/share/shopfile/
 	install -m 644 $(SCHEMA) $(DESTDIR)$(PREFIX)/share/shopfile
+	install -d $(DESTDIR)$(PREFIX)/share/shopfile/httpd-conf
+	install -m 644 httpd-conf/*.lua $(DESTDIR)$(PREFIX)/share/shopfile/httpd-conf
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/shopfile
 	install -d $(DESTDIR)$(PREFIX)/share/shopfile/errors
 	install -m 644 $(B)/errors/*.html $(DESTDIR)$(PREFIX)/share/shopfile/errors

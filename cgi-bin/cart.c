@@ -431,19 +431,15 @@ h_add(struct req *r)
 	if (!form_read(&f, r->arena, &r->form))
 		return refuse(r, &f);
 	/*
-	 * Check before a session is made for it, so that a bad variant
-	 * leaves nothing behind; cart_add() checks again in its write.
+	 * A new guest's session is made in the same write as the line: one
+	 * durable commit, and a refusal leaves nothing behind.
 	 */
-	if ((s = session_of(r)) == NULL) {
-		res = cart_probe(d, form_int(&f, "variant_id"),
+	if ((s = session_of(r)) == NULL)
+		res = cart_add_guest(r, d, form_int(&f, "variant_id"),
 		    form_int(&f, "quantity"), &avail);
-		if (res != CART_OK)
-			return refuse_result(r, &f, res, avail, 0);
-		if ((s = session_ensure(r)) == NULL)
-			return 503;
-	}
-	res = cart_add(d, s, form_int(&f, "variant_id"),
-	    form_int(&f, "quantity"), &avail);
+	else
+		res = cart_add(d, s, form_int(&f, "variant_id"),
+		    form_int(&f, "quantity"), &avail);
 	if (res != CART_OK)
 		return refuse_result(r, &f, res, avail, 0);
 	return done(r, NOTICE_ADDED);

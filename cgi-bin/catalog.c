@@ -28,6 +28,7 @@
 #include "shop/catalog.h"
 #include "shop/catalog_io.h"
 #include "shop/content.h"
+#include "shop/pagecache.h"
 #include "shop/pricing.h"
 #include "shop/restock.h"
 #include "shop/user.h"
@@ -399,15 +400,45 @@ page_count(long long total)
 
 /*
  * The cache key of a page made of many products: what it is plus the
- * catalog's version, so any change to the catalog makes it anew. NULL
- * (no caching) when the version cannot be read.
+ * catalog's version v, so any change to the catalog makes it anew. NULL
+ * (no caching) when the version could not be read.
  */
 static const char *
-fragment_key(struct req *r, const char *what)
+fragment_key(struct req *r, const char *what, long long v)
 {
-	long long	v = catalog_version(req_db(r, DB_PRIMARY));
-
 	return v < 0 ? NULL : arena_printf(r->arena, "frag:%s:%lld", what, v);
+}
+
+/*
+ * Before a page is read: the file of the page cache it may be kept in
+ * (shop/pagecache.h), NULL when it may not, and the catalog's version
+ * it is read at (read first, so that the page is no older than it).
+ * A page everyone without a session sees alike may be kept by others
+ * too, for as long as PAGECACHE_CONTROL says.
+ */
+static const char *
+keep_begin(struct req *r, long long *version)
+{
+	const char	*name = pagecache_of(r);
+
+	*version = catalog_version(req_db(r, DB_PRIMARY));
+	if (name != NULL && *version >= 0) {
+		r->cache_control = PAGECACHE_CONTROL;
+		return name;
+	}
+	r->cache_control = CACHE_PAGE;
+	return NULL;
+}
+
+/* After the page was answered: kept as name if it was a whole 200. */
+static int
+keep_end(struct req *r, int rc, const char *name, long long version)
+{
+	if (rc == 0 && name != NULL && r->status == 200 && !r->want_json &&
+	    r->body_out.len > 0)
+		(void)pagecache_store(req_db(r, DB_PRIMARY), name, version,
+		    r->body_out.p, r->body_out.len);
+	return rc;
 }
 
 /*
@@ -424,11 +455,13 @@ product_listing(struct req *r, const struct category *cat)
 	size_t			 n;
 	long long		 page, pages, total;
 	enum catalog_sort	 sort;
-	const char		*base, *what, *title, *key;
+	const char		*base, *what, *title, *key, *keep;
+	long long		 version;
 	int			 rc;
 
 	if ((rc = query_page(r, &page)) != 0 || (rc = query_sort(r, &sort)))
 		return rc;
+	keep = keep_begin(r, &version);
 	base = cat ? arena_printf(a, "/categories/%s", cat->slug) :
 	    "/products";
 	what = cat ? cat->name : "products";
@@ -436,10 +469,9 @@ product_listing(struct req *r, const struct category *cat)
 	if (page > 1)
 		title = arena_printf(a, "%s, page %lld", title, page);
 	key = fragment_key(r, arena_printf(a, "list:%s:%s:%lld",
-	    cat ? cat->slug : "", catalog_sort_names[sort], page));
-	r->cache_control = CACHE_PAGE;
+	    cat ? cat->slug : "", catalog_sort_names[sort], page), version);
 	if (key != NULL && page_cached(r, key, title))
-		return 0;
+		return keep_end(r, 0, keep, version);
 	if (db_read_begin(db) != 0)
 		return 500;
 	if (product_count(db, cat ? cat->id : 0, &total) != 0) {
@@ -474,8 +506,8 @@ product_listing(struct req *r, const struct category *cat)
 	tval_set(a, d, "products", cards_tval(a, v, n));
 	tval_set(a, d, "pagination", pager_tval(a, base, NULL, sort, page,
 	    pages));
-	return page_render_cached(r, 200, "catalog/list-body", d, key,
-	    FRAGMENT_TTL);
+	return keep_end(r, page_render_cached(r, 200, "catalog/list-body", d,
+	    key, FRAGMENT_TTL), keep, version);
 }
 
 /* The home page: featured products and the categories. */
@@ -489,11 +521,12 @@ h_home(struct req *r)
 	struct category	*cats;
 	size_t		 nfeat, ncats, i;
 	int		 rc;
-	const char	*key = fragment_key(r, "home");
+	long long	 version;
+	const char	*keep = keep_begin(r, &version);
+	const char	*key = fragment_key(r, "home", version);
 
-	r->cache_control = CACHE_PAGE;
 	if (key != NULL && page_cached(r, key, NULL))
-		return 0;
+		return keep_end(r, 0, keep, version);
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = product_featured(db, a, &feat, &nfeat);
@@ -507,8 +540,8 @@ h_home(struct req *r)
 	l = tval_set_list(a, d, "categories");
 	for (i = 0; i < ncats; i++)
 		tval_push(a, l, category_tval(a, &cats[i]));
-	return page_render_cached(r, 200, "catalog/home-body", d, key,
-	    FRAGMENT_TTL);
+	return keep_end(r, page_render_cached(r, 200, "catalog/home-body", d,
+	    key, FRAGMENT_TTL), keep, version);
 }
 
 static int
@@ -642,10 +675,11 @@ h_product(struct req *r)
 	struct tax_rate	 tax;
 	struct tval	*d, *m, *l;
 	size_t		 i;
-	long long	 most = 0, id, version;
+	long long	 most = 0, id, version, cversion;
 	bool		 chosen = false;
 	int		 rc;
 	char		*name, *key = NULL;
+	const char	*keep = keep_begin(r, &cversion);
 
 	/* The product's version names its fragment: any change makes anew. */
 	rc = product_stamp(db, a, req_param(r, "slug"), &id, &version, &name);
@@ -654,11 +688,10 @@ h_product(struct req *r)
 		    "been renamed or taken off sale.";
 		return 404;
 	}
-	r->cache_control = CACHE_PAGE;
 	if (rc > 0) {
 		key = arena_printf(a, "frag:product:%lld:%lld", id, version);
 		if (page_cached_head(r, key, name))
-			return 0;
+			return keep_end(r, 0, keep, cversion);
 	}
 	if (db_read_begin(db) != 0)
 		return 500;
@@ -703,8 +736,9 @@ h_product(struct req *r)
 	    MAX_QUANTITY);
 	tval_set(a, m, "meta", catalog_meta_tval(a, &p,
 	    r->shop->cfg->base_url));
-	return page_render_cached_head(r, 200, "catalog/product-head",
-	    "catalog/product-body", d, key, FRAGMENT_TTL);
+	return keep_end(r, page_render_cached_head(r, 200,
+	    "catalog/product-head", "catalog/product-body", d, key,
+	    FRAGMENT_TTL), keep, cversion);
 }
 
 /*
@@ -716,7 +750,7 @@ h_search(struct req *r)
 {
 	struct arena	*a = r->arena;
 	struct db	*db = req_db(r, DB_PRIMARY);
-	const char	*raw = req_query(r, "q");
+	const char	*raw = req_query(r, "q"), *title, *key;
 	char		*q, *match = NULL;
 	struct tval	*d, *l, *m;
 	struct product	*v = NULL;
@@ -737,6 +771,22 @@ h_search(struct req *r)
 	if ((rc = query_page(r, &page)) != 0)
 		return rc;
 	q = text_trim(a, raw != NULL ? raw : "");
+	if (q[0] == '\0')
+		title = "Search";
+	else if (page > 1)
+		title = arena_printf(a, "Search: %s, page %lld", q, page);
+	else
+		title = arena_printf(a, "Search: %s", q);
+	/*
+	 * Results are the same for everyone until the catalog changes: kept
+	 * per query and page under the catalog's version, so any change
+	 * to a product or category makes them anew.
+	 */
+	key = fragment_key(r, arena_printf(a, "search:%lld:%s", page, q),
+	    catalog_version(db));
+	r->cache_control = CACHE_PAGE;
+	if (key != NULL && page_cached(r, key, title))
+		return 0;
 	if (db_read_begin(db) != 0)
 		return 500;
 	rc = 0;
@@ -759,13 +809,7 @@ h_search(struct req *r)
 
 	d = page_data(r);
 	tval_set_str(a, d, "q", q);
-	if (q[0] == '\0')
-		tval_set_str(a, d, "title", "Search");
-	else if (page > 1)
-		tval_set(a, d, "title", tval_strf(a, "Search: %s, page %lld",
-		    q, page));
-	else
-		tval_set(a, d, "title", tval_strf(a, "Search: %s", q));
+	tval_set_str(a, d, "title", title);
 	tval_set_bool(a, d, "asked", q[0] != '\0');
 	tval_set_int(a, d, "total", total);
 	tval_set_str(a, d, "total_label", plural(a, total, "result",
@@ -784,8 +828,8 @@ h_search(struct req *r)
 		tval_push(a, l, category_tval(a, &cats[i]));
 	tval_set(a, d, "pagination", pager_tval(a, "/search", q, SORT_NAME,
 	    page, pages));
-	r->cache_control = CACHE_PAGE;
-	return page_render(r, 200, "catalog/search", d);
+	return page_render_cached(r, 200, "catalog/search-body", d, key,
+	    FRAGMENT_TTL);
 }
 
 /*

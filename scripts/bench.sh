@@ -8,12 +8,16 @@
 # message from its write to a client (scripts/bench-jobs.py). The product
 # page at 32 and 128 clients at once, under lighttpd and then under Apache
 # with mod_proxy_fcgi (scripts/bench-apache.py): requests/s, p99, timeouts.
+# Then the page cache (scripts/bench-pages.py): each catalog page cached
+# and uncached as a ratio to a static file of its size, search and add to
+# cart, and the RSS of every program, under lighttpd and Apache.
 # Then the back office at 100k orders and 50k products
 # (scripts/bench-admin.py adds them): requests/s and p99 of its lists,
 # signed in as staff; and the import of a large catalog.
 #
 # BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
-# BENCH_PARTS ("catalog jobs admin import") runs only the parts it names.
+# BENCH_PARTS ("catalog pages jobs admin import") runs only the parts it
+# names.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,7 +25,7 @@ BUILD=${SHOP_BUILD:-$ROOT/build}
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
-PARTS=${BENCH_PARTS:-catalog jobs admin import}
+PARTS=${BENCH_PARTS:-catalog pages jobs admin import}
 
 part() {	# part NAME: whether BENCH_PARTS names it
 	case " $PARTS " in *" $1 "*) return 0 ;; esac
@@ -126,6 +130,13 @@ fi
 # lighttpd idles.
 if part catalog; then
 	python3 scripts/bench-apache.py "$BUILD" "$SECS" "$THREADS"
+fi
+
+# The page cache: every catalog page from its file and through the
+# program, against a static file of the same size, under both servers.
+if part pages; then
+	echo
+	python3 scripts/bench-pages.py "$BUILD" "$SECS" "$CONNS" "$THREADS"
 fi
 
 # Background jobs through one and two workers; live message latency.

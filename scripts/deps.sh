@@ -5,8 +5,8 @@
 # fails, so nothing half-works for want of a package.
 set -eu
 
-build="gcc make pkg-config libc6-dev libsqlite3-dev libfcgi-dev libcurl4-openssl-dev libxml2-dev libpcre2-dev libsodium-dev libvips-dev libwebp-dev libcrack2-dev cracklib-runtime libcsv-dev libcmark-dev"
-run="$build lighttpd sqlite3 curl tzdata"
+build="gcc make pkg-config libc6-dev libsqlite3-dev libfcgi-dev libcurl4-openssl-dev libxml2-dev libpcre2-dev libsodium-dev libvips-dev libwebp-dev libcrack2-dev cracklib-runtime libcsv-dev libcmark-dev zlib1g-dev"
+run="$build lighttpd lighttpd-modules-lua sqlite3 curl tzdata"
 test="$run check valgrind clang libclang-rt-14-dev python3 apache2 chromium mandoc"
 bench="$run wrk procps python3 apache2"
 

@@ -48,6 +48,7 @@
 #include "data/migrate.h"
 #include "side/queue.h"
 #include "shop/outbox.h"
+#include "shop/pagecache.h"
 #include "jobs/job.h"
 #include "worker.h"
 
@@ -226,8 +227,10 @@ load(struct worker *w, bool first)
 		log_error("%s", err);
 		return -1;
 	}
+	/* Before the databases: its commits remove the pages they change. */
 	if (config_load(&cfg, err, sizeof(err)) != 0 ||
-	    settings_load(&set, err, sizeof(err)) != 0) {
+	    settings_load(&set, err, sizeof(err)) != 0 ||
+	    pagecache_init(&cfg, NULL, err, sizeof(err)) != 0) {
 		log_error("configuration: %s", err);
 		return -1;
 	}

@@ -28,6 +28,7 @@
 #include "data/doctor.h"
 #include "data/migrate.h"
 #include "shop/auth.h"
+#include "shop/pagecache.h"
 #include "side/queue.h"
 #include "jobs/job.h"
 #include "shopctl.h"
@@ -79,6 +80,8 @@ static const struct ctl_cmd cmds[] = {
 	  "repair orders from the gateway; release unpaid holds" },
 	{ "audit", ctl_audit, "[--hours N] [--local]",
 	  "prove the books against the database and the gateway" },
+	{ "cache", ctl_cache, "clear",
+	  "remove every cached page and fragment; they are made anew" },
 	{ "error-pages", ctl_error_pages, "DIR",
 	  "write the web servers' own error pages from the templates" },
 };
@@ -404,6 +407,11 @@ main(int argc, char *argv[])
 	}
 	if (dir != NULL)
 		c.cfg.data_dir = dir;
+	/* Before the databases: its commits remove the pages they change. */
+	if (pagecache_init(&c.cfg, NULL, err, sizeof(err)) != 0) {
+		ctl_err("%s", err);
+		return 2;
+	}
 	if (sodium_init() < 0) {
 		ctl_err("libsodium failed to initialise");
 		return 1;

@@ -16,6 +16,7 @@
 #include "data/backup.h"
 #include "data/db.h"
 #include "ext/stripe.h"
+#include "shop/pagecache.h"
 #include "shop/settle.h"
 #include "shopctl.h"
 
@@ -131,6 +132,10 @@ ctl_restore(struct ctl *c, int argc, char **argv)
 		    "; nothing in place was changed");
 		return 1;
 	}
+	/* The pages showed the catalog as it was before: none of them holds. */
+	if (pagecache_clear() < 0)
+		ctl_err("restore: the page cache could not be cleared; run "
+		    "\"shopctl cache clear\"");
 	utc(info.taken_at, when, sizeof(when));
 	ctl_say(c, "restore: %s (taken %s) is in place\n"
 	    "restore: the files it replaced are in %s\n"

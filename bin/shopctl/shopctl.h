@@ -46,5 +46,6 @@ int		 ctl_export(struct ctl *, int, char **);
 int		 ctl_export_orders(struct ctl *, int, char **);
 int		 ctl_import(struct ctl *, int, char **);
 int		 ctl_restore(struct ctl *, int, char **);
+int		 ctl_cache(struct ctl *, int, char **);
 
 #endif

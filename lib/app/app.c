@@ -38,6 +38,7 @@
 #include "web/origin.h"
 #include "web/route.h"
 #include "web/urlenc.h"
+#include "shop/pagecache.h"
 #include "shop/session.h"
 #include "app/app.h"
 #include "app/page.h"
@@ -744,6 +745,11 @@ app_main(const struct app *app, int argc, char **argv)
 	}
 	if (sodium_init() < 0) {
 		log_msg(LL_FATAL, "sodium_init failed");
+		return 1;
+	}
+	/* Before any database is opened: every commit removes its pages. */
+	if (pagecache_init(&cfg, cfg.template_dir, err, sizeof(err)) != 0) {
+		log_msg(LL_FATAL, "configuration: %s", err);
 		return 1;
 	}
 	if (http_init() != 0)

@@ -87,7 +87,16 @@ struct db {
 	timer_t			 timer;
 	pid_t			 timer_tid;
 	bool			 timer_made;
+	struct db_change	 changes[DB_WATCH_TABLES];
+	bool			 changed;
 };
+
+/* What db_watch() asked for, per kind of database; set at start-up. */
+static struct {
+	const char	*tables[DB_WATCH_TABLES];
+	size_t		 n;
+	db_watch_fn	 fn;
+} watches[DB__MAX];
 
 static void
 on_lock_timeout(int sig)
@@ -193,6 +202,75 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	if (frames > WAL_HARD_FRAMES)
 		(void)db_checkpoint(d, SQLITE_CHECKPOINT_PASSIVE, 0, NULL);
 	return SQLITE_OK;
+}
+
+void
+db_watch(enum db_id id, const char *const *tables, size_t n, db_watch_fn fn)
+{
+	size_t	i;
+
+	if (n > DB_WATCH_TABLES)
+		n = DB_WATCH_TABLES;
+	for (i = 0; i < n; i++)
+		watches[id].tables[i] = tables[i];
+	watches[id].n = fn != NULL ? n : 0;
+	watches[id].fn = fn;
+}
+
+/*
+ * sqlite3_update_hook(): a row of a watched table changed in the open
+ * transaction; its rowid is kept until the transaction ends.
+ */
+static void
+update_hook(void *arg, int op, const char *dbname, const char *table,
+    sqlite3_int64 rowid)
+{
+	struct db		*d = arg;
+	struct db_change	*c;
+	size_t			 i, j;
+
+	(void)op;
+	(void)dbname;
+	for (i = 0; i < watches[d->id].n; i++) {
+		if (strcmp(table, watches[d->id].tables[i]) != 0)
+			continue;
+		c = &d->changes[i];
+		c->table = watches[d->id].tables[i];
+		d->changed = true;
+		for (j = 0; j < c->n; j++)
+			if (c->ids[j] == rowid)
+				return;
+		if (c->n < DB_WATCH_IDS)
+			c->ids[c->n++] = rowid;
+		else
+			c->many = true;
+		return;
+	}
+}
+
+static void
+changes_forget(struct db *d)
+{
+	memset(d->changes, 0, sizeof(d->changes));
+	d->changed = false;
+}
+
+/* After a COMMIT: hand what changed to the watcher, then forget it. */
+static void
+changes_deliver(struct db *d)
+{
+	struct db_change	 c[DB_WATCH_TABLES];
+	size_t			 i, n = 0;
+
+	if (!d->changed || watches[d->id].fn == NULL) {
+		changes_forget(d);
+		return;
+	}
+	for (i = 0; i < watches[d->id].n; i++)
+		if (d->changes[i].table != NULL)
+			c[n++] = d->changes[i];
+	changes_forget(d);
+	watches[d->id].fn(d, c, n);
 }
 
 struct db *
@@ -377,6 +455,8 @@ connect(struct db *d, enum open_how how, char *err, size_t errlen,
 	if (how == OPEN_NORMAL && !(flags & DB_OPEN_RDONLY)) {
 		sqlite3_wal_autocheckpoint(d->h, 0);
 		sqlite3_wal_hook(d->h, wal_hook, d);
+		if (watches[d->id].n > 0)
+			sqlite3_update_hook(d->h, update_hook, d);
 	}
 	return 0;
 }
@@ -734,6 +814,7 @@ db_begin_timeout(struct db *d, int timeout_ms)
 		log_error("db: %s", d->err);
 		return -1;
 	}
+	changes_forget(d);
 	if (db_exec(d, "BEGIN IMMEDIATE") != 0) {
 		flock(d->lockfd, LOCK_UN);
 		return -1;
@@ -762,6 +843,10 @@ db_commit(struct db *d)
 	}
 	d->in_write = false;
 	flock(d->lockfd, LOCK_UN);
+	if (rc == 0)
+		changes_deliver(d);
+	else
+		changes_forget(d);
 	return rc;
 }
 
@@ -770,6 +855,7 @@ db_rollback(struct db *d)
 {
 	if (!sqlite3_get_autocommit(d->h))
 		(void)db_exec(d, "ROLLBACK");
+	changes_forget(d);
 	if (d->in_write) {
 		d->in_write = false;
 		flock(d->lockfd, LOCK_UN);

@@ -169,6 +169,35 @@ int		 db_checkpoint(struct db *, int mode, int wait_ms, int *wal_frames);
 int		 db_claim(struct db *, long long n);
 void		 db_unclaim(int claim);
 
+/*
+ * Changes committed to some tables, for a process that must act on them
+ * once they are durable (the page cache removes the pages that showed
+ * them). db_watch() names, for every connection of kind id this process
+ * opens from now on, up to DB_WATCH_TABLES tables; SQLite's update hook
+ * collects the rowids each write transaction inserts, updates or deletes
+ * in them (those its triggers change included), up to DB_WATCH_IDS per
+ * table (past that, "many" is set and the ids are not all there), and
+ * after a COMMIT that succeeded fn is called with them, outside any
+ * transaction, on the connection that wrote (it may read with it). A
+ * rollback forgets them. Set once at start-up, before any db_open();
+ * fn NULL stops watching.
+ */
+#define DB_WATCH_TABLES		4
+#define DB_WATCH_IDS		32
+
+struct db_change {
+	const char	*table;
+	long long	 ids[DB_WATCH_IDS];
+	size_t		 n;
+	bool		 many;
+};
+
+typedef void	(*db_watch_fn)(struct db *, const struct db_change *,
+		    size_t nchanges);
+
+void		 db_watch(enum db_id, const char *const *tables, size_t n,
+		    db_watch_fn fn);
+
 /* PRAGMA journal_mode of the connection ("wal", ...), in the arena. */
 char		*db_journal_mode(struct db *, struct arena *);
 

@@ -11,6 +11,7 @@
 #include "side/cable.h"
 #include "side/cache.h"
 #include "side/queue.h"
+#include "shop/pagecache.h"
 #include "shop/reminder.h"
 #include "shop/session.h"
 #include "jobs/handlers.h"
@@ -36,12 +37,15 @@ job_trim_cable(struct job_ctx *c)
 	return JOB_OK;
 }
 
-/* Payload: {"max_bytes": N}: expired entries, then the oldest over N. */
+/*
+ * Payload: {"max_bytes": N}: expired entries, then the oldest over N;
+ * and the oldest pages of the page cache past SHOP_PAGE_CACHE_BYTES.
+ */
 enum job_result
 job_evict_cache(struct job_ctx *c)
 {
 	long long	max;
-	long		n;
+	long		n, pages = 0;
 
 	if (job_opt_int(c, "$.max_bytes", CACHE_MAX_BYTES, 0,
 	    (long long)1 << 40, &max) != 0)
@@ -51,7 +55,11 @@ job_evict_cache(struct job_ctx *c)
 		    db_errmsg(c->db[DB_CACHE]));
 		return JOB_RETRY;
 	}
-	log_info("job %lld: evict_cache: %ld entries deleted", c->job->id, n);
+	if (pagecache_cap() > 0 &&
+	    (pages = pagecache_evict(pagecache_cap())) < 0)
+		pages = 0;
+	log_info("job %lld: evict_cache: %ld entries and %ld pages deleted",
+	    c->job->id, n, pages);
 	return JOB_OK;
 }
 

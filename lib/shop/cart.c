@@ -353,25 +353,30 @@ upsert(struct db *d, long long cart, long long variant_id, long long qty)
 /*
  * cart_add (add true) and cart_set (add false) in one place: the checks
  * against the catalog and the cart happen inside the write, so what is
- * stored was valid at commit time.
+ * stored was valid at commit time. With guest set (and s NULL), the
+ * session is made in the same write (cart_add_guest()).
  */
 static enum cart_result
-change(struct db *d, struct session *s, long long variant_id,
-    long long quantity, bool add, long long *available)
+change(struct db *d, struct session *s, struct req *guest,
+    long long variant_id, long long quantity, bool add,
+    long long *available)
 {
 	sqlite3_stmt		*st;
 	enum cart_result	 res = CART_ERROR;
 	long long		 cart, have, want, stock, n;
 	bool			 for_sale;
+	char			 id[SESSION_ID_LEN + 1];
 
 	if (available != NULL)
 		*available = 0;
-	if (s == NULL || quantity < 1)
+	if ((s == NULL && guest == NULL) || quantity < 1)
 		return CART_ERROR;
 	if (quantity > CART_MAX_QUANTITY)
 		return CART_OVER_MAX;
 	if (db_begin(d) != 0)
 		return CART_ERROR;
+	if (s == NULL && (s = session_make_in(guest, d, id)) == NULL)
+		goto fail;
 	if ((cart = session_cart(d, s, add)) < 0)
 		goto fail;
 	have = 0;
@@ -423,6 +428,8 @@ change(struct db *d, struct session *s, long long variant_id,
 		goto error;
 	if (db_commit(d) != 0)
 		return CART_ERROR;
+	if (guest != NULL)
+		session_made(guest, s, id);
 	s->cart_count = n;
 	return CART_OK;
 error:
@@ -436,14 +443,21 @@ enum cart_result
 cart_add(struct db *d, struct session *s, long long variant_id,
     long long quantity, long long *available)
 {
-	return change(d, s, variant_id, quantity, true, available);
+	return change(d, s, NULL, variant_id, quantity, true, available);
+}
+
+enum cart_result
+cart_add_guest(struct req *r, struct db *d, long long variant_id,
+    long long quantity, long long *available)
+{
+	return change(d, NULL, r, variant_id, quantity, true, available);
 }
 
 enum cart_result
 cart_set(struct db *d, struct session *s, long long variant_id,
     long long quantity, long long *available)
 {
-	return change(d, s, variant_id, quantity, false, available);
+	return change(d, s, NULL, variant_id, quantity, false, available);
 }
 
 enum cart_result

@@ -18,6 +18,7 @@
 struct arena;
 struct db;
 struct image;
+struct req;
 struct session;
 
 #define CART_MAX_QUANTITY	99	/* units of one variant (schema too) */
@@ -103,6 +104,15 @@ enum cart_result cart_add(struct db *, struct session *s,
 		    long long variant_id, long long quantity,
 		    long long *available);
 enum cart_result cart_set(struct db *, struct session *s,
+		    long long variant_id, long long quantity,
+		    long long *available);
+/*
+ * cart_add() for a request that has no session yet: the session is made
+ * in the same write as the line (session_make_in() in shop/session.h)
+ * and becomes the request's, with its cookie, only if that write
+ * commits; a refusal leaves nothing behind.
+ */
+enum cart_result cart_add_guest(struct req *, struct db *,
 		    long long variant_id, long long quantity,
 		    long long *available);
 /*

@@ -72,16 +72,35 @@ const char *const catalog_sort_labels[SORT__MAX] = {
 	" WHERE p.active AND (?1 = 0 OR p.category_id = ?1)"
 #define LIST_PAGE	" LIMIT ?2 OFFSET ?3"
 
-static const char sql_list_name[] = CARD_SELECT LIST_WHERE
-    " ORDER BY p.name COLLATE NOCASE, p.id" LIST_PAGE;
+/*
+ * A page of a list whose order needs nothing of the variants: its rows
+ * are chosen first, then only their variants are summed (CARD_JOINS
+ * would sum every variant of the catalog for each page).
+ */
+#define PAGE_FIRST(order) \
+	"WITH page AS MATERIALIZED (SELECT p.id FROM products p" LIST_WHERE \
+	" ORDER BY " order LIST_PAGE ")" \
+	" SELECT " CARD_COLUMNS " FROM page JOIN products p ON p.id = page.id" \
+	" LEFT JOIN categories c ON c.id = p.category_id" \
+	" LEFT JOIN (SELECT product_id, min(price) AS min_price," \
+	"   max(price) AS max_price, min(currency) AS currency," \
+	"   sum(stock) AS stock FROM variants" \
+	"   WHERE active AND product_id IN (SELECT id FROM page)" \
+	"   GROUP BY product_id) v ON v.product_id = p.id" \
+	" LEFT JOIN images i ON i.id = (SELECT id FROM images" \
+	"   WHERE product_id = p.id ORDER BY position, id LIMIT 1)" \
+	" ORDER BY " order
+
+static const char sql_list_name[] =
+    PAGE_FIRST("p.name COLLATE NOCASE, p.id");
 static const char sql_list_price[] = CARD_SELECT LIST_WHERE
     " ORDER BY v.min_price IS NULL, v.min_price, p.name COLLATE NOCASE,"
     " p.id" LIST_PAGE;
 static const char sql_list_price_desc[] = CARD_SELECT LIST_WHERE
     " ORDER BY v.min_price IS NULL, v.min_price DESC,"
     " p.name COLLATE NOCASE, p.id" LIST_PAGE;
-static const char sql_list_newest[] = CARD_SELECT LIST_WHERE
-    " ORDER BY p.created_at DESC, p.id DESC" LIST_PAGE;
+static const char sql_list_newest[] =
+    PAGE_FIRST("p.created_at DESC, p.id DESC");
 
 static const char *const sql_list[SORT__MAX] = {
 	sql_list_name,
@@ -141,14 +160,32 @@ static const char sql_category[] = CATEGORY_SELECT
  * highlight markers. Hits in a name weigh most, then the category, then
  * the description.
  */
-static const char sql_search[] = "SELECT " CARD_COLUMNS ","
-    " highlight(product_search, 0, ?4, ?5),"
-    " snippet(product_search, 1, ?4, ?5, '\xe2\x80\xa6', 24)"
-    " FROM product_search JOIN products p ON p.id = product_search.rowid"
-    CARD_JOINS
-    " WHERE product_search MATCH ?1 AND p.active"
-    " ORDER BY bm25(product_search, 10.0, 1.0, 4.0), p.id"
-    LIST_PAGE;
+/*
+ * The page of results is chosen first, by FTS5 alone, with its
+ * highlights; the cards are then read for those rows only. Read in one
+ * go (CARD_JOINS), the prices and stock of every variant of the whole
+ * catalog were summed for each search before the page was cut.
+ */
+static const char sql_search[] =
+    "WITH hits AS MATERIALIZED (SELECT product_search.rowid AS id,"
+    " highlight(product_search, 0, ?4, ?5) AS name_marked,"
+    " snippet(product_search, 1, ?4, ?5, '\xe2\x80\xa6', 24) AS snippet,"
+    " bm25(product_search, 10.0, 1.0, 4.0) AS score"
+    " FROM product_search JOIN products q ON q.id = product_search.rowid"
+    " WHERE product_search MATCH ?1 AND q.active"
+    " ORDER BY score, product_search.rowid" LIST_PAGE ")"
+    " SELECT " CARD_COLUMNS ", hits.name_marked, hits.snippet"
+    " FROM hits JOIN products p ON p.id = hits.id"
+    " LEFT JOIN categories c ON c.id = p.category_id"
+    " LEFT JOIN (SELECT product_id, min(price) AS min_price,"
+    "   max(price) AS max_price, min(currency) AS currency,"
+    "   sum(stock) AS stock"
+    "   FROM variants WHERE active AND product_id IN (SELECT id FROM hits)"
+    "   GROUP BY product_id) v"
+    "  ON v.product_id = p.id"
+    " LEFT JOIN images i ON i.id = (SELECT id FROM images"
+    "   WHERE product_id = p.id ORDER BY position, id LIMIT 1)"
+    " ORDER BY hits.score, p.id";
 
 static const char sql_search_count[] =
     "SELECT count(*) FROM product_search"

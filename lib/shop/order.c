@@ -153,6 +153,15 @@ static const char sql_insert[] =
     "?25, ?26)";
 static const char sql_number[] =
     "UPDATE orders SET number = printf('SF-%06d', id) WHERE id = ?1";
+/*
+ * A new order's first payment attempt begins with it: the write that
+ * order_begin_attempt() would make before the gateway is asked (and
+ * durable before it, as the Idempotency-Key names the attempt) is made
+ * by the order's own, so checkout commits twice, not three times.
+ */
+static const char sql_first_attempt[] =
+    "UPDATE orders SET payment_attempt = 1 WHERE id = ?1 "
+    "AND payment_attempt = 0";
 static const char sql_line[] =
     "INSERT INTO order_lines (order_id, variant_id, product_name, "
     "variant_title, sku, unit_price, quantity, line_total, tax, discount) "
@@ -1187,6 +1196,11 @@ insert_order(struct db *d, const struct order_input *in, const struct quote *q,
 		return -1;
 	*id = sqlite3_last_insert_rowid(db_handle(d));
 	if ((st = db_prep(d, sql_number)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, *id);
+	rc = db_step(d, st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || (st = db_prep(d, sql_first_attempt)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, *id);
 	rc = db_step(d, st);

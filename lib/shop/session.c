@@ -227,35 +227,52 @@ insert_session(struct db *d, const unsigned char *hash, long long user_id,
 }
 
 struct session *
-session_ensure(struct req *r)
+session_make_in(struct req *r, struct db *d, char id[SESSION_ID_LEN + 1])
 {
-	struct db	*d = req_db(r, DB_PRIMARY);
 	struct session	*s;
-	char		 id[SESSION_ID_LEN + 1];
 	unsigned char	 hash[SESSION_HASH_BYTES];
 	long long	 now = clock_now(), rowid;
 
-	if (r->session != NULL)
-		return r->session;
-	if (d == NULL)
-		return NULL;
 	session_new_id(id);
 	(void)session_id_hash(id, hash);
-	if (db_begin(d) != 0)
-		return NULL;
 	if (sweep(d, now, SESSION_SWEEP_BATCH) < 0 ||
-	    (rowid = insert_session(d, hash, 0, now)) < 0 ||
-	    db_commit(d) != 0) {
-		db_rollback(d);
+	    (rowid = insert_session(d, hash, 0, now)) < 0) {
+		sodium_memzero(id, SESSION_ID_LEN + 1);
 		return NULL;
 	}
 	s = arena_zalloc(r->arena, sizeof(*s));
 	s->id = rowid;
 	s->user_name = s->user_email = "";
 	s->created_at = s->seen_at = now;
+	return s;
+}
+
+void
+session_made(struct req *r, struct session *s, char id[SESSION_ID_LEN + 1])
+{
 	r->session = s;
 	cookie_send(r, id);
-	sodium_memzero(id, sizeof(id));
+	sodium_memzero(id, SESSION_ID_LEN + 1);
+}
+
+struct session *
+session_ensure(struct req *r)
+{
+	struct db	*d = req_db(r, DB_PRIMARY);
+	struct session	*s;
+	char		 id[SESSION_ID_LEN + 1];
+
+	if (r->session != NULL)
+		return r->session;
+	if (d == NULL)
+		return NULL;
+	if (db_begin(d) != 0)
+		return NULL;
+	if ((s = session_make_in(r, d, id)) == NULL || db_commit(d) != 0) {
+		db_rollback(d);
+		return NULL;
+	}
+	session_made(r, s, id);
 	return s;
 }
 

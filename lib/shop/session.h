@@ -75,6 +75,19 @@ struct session	*session_of(const struct req *);
 struct session	*session_ensure(struct req *);
 
 /*
+ * session_ensure() inside the caller's write (db_begin() done on db):
+ * the session row is made with whatever else that write holds, so a new
+ * guest's first change is one durable commit, not two. id gets the new
+ * id. Once the caller has committed, session_made() makes s the
+ * request's session and sets its cookie; after a rollback the caller
+ * drops s and id, and nothing is left. NULL on a database error.
+ */
+struct session	*session_make_in(struct req *, struct db *,
+		    char id[SESSION_ID_LEN + 1]);
+void		 session_made(struct req *, struct session *,
+		    char id[SESSION_ID_LEN + 1]);
+
+/*
  * What else a log-in writes in its transaction when the session was a
  * guest's (the guest cart merged into the customer's: cart_login_merge()
  * in shop/cart.h): session_row is the session's row, which keeps its

@@ -27,6 +27,8 @@ static const char sql_evict_oldest[] =
 static const char sql_evict_expired[] =
     "DELETE FROM entries WHERE key IN "
     "(SELECT key FROM entries WHERE expires_at <= ?1 LIMIT 1000)";
+static const char sql_clear_entries[] =
+    "DELETE FROM entries";
 static const char sql_counters_expired[] =
     "DELETE FROM counters WHERE window_end <= ?1";
 /* Throttles (side/throttle.h) are forgotten here too. */
@@ -183,6 +185,25 @@ cache_evict(struct db *d, size_t max_bytes)
 fail:
 	db_rollback(d);
 	return -1;
+}
+
+long
+cache_clear(struct db *d)
+{
+	sqlite3_stmt	*st;
+	long		 n;
+
+	if (d == NULL || db_begin(d) != 0)
+		return -1;
+	if ((st = db_prep(d, sql_clear_entries)) == NULL ||
+	    db_step(d, st) != SQLITE_DONE) {
+		db_rollback(d);
+		return -1;
+	}
+	n = sqlite3_changes(db_handle(d));
+	if (db_commit(d) != 0)
+		return -1;
+	return n;
 }
 
 long

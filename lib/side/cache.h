@@ -44,6 +44,12 @@ void	cache_delete(struct db *, const char *key);
  * or -1 on error. The worker runs it on a schedule.
  */
 long	cache_evict(struct db *, size_t max_bytes);
+/*
+ * Delete every entry (rendered fragments), but not the counters and
+ * throttles, which limit what clients may do. Returns the number
+ * deleted, or -1.
+ */
+long	cache_clear(struct db *);
 /* Bytes the entries hold, or -1. */
 long long cache_bytes(struct db *);
 

@@ -71,6 +71,52 @@ def home_and_lists_follow_the_catalog():
 
 
 @test
+def search_results_are_kept_per_query_and_page():
+    first = get("/search", query="q=mug")
+    eq(first.header("X-Cache"), "miss")
+    second = get("/search", query="q=mug")
+    eq(second.header("X-Cache"), "hit")
+    eq(second.body, first.body)
+    contains(second.text, "<mark>")
+    # The same words around spaces are the same query; another query is
+    # its own entry.
+    eq(get("/search", query="q=+mug+").header("X-Cache"), "hit")
+    eq(get("/search", query="q=mugs").header("X-Cache"), "miss")
+    (version,), = sql(D, "SELECT version FROM catalog_state")
+    keys = [k for k, in sql(D, "SELECT key FROM entries WHERE key LIKE "
+                               "'frag:search:%' ORDER BY key", db="cache.db")]
+    eq(f"frag:search:1:mug:{version}" in keys, True, keys)
+
+
+@test
+def search_results_are_dropped_when_the_catalog_changes():
+    get("/search", query="q=mug")
+    eq(get("/search", query="q=mug").header("X-Cache"), "hit")
+    (pid,), = sql(D, "SELECT rowid FROM product_search WHERE product_search "
+                     "MATCH 'mug' ORDER BY rowid LIMIT 1")
+    sql(D, "UPDATE products SET name = 'Zebra Mug Renamed' WHERE id = ?",
+        (pid,))
+    r = get("/search", query="q=mug")
+    eq(r.header("X-Cache"), "miss")
+    contains(r.text, "Zebra")
+    eq(get("/search", query="q=mug").header("X-Cache"), "hit")
+    # A stock change is a catalog change too: no stale stock in results.
+    sql(D, "UPDATE variants SET stock = 0 WHERE product_id = ?", (pid,))
+    eq(get("/search", query="q=mug").header("X-Cache"), "miss")
+
+
+@test
+def bad_searches_are_not_kept():
+    for q in ("q=" + "x" * 300, "q=a%01b", "q=mug&page=0"):
+        r = cgi("catalog", "/search", query=q, data_dir=D)
+        status(r, 400)
+        eq(r.header("X-Cache"), None, q)
+    r = get("/search", query="q=mug", headers={"Accept": "application/json"})
+    eq(r.header("X-Cache"), None)
+    eq(r.header("Content-Type"), "application/json")
+
+
+@test
 def the_visitor_is_never_cached():
     pid, slug, vid = product()
     get(f"/products/{slug}")

@@ -301,7 +301,7 @@ def the_code_reads_the_names_counted():
                  "SHOP_SCHEDULE_RELEASE_RESERVATIONS"):
         contains(worker, name)
     contains(code_vars("cgi-bin"), "SHOP_LIVE_POLL_MS")
-    eq(len(code_vars("lib", "bin", "cgi-bin")), 46)
+    eq(len(code_vars("lib", "bin", "cgi-bin")), 47)
 
 
 @test
@@ -399,8 +399,8 @@ def the_usage_is_parsed_whole():
                                               "--fetch-images", "--images"])
     eq(sorted(usage[("export", "orders")]), ["--csv", "--from", "--lines",
                                              "--to"])
-    eq(len(usage), 22)
-    eq(len(man_commands("man/shopctl.8")), 22)
+    eq(len(usage), 23)
+    eq(len(man_commands("man/shopctl.8")), 23)
 
 
 run()

@@ -126,6 +126,10 @@ def the_files_go_where_a_package_puts_them():
     want += ["usr/lib/shopfile/cgi-bin/" + n for n in names("cgi-bin")]
     want += ["usr/share/shopfile/" + p for p in tree_files("templates") +
              tree_files("static")]
+    # lighttpd's page cache scripts, beside static/ as its configuration
+    # names them.
+    want += ["usr/share/shopfile/httpd-conf/pagecache.lua",
+             "usr/share/shopfile/httpd-conf/pagecache-headers.lua"]
     want += ["usr/share/shopfile/catalog.rng",
              "usr/share/man/man8/shop-fcgi.8",
              "usr/share/man/man8/shop-worker.8",

@@ -179,7 +179,8 @@ def guest_checkout_page_states_amounts_and_tax():
 </tbody>
 <tfoot>
 <tr><th scope="row">Subtotal</th><td class="num" data-quote="subtotal_formatted">€15.00</td></tr>
-<tr><th scope="row">Shipping</th><td class="num" data-quote="shipping_formatted">€4.95</td></tr>
+<tr class="discount" data-quote-if="has_discount" hidden><th scope="row">Discount <span data-quote="discount_code"></span> (<span data-quote="discount_label"></span>)</th><td class="num">−<span data-quote="discount_formatted"></span></td></tr>
+<tr><th scope="row">Shipping<span data-quote-if="free_shipping" hidden> (free with <span data-quote="discount_code"></span>)</span></th><td class="num" data-quote="shipping_formatted">€4.95</td></tr>
 <tr data-quote-if="tax_added" hidden><th scope="row"><span data-quote="tax_name">VAT</span> (<span data-quote="tax_rate">20%</span>, added)</th><td class="num" data-quote="tax_formatted">€3.33</td></tr>
 <tr class="total"><th scope="row">Total</th><td class="num" data-quote="total_formatted">€19.95</td></tr>
 </tfoot>
@@ -213,8 +214,9 @@ def guest_checkout_page_states_amounts_and_tax():
     # No rate for the country: no tax, and the page says so.
     r, _, total = page(c, "country=JP&shipping=express")
     eq(total, "2790")
-    contains(summary(r.text), '<tr><th scope="row">Shipping</th>'
-             '<td class="num" data-quote="shipping_formatted">€12.90</td>'
+    contains(summary(r.text), '<th scope="row">Shipping<span '
+             'data-quote-if="free_shipping" hidden> (free with <span '
+             'data-quote="discount_code"></span>)</span></th><td class="num" data-quote="shipping_formatted">€12.90</td>'
              '</tr>')
     contains(summary(r.text), '<p class="hint" data-quote-if="no_tax">No '
              'tax applies to orders shipped there.</p>')
@@ -238,8 +240,9 @@ def standard_shipping_is_free_from_the_threshold():
     r, _, total = page(c)
     eq(total, "5000")
     s = summary(r.text)
-    contains(s, '<tr><th scope="row">Shipping</th><td class="num" '
-             'data-quote="shipping_formatted">Free</td></tr>')
+    contains(s, '(free with <span data-quote="discount_code"></span>)'
+             '</span></th><td class="num" data-quote="shipping_formatted">'
+             'Free</td></tr>')
     contains(s, '<span data-quote="tax_formatted">€8.33</span> of the '
              'total.</p>')
     # Express is never free.
