@@ -747,8 +747,13 @@ app_main(const struct app *app, int argc, char **argv)
 		log_msg(LL_FATAL, "sodium_init failed");
 		return 1;
 	}
-	/* Before any database is opened: every commit removes its pages. */
-	if (pagecache_init(&cfg, cfg.template_dir, err, sizeof(err)) != 0) {
+	/*
+	 * Before any database is opened: every commit removes its pages.
+	 * Only for programs of the shop's primary database (not, say, the
+	 * test payment gateway, which has a data directory of its own).
+	 */
+	if ((app->dbs & DB_BIT(DB_PRIMARY)) &&
+	    pagecache_init(&cfg, cfg.template_dir, err, sizeof(err)) != 0) {
 		log_msg(LL_FATAL, "configuration: %s", err);
 		return 1;
 	}

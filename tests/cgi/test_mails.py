@@ -273,7 +273,7 @@ def default_reminder_within_the_default_payment_window():
     # A window of two hours or more: the hour.
     d = datadir()
     pf.pending_order(d, [(fx.HAT, 1)], hold=7200)
-    eq(remind(d, 3599, {"SHOP_PAYMENT_WINDOW": "7200"}), {})
+    eq(remind(d, 3540, {"SHOP_PAYMENT_WINDOW": "7200"}), {})
     eq(len(remind(d, 3601, {"SHOP_PAYMENT_WINDOW": "7200"})
            ["ann@example.test"]), 1)
 
