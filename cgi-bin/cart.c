@@ -17,11 +17,9 @@
 #include <string.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/money.h"
-#include "core/text.h"
 #include "core/tval.h"
 #include "data/db.h"
 #include "web/form.h"
@@ -146,30 +144,6 @@ discount_tval(struct db *db, struct arena *a, const struct cart *c,
 }
 
 /*
- * The address of a file under the media directory: each segment
- * percent-encoded, the slashes between them kept (as catalog's).
- */
-static char *
-media_url(struct arena *a, const char *path)
-{
-	struct buf	 b = { 0 };
-	char		*s, *seg, *next;
-
-	buf_puts(&b, "/media/");
-	s = arena_strdup(a, path);
-	for (seg = s; seg != NULL; seg = next) {
-		if ((next = strchr(seg, '/')) != NULL)
-			*next++ = '\0';
-		text_urlencode(&b, seg);
-		if (next != NULL)
-			buf_putc(&b, '/');
-	}
-	s = arena_strdup(a, buf_str(&b));
-	buf_free(&b);
-	return s;
-}
-
-/*
  * A line's thumbnail: {url, width, height}, the narrowest file of an
  * image kept at several widths, and its srcset for dense screens.
  */
@@ -183,7 +157,7 @@ thumb_tval(struct arena *a, const struct image *im)
 		    im->base, im->widths[0]));
 		tval_set_str(a, m, "srcset", image_srcset(a, im, ".jpg"));
 	} else
-		tval_set_str(a, m, "url", media_url(a, im->path));
+		tval_set_str(a, m, "url", catalog_media_url(a, "", im->path));
 	tval_set_int(a, m, "width", im->width);
 	tval_set_int(a, m, "height", im->height);
 	return m;

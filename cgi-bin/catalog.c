@@ -110,30 +110,6 @@ stock_tval(struct arena *a, long long stock)
 }
 
 /*
- * The address of a file in the media directory: each path segment
- * percent-encoded, the slashes between them kept.
- */
-static char *
-media_url(struct arena *a, const char *path)
-{
-	struct buf	 b = { 0 };
-	char		*s, *seg, *next;
-
-	buf_puts(&b, "/media/");
-	s = arena_strdup(a, path);
-	for (seg = s; seg != NULL; seg = next) {
-		if ((next = strchr(seg, '/')) != NULL)
-			*next++ = '\0';
-		text_urlencode(&b, seg);
-		if (next != NULL)
-			buf_putc(&b, '/');
-	}
-	s = arena_strdup(a, buf_str(&b));
-	buf_free(&b);
-	return s;
-}
-
-/*
  * {url, alt, width, height}, and for an image kept at several widths
  * (an upload) srcset and srcset_webp, which the templates offer with
  * sizes of their own layout.
@@ -143,7 +119,7 @@ image_tval(struct arena *a, const struct image *im)
 {
 	struct tval	*m = tval_map(a);
 
-	tval_set_str(a, m, "url", media_url(a, im->path));
+	tval_set_str(a, m, "url", catalog_media_url(a, "", im->path));
 	tval_set_str(a, m, "alt", im->alt);
 	tval_set_int(a, m, "width", im->width);
 	tval_set_int(a, m, "height", im->height);

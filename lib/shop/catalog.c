@@ -15,6 +15,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
+#include "core/text.h"
 #include "data/db.h"
 #include "shop/catalog.h"
 
@@ -419,6 +420,26 @@ image_srcset(struct arena *a, const struct image *im, const char *ext)
 	for (i = 0; i < im->nwidths; i++)
 		buf_printf(&b, "%s/media/%s-%d%s %dw", i > 0 ? ", " : "",
 		    im->base, im->widths[i], ext, im->widths[i]);
+	s = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+char *
+catalog_media_url(struct arena *a, const char *base, const char *path)
+{
+	struct buf	 b = { 0 };
+	char		*s, *seg, *next;
+
+	buf_printf(&b, "%s/media/", base);
+	s = arena_strdup(a, path);
+	for (seg = s; seg != NULL; seg = next) {
+		if ((next = strchr(seg, '/')) != NULL)
+			*next++ = '\0';
+		text_urlencode(&b, seg);
+		if (next != NULL)
+			buf_putc(&b, '/');
+	}
 	s = arena_strdup(a, buf_str(&b));
 	buf_free(&b);
 	return s;

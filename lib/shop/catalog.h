@@ -199,6 +199,15 @@ void		 image_widths(struct image *, const char *base,
 char		*image_srcset(struct arena *, const struct image *,
 		    const char *ext);
 
+/*
+ * The address of a file of the media directory, path relative to it:
+ * base (an absolute URL without a trailing "/", or "" for a path) then
+ * "/media/" and each segment of path percent-encoded, the slashes
+ * between them kept. In the arena.
+ */
+char		*catalog_media_url(struct arena *, const char *base,
+		    const char *path);
+
 /* Every category with its active products counted, in display order. */
 int		 category_list(struct db *, struct arena *,
 		    struct category **out, size_t *n);
