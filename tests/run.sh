@@ -20,7 +20,9 @@
 #   browser    Chromium: purchases, the customer account, and every storefront
 #              page at 390 and 1280 px with axe-core (tests/browser/*.test.js)
 #
-# usage: tests/run.sh [suite...]    (default: all, in the order above)
+# usage: tests/run.sh [suite...]    (default: all, in two lanes at once
+#                                   and the browser last; TEST_LANES=1
+#                                   runs them one after the other)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -123,7 +125,8 @@ VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full \
 --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 --suppressions=$ROOT/tests/valgrind.supp --num-callers=30"
 
-for s in $suites; do
+run_suite() {	# name: run one suite, its counts added, its time said
+	local s=$1 start log rc
 	start=$(date +%s)
 	echo "== $s"
 	case $s in
@@ -152,7 +155,7 @@ for s in $suites; do
 		tests/run-fuzz.sh "${FUZZ_SECONDS:-4}" >"$log" 2>&1
 		count fuzz $? "$log" ;;
 	browser)
-		[ -x tests/browser/run.sh ] || continue
+		[ -x tests/browser/run.sh ] || return 0
 		log=$LOGDIR/browser.log
 		tests/browser/run.sh >"$log" 2>&1
 		rc=$?
@@ -161,6 +164,47 @@ for s in $suites; do
 	*)	echo "unknown suite $s" >&2; exit 2 ;;
 	esac
 	echo "   ($s: $(( $(date +%s) - start )) s)"
+}
+
+# The whole run in two lanes at once (TEST_LANES=1: one after the
+# other): the suites that keep both cores busy (unit, cgi, memcheck,
+# asan, fuzz) here, and beside them another run.sh with those that mostly
+# wait on servers, sockets and clocks (layers, install, server, overlap,
+# worker); then the browser alone, as Chromium's steps have timeouts.
+# The other lane's report is printed, and counted, when it ends.
+lane=
+after=
+if [ $# -eq 0 ] && [ "${TEST_LANES:-2}" != 1 ]; then
+	TEST_LANES=1 "$0" layers install server overlap worker \
+	    >"$LOGDIR/lane.log" 2>&1 &
+	lane=$!
+	suites="unit cgi memcheck asan fuzz"
+	after=browser
+fi
+for s in $suites; do
+	run_suite "$s"
+done
+if [ -n "$lane" ]; then
+	wait "$lane"
+	echo "== the other lane: layers install server overlap worker"
+	grep -vE '^[0-9]+ passed, [0-9]+ failed$|^failed: |^logs: ' \
+	    "$LOGDIR/lane.log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGDIR/lane.log" |
+	    tail -n 1)
+	if [ -z "$line" ]; then
+		failed=$((failed + 1))
+		failures+=("lane")
+	else
+		passed=$((passed + ${line%% passed*}))
+		f=${line#*, }; f=${f%% failed}
+		failed=$((failed + f))
+		for x in $(sed -n 's/^failed: //p' "$LOGDIR/lane.log"); do
+			failures+=("$x")
+		done
+	fi
+fi
+for s in $after; do
+	run_suite "$s"
 done
 
 if [ ${#failures[@]} -gt 0 ]; then

@@ -11,37 +11,23 @@
  *
  *   node tests/browser/content.test.js [test-name...]
  *
- * The harness is shop.test.js's: tests/browser/env.py starts the shop
- * (here with the demo store's galleries, SHOP_SEED_GALLERY=1), each test
- * prints "ok NAME (Ns)" or "FAIL NAME", the last line is "N passed, N
- * failed", and screenshots of every page at both widths go to
- * build/test-artifacts/browser/NAME/. A console message about the
- * Content Security Policy, any other console error or an uncaught
- * JavaScript error fails the test it happens in.
+ * It runs on tests/browser/lib.js as the other files do, the shop
+ * started with the demo store's galleries (SHOP_SEED_GALLERY=1); every
+ * storefront page it visits is checked with axe-core and kept as
+ * build/test-artifacts/browser/<name>-<width>.png.
  */
 "use strict";
 
-const { chromium } = require("playwright-core");
-const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
-const readline = require("node:readline");
+const {
+	shop, sleep, expectText, expectEqual, expectMatch, expectNoSideScroll,
+	shopctl, test, main,
+} = require("./lib");
+const { mailFiles, waitForMail } = require("./steps");
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const ARTIFACTS = path.resolve(process.env.SHOP_ARTIFACTS ||
-    path.join(ROOT, "build", "test-artifacts", "browser"));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const SHOPCTL = path.join(ROOT, "build", "test", "bin", "shopctl");
-const CHROMIUM_ARGS = [
-	"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update",
-	"--disable-sync", "--disable-default-apps", "--disable-extensions",
-	"--no-default-browser-check", "--metrics-recording-only",
-	"--password-store=basic",
-];
-const STEP_TIMEOUT = 10000;	/* ms: one click, one navigation */
-const LIVE_TIMEOUT = 15000;	/* ms: a mail to arrive */
-const TEST_TIMEOUT = 90000;	/* ms: a whole test */
+/* The demo store's products with their galleries (tests/browser/env.py). */
+process.env.SHOP_SEED_GALLERY = "1";
 
 /* The two widths every page is seen at. */
 const WIDTHS = [
@@ -61,134 +47,12 @@ const PAGES = [
 
 const ADMIN = { email: "pages@example.test", password: "Quartz-Otter-Lantern-93" };
 
-let shop;		/* what env.py printed */
-let browser;
-
-/* ------------------------------------------------------------ helpers */
-
-function sleep(ms) {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/* The visible text of a locator, whitespace collapsed. */
-async function textOf(locator) {
-	return (await locator.innerText()).replace(/\s+/g, " ").trim();
-}
-
-/*
- * Wait until the text of the one element locator finds is exactly want
- * (a string) or matches it (a RegExp); throws with what it last saw.
- */
-async function expectText(locator, want, timeout = STEP_TIMEOUT) {
-	const end = Date.now() + timeout;
-	let got = "(no element)";
-
-	for (;;) {
-		try {
-			if (await locator.count() === 1)
-				got = await textOf(locator);
-			else
-				got = `(${await locator.count()} elements)`;
-		} catch (e) {
-			got = `(${e.message.split("\n")[0]})`;
-		}
-		if (typeof want === "string" ? got === want : want.test(got))
-			return got;
-		if (Date.now() > end)
-			throw new Error(`${locator}: text ${JSON.stringify(got)}, ` +
-			    `want ${want instanceof RegExp ? want :
-			    JSON.stringify(want)} (after ${timeout} ms)`);
-		await sleep(50);
-	}
-}
-
-function expectEqual(got, want, what) {
-	if (got !== want)
-		throw new Error(`${what}: got ${JSON.stringify(got)}, want ` +
-		    `${JSON.stringify(want)}`);
-}
-
-function expectMatch(got, re, what) {
-	if (!re.test(got))
-		throw new Error(`${what}: ${JSON.stringify(got)} does not ` +
-		    `match ${re}`);
-}
-
-/*
- * A test's browser context: its pages are watched for CSP reports,
- * console errors and uncaught errors, and shot() saves numbered
- * screenshots of a page under the test's artifact folder.
- */
-class Session {
-	constructor(t, name, options = {}) {
-		this.t = t;
-		this.name = name;
-		this.options = options;
-	}
-
-	async open() {
-		this.context = await browser.newContext({
-			baseURL: shop.shop,
-			viewport: { width: 1280, height: 900 },
-			locale: "en-GB",
-			...this.options,
-		});
-		this.context.setDefaultTimeout(STEP_TIMEOUT);
-		this.context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-		this.context.on("page", (p) => this.watch(p));
-		this.page = await this.context.newPage();
-		return this.page;
-	}
-
-	watch(page) {
-		const where = () => `${this.name} at ${page.url()}`;
-
-		page.on("console", (msg) => {
-			const text = msg.text();
-			if (/Content[- ]Security[- ]Policy/i.test(text))
-				this.t.problems.push(`CSP (${where()}): ${text}`);
-			else if (msg.type() === "error" &&
-			    !this.t.allowed.some((re) => re.test(text)))
-				this.t.problems.push(`console error (${where()}): ` +
-				    `${text} ${msg.location().url || ""}`);
-		});
-		page.on("pageerror", (err) =>
-		    this.t.problems.push(`JavaScript error (${where()}): ` +
-		    `${err.message}`));
-	}
-
-	async close() {
-		if (this.context)
-			await this.context.close();
-	}
-}
-
 /* ------------------------------------------------------------ steps */
-
-/* Whether the page scrolls sideways: its width beyond the viewport's. */
-async function expectNoSidewaysScroll(page, what) {
-	const over = await page.evaluate(() =>
-	    document.documentElement.scrollWidth - window.innerWidth);
-	if (over > 0)
-		throw new Error(`${what}: ${over} px wider than the viewport`);
-}
 
 /* The footer's link list under its heading, as link texts. */
 async function footerLinks(page, label) {
 	return page.locator(`footer nav[aria-label="${label}"] a`)
 	    .allInnerTexts();
-}
-
-/* A shopctl command on the shop's data directory; its stdout. */
-function shopctl(args, input) {
-	const p = spawnSync(SHOPCTL, ["-q", ...args], {
-		input: input || "",
-		env: { ...process.env, SHOP_DATA_DIR: shop.data },
-		encoding: "utf8",
-	});
-	if (p.status !== 0)
-		throw new Error(`shopctl ${args.join(" ")}: ${p.stderr}`);
-	return p.stdout;
 }
 
 /* The administrator's account, made once. */
@@ -229,92 +93,7 @@ async function images(page, selector) {
 	})));
 }
 
-/* ------------------------------------------------------------ mail */
-
-/* The .eml files shop-worker has written to <data>/mail/ so far. */
-function mailFiles() {
-	try {
-		return fs.readdirSync(path.join(shop.data, "mail"))
-		    .filter((f) => f.endsWith(".eml"));
-	} catch (e) {
-		if (e.code === "ENOENT")
-			return [];
-		throw e;
-	}
-}
-
-/* Quoted-printable (RFC 2045, 6.7) to text. */
-function unQuotedPrintable(s) {
-	const bytes = Buffer.from(s.replace(/=\r?\n/g, ""), "latin1");
-	const out = [];
-	for (let i = 0; i < bytes.length; i++) {
-		if (bytes[i] === 0x3d && i + 2 < bytes.length) {
-			out.push(parseInt(bytes.toString("latin1", i + 1, i + 3),
-			    16));
-			i += 2;
-		} else
-			out.push(bytes[i]);
-	}
-	return Buffer.from(out).toString("utf8");
-}
-
-/*
- * The text part of a message as shop-worker writes it (lib/ext/mail.c): text
- * in quoted-printable, alone or first in a multipart/alternative.
- */
-function mailText(raw, file) {
-	const part = "Content-Type: text/plain; charset=utf-8\r\n" +
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
-	const start = raw.indexOf(part);
-
-	if (start < 0)
-		throw new Error(`${file}: no text part`);
-	// "=" is "=3D" in the part, so "--=_" can only be the boundary.
-	const text = raw.slice(start + part.length);
-	const end = text.indexOf("\r\n--=_");
-	return unQuotedPrintable(end < 0 ? text : text.slice(0, end));
-}
-
-/*
- * Wait for a mail to address (with a name, "Name <address>", or alone)
- * that is not among the files in before (a mailFiles() list); its
- * subject and text. The worker renames each file
- * into place once written, so a file seen is whole.
- */
-async function waitForMail(address, before, timeout = LIVE_TIMEOUT) {
-	const dir = path.join(shop.data, "mail");
-	const end = Date.now() + timeout;
-
-	for (;;) {
-		for (const f of mailFiles()) {
-			if (before.includes(f))
-				continue;
-			const raw = fs.readFileSync(path.join(dir, f), "utf8");
-			const head = raw.slice(0, raw.indexOf("\r\n\r\n"));
-			const to = /^To: (.*)$/m.exec(head);
-			if (!to || (to[1] !== address &&
-			    !to[1].endsWith(`<${address}>`)))
-				continue;
-			return {
-				file: f,
-				subject: /^Subject: (.*)$/m.exec(head)[1],
-				text: mailText(raw, f),
-			};
-		}
-		if (Date.now() > end)
-			throw new Error(`no mail to ${address} in ${dir} ` +
-			    `after ${timeout} ms`);
-		await sleep(50);
-	}
-}
-
 /* ------------------------------------------------------------ tests */
-
-const tests = [];
-
-function test(name, fn) {
-	tests.push({ name, fn });
-}
 
 test("content-pages", async (t) => {
 	for (const w of WIDTHS) {
@@ -345,9 +124,9 @@ test("content-pages", async (t) => {
 			    `${slug} title`);
 			await expectText(page.locator(".content-updated"),
 			    /^Last updated \d{4}-\d{2}-\d{2}\.$/);
-			await expectNoSidewaysScroll(page, `${slug} at ` +
+			await expectNoSideScroll(page, `${slug} at ` +
 			    `${w.viewport.width}`);
-			await t.shot(page, `${w.name}-${slug}`);
+			await t.check(page, `page-${slug}`);
 		}
 		await expectText(page.locator(".content-body h2").first(),
 		    "Publisher");
@@ -357,7 +136,7 @@ test("content-pages", async (t) => {
 		t.allowed.push(/status of 404 \(Not Found\)/);
 		const resp = await page.goto("/pages/nope");
 		expectEqual(resp.status(), 404, "an unknown page");
-		await t.shot(page, `${w.name}-unknown-page`);
+		await t.check(page, "page-unknown");
 	}
 });
 
@@ -393,12 +172,12 @@ test("product-gallery", async (t) => {
 			expectEqual(Math.round(th.box[0]), Math.round(th.box[1]),
 			    `${th.src} box`);
 		}
-		await expectNoSidewaysScroll(page, "product page");
+		await expectNoSideScroll(page, "product page");
 		await page.locator(".product-gallery").scrollIntoViewIfNeeded();
 		await page.waitForFunction(() => [...document.querySelectorAll(
 		    ".product-gallery img")].every((i) => i.complete &&
 		    i.naturalWidth > 0));
-		await t.shot(page, `${w.name}-product`);
+		await t.check(page, "product-gallery");
 		// Each thumbnail links to its picture at full size (fetched, not
 		// opened: Chromium's own image viewer styles itself inline,
 		// which the media's CSP refuses).
@@ -423,7 +202,7 @@ test("notify-me", async (t) => {
 	await expectText(page.locator(".stock").first(), "Sold out");
 	const form = page.locator("form.notify-me");
 	await expectText(form.getByRole("heading"), "Email me when it is back");
-	await t.shot(page, "phone-sold-out");
+	await t.check(page, "product-sold-out");
 	// The browser's own check first: an address is required.
 	await form.getByRole("button", { name: "Notify me" }).click();
 	expectEqual(page.url(), `${shop.shop}/products/enamel-camp-mug`,
@@ -436,8 +215,8 @@ test("notify-me", async (t) => {
 	await expectText(page.getByRole("heading", { level: 1 }), "Thank you");
 	await expectText(page.getByRole("status"), "We will email you once " +
 	    "when Enamel Camp Mug is back in stock.");
-	await expectNoSidewaysScroll(page, "confirmation");
-	await t.shot(page, "phone-confirmed");
+	await expectNoSideScroll(page, "confirmation");
+	await t.check(page, "notify-confirmed");
 
 	// At the desktop's width, the same again: the same answer.
 	const d = await t.session("desktop", { viewport: WIDTHS[1].viewport });
@@ -451,7 +230,7 @@ test("notify-me", async (t) => {
 	]);
 	await expectText(dp.getByRole("status"), "We will email you once " +
 	    "when Enamel Camp Mug is back in stock.");
-	await t.shot(dp, "desktop-confirmed");
+	await t.check(dp, "notify-confirmed");
 
 	// The back office puts it back in stock: one mail.
 	const before = mailFiles();
@@ -484,7 +263,7 @@ test("notify-me", async (t) => {
 	await page.goto("/products/enamel-camp-mug");
 	expectEqual(await page.locator("form.notify-me").count(), 0,
 	    "the form once it is in stock");
-	await t.shot(page, "phone-back-in-stock");
+	await t.check(page, "product-back-in-stock");
 });
 
 test("edit-a-page", async (t) => {
@@ -498,7 +277,7 @@ test("edit-a-page", async (t) => {
 			page.getByRole("link", { name: "Pages", exact: true })
 			    .click(),
 		]);
-		await t.shot(page, `${w.name}-pages`);
+		await t.check(page, "admin-pages");
 		await Promise.all([
 			page.waitForURL(/\/admin\/pages\/contact$/),
 			page.getByRole("link", { name: "Contact", exact: true })
@@ -513,7 +292,7 @@ test("edit-a-page", async (t) => {
 		    "Preview: not saved yet");
 		await expectText(page.locator(".admin-preview .content-body " +
 		    "strong"), "Monday to Friday");
-		await t.shot(page, `${w.name}-preview`);
+		await t.check(page, "admin-page-preview");
 		await Promise.all([
 			page.waitForURL(/\/admin\/pages\/contact\?done=saved$/),
 			page.getByRole("button", { name: "Save the page" }).click(),
@@ -523,7 +302,7 @@ test("edit-a-page", async (t) => {
 		await expectText(page.locator(".content-body p").first(),
 		    `We answer within a day (${w.name}).`);
 		await expectText(page.locator(".content-body h2"), "Visit");
-		await t.shot(page, `${w.name}-saved`);
+		await t.check(page, "page-contact-saved");
 	}
 });
 
@@ -535,133 +314,4 @@ async function clickAndWait(page, locator) {
 	]);
 }
 
-/* ------------------------------------------------------------ runner */
-
-function startShop() {
-	return new Promise((resolve, reject) => {
-		const env = spawn(process.env.PYTHON || "python3",
-		    [path.join(__dirname, "env.py")],
-		    { stdio: ["pipe", "pipe", "inherit"],
-		      env: { ...process.env, SHOP_SEED_GALLERY: "1" } });
-		const lines = readline.createInterface({ input: env.stdout });
-
-		env.on("exit", (code) => reject(new Error(`env.py exited ${code}`)));
-		lines.once("line", (line) => {
-			shop = JSON.parse(line);
-			shop.process = env;
-			resolve();
-		});
-	});
-}
-
-function stopShop() {
-	if (!shop || !shop.process || shop.process.exitCode !== null)
-		return Promise.resolve();
-	return new Promise((resolve) => {
-		shop.process.once("exit", resolve);
-		shop.process.stdin.end();
-	});
-}
-
-async function runTest(tc) {
-	const dir = path.join(ARTIFACTS, tc.name);
-	const sessions = [];
-	let step = 0;
-	const t = {
-		problems: [],
-		allowed: [],
-		async session(name, options) {
-			const s = new Session(t, name, options);
-			sessions.push(s);
-			return s;
-		},
-		async shot(page, label) {
-			const file = path.join(dir,
-			    `${String(++step).padStart(2, "0")}-${label}.png`);
-			await page.screenshot({ path: file, fullPage: true });
-			t.shots.push(file);
-		},
-		shots: [],
-	};
-	fs.rmSync(dir, { recursive: true, force: true });
-	fs.mkdirSync(dir, { recursive: true });
-
-	let timer;
-	try {
-		await Promise.race([
-			tc.fn(t),
-			new Promise((_, reject) => {
-				timer = setTimeout(() => reject(new Error(
-				    `test took over ${TEST_TIMEOUT} ms`)), TEST_TIMEOUT);
-			}),
-		]);
-		if (t.problems.length)
-			throw new Error(t.problems.join("\n"));
-	} catch (e) {
-		// The page as it was when the test failed.
-		for (const s of sessions)
-			for (const p of s.context ? s.context.pages() : [])
-				await t.shot(p, `failure-${s.name}`).catch(() => {});
-		throw Object.assign(e, { shots: t.shots });
-	} finally {
-		clearTimeout(timer);
-		for (const s of sessions)
-			await s.close().catch(() => {});
-	}
-	return t.shots;
-}
-
-async function main() {
-	const only = new Set(process.argv.slice(2));
-	const chosen = tests.filter((tc) => !only.size || only.has(tc.name));
-	let passed = 0, failed = 0;
-
-	if (only.size && chosen.length !== only.size) {
-		console.error(`unknown test among: ${[...only].join(" ")}`);
-		process.exit(2);
-	}
-	await startShop();
-	console.log(`shop ${shop.shop}, gateway ${shop.gateway}, ` +
-	    `data ${shop.data}`);
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: CHROMIUM_ARGS,
-	});
-	console.log(`Chromium ${browser.version()}`);
-	for (const tc of chosen) {
-		const t0 = Date.now();
-		try {
-			const shots = await runTest(tc);
-			passed++;
-			console.log(`ok   ${tc.name} (${((Date.now() - t0) / 1000)
-			    .toFixed(2)}s)`);
-			for (const f of shots)
-				console.log(`     ${path.relative(ROOT, f)}`);
-		} catch (e) {
-			failed++;
-			console.log(`FAIL ${tc.name} (${((Date.now() - t0) / 1000)
-			    .toFixed(2)}s)`);
-			for (const line of String(e.stack || e).split("\n"))
-				console.log(`     ${line}`);
-			for (const f of e.shots || [])
-				console.log(`     ${path.relative(ROOT, f)}`);
-		}
-	}
-	await browser.close();
-	await stopShop();
-	if (failed)
-		console.log(`logs: ${shop.shop_logs} ${shop.gateway_logs} ` +
-		    `${shop.worker_log} (removed unless SHOP_KEEP=1)`);
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed || !passed ? 1 : 0);
-}
-
-main().catch(async (e) => {
-	console.log(`error: ${e.stack || e}`);
-	if (browser)
-		await browser.close().catch(() => {});
-	await stopShop().catch(() => {});
-	console.log("0 passed, 1 failed");
-	process.exit(1);
-});
+main();

@@ -33,6 +33,7 @@ const {
 const {
 	CARD_OK, CARD_ASYNC_OK, CARD_DECLINED, CUSTOMER, openProduct, addToCart,
 	fillCheckout, placeOrder, clickAndReload, payWith, orderStatus,
+	mailFiles, waitForMail,
 } = require("./steps");
 
 const WAITING = /^We are waiting for the payment service to confirm your payment\. /;
@@ -181,83 +182,6 @@ async function checkoutAddress(page) {
 		values.push(await page.getByLabel(label, { exact: true })
 		    .inputValue());
 	return values.join(" | ");
-}
-
-/* ------------------------------------------------------------ mail */
-
-/* The .eml files shop-worker has written to <data>/mail/ so far. */
-function mailFiles() {
-	try {
-		return fs.readdirSync(path.join(shop.data, "mail"))
-		    .filter((f) => f.endsWith(".eml"));
-	} catch (e) {
-		if (e.code === "ENOENT")
-			return [];
-		throw e;
-	}
-}
-
-/* Quoted-printable (RFC 2045, 6.7) to text. */
-function unQuotedPrintable(s) {
-	const bytes = Buffer.from(s.replace(/=\r?\n/g, ""), "latin1");
-	const out = [];
-	for (let i = 0; i < bytes.length; i++) {
-		if (bytes[i] === 0x3d && i + 2 < bytes.length) {
-			out.push(parseInt(bytes.toString("latin1", i + 1, i + 3),
-			    16));
-			i += 2;
-		} else
-			out.push(bytes[i]);
-	}
-	return Buffer.from(out).toString("utf8");
-}
-
-/*
- * The text part of a message as shop-worker writes it (lib/ext/mail.c): text
- * in quoted-printable, alone or first in a multipart/alternative.
- */
-function mailText(raw, file) {
-	const part = "Content-Type: text/plain; charset=utf-8\r\n" +
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
-	const start = raw.indexOf(part);
-
-	if (start < 0)
-		throw new Error(`${file}: no text part`);
-	// "=" is "=3D" in the part, so "--=_" can only be the boundary.
-	const text = raw.slice(start + part.length);
-	const end = text.indexOf("\r\n--=_");
-	return unQuotedPrintable(end < 0 ? text : text.slice(0, end));
-}
-
-/*
- * Wait for a mail to address that is not among the files in before (a
- * mailFiles() list); its subject and text. The worker renames each file
- * into place once written, so a file seen is whole.
- */
-async function waitForMail(address, before, timeout = LIVE_TIMEOUT) {
-	const dir = path.join(shop.data, "mail");
-	const end = Date.now() + timeout;
-
-	for (;;) {
-		for (const f of mailFiles()) {
-			if (before.includes(f))
-				continue;
-			const raw = fs.readFileSync(path.join(dir, f), "utf8");
-			const head = raw.slice(0, raw.indexOf("\r\n\r\n"));
-			const to = /^To: (.*)$/m.exec(head);
-			if (!to || !to[1].endsWith(`<${address}>`))
-				continue;
-			return {
-				file: f,
-				subject: /^Subject: (.*)$/m.exec(head)[1],
-				text: mailText(raw, f),
-			};
-		}
-		if (Date.now() > end)
-			throw new Error(`no mail to ${address} in ${dir} ` +
-			    `after ${timeout} ms`);
-		await sleep(50);
-	}
 }
 
 /* ------------------------------------------------------------ tests */
